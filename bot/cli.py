@@ -7,7 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.commands import match_csv
+from bot.commands import console, db, match_csv, run
+from bot.commands.common import CommandFailed
+from bot.settings import SettingsError
+
+COMMANDS = (run, console, db, match_csv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (match_csv,):
+    for module in COMMANDS:
         module.register(subparsers)
     return parser
 
@@ -29,10 +33,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except (CommandFailed, SettingsError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

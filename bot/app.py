@@ -1,0 +1,48 @@
+"""The app factory: a Bolt app with every listener registered, built from settings."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from handlers import collider, errors, ideas
+from handlers.context import Deps
+from models.db import Database
+
+LISTENER_MODULES = (ideas, collider, errors)
+
+
+def create_app(
+    settings: Settings,
+    database: Database,
+    *,
+    client: WebClient | None = None,
+    verify_token: bool = True,
+) -> App:
+    """Build the app. Nothing here runs at import time; the caller decides how it is served."""
+    deps = Deps(
+        settings=settings,
+        database=database,
+        workers=ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
+    )
+    app = App(
+        client=client or make_web_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        # Without a signing secret (Socket Mode) there is nothing to verify; Socket Mode
+        # requests are authenticated by the app token's connection.
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        token_verification_enabled=verify_token,
+        # Bolt's default pool has 5 threads, shared with lazy listeners: too few under load.
+        listener_executor=ThreadPoolExecutor(
+            settings.listener_threads, thread_name_prefix="collider-listener"
+        ),
+        logger=logging.getLogger("collider.bolt"),
+    )
+    for module in LISTENER_MODULES:
+        module.register(app, deps)
+    return app

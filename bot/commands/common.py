@@ -1,0 +1,36 @@
+"""What every CLI command does first: settings, logging, the database."""
+
+from __future__ import annotations
+
+import sys
+
+from bot.settings import Settings, SettingsError, load_settings
+from models.db import Database
+
+
+class CommandFailed(Exception):
+    """Stop the command with this message and exit code 2 (no traceback for people)."""
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise CommandFailed(str(error)) from None
+
+
+def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
+    database = Database(settings.database_url)
+    if upgrade:
+        try:
+            database.upgrade()
+        except Exception as error:  # noqa: BLE001 - report any connection/migration failure plainly
+            raise CommandFailed(
+                f"Could not prepare the database at DATABASE_URL: {error}"
+            ) from None
+    return database
+
+
+def fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2

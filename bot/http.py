@@ -1,0 +1,65 @@
+"""HTTP mode: ``POST /slack/events`` and ``GET /healthz`` under gunicorn."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+
+from models.db import Database
+
+logger = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+
+
+class CollideWsgi:
+    """Slack's endpoint plus a health check that also asks the database."""
+
+    def __init__(self, app: App, database: Database):
+        self.slack = SlackRequestHandler(app, path="/slack/events")
+        self.database = database
+
+    def health(self) -> tuple[str, dict[str, str]]:
+        try:
+            with self.database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+            logger.warning("health check failed: %s", error)
+            return "503 Service Unavailable", {"status": "unhealthy", "database": "unreachable"}
+        return "200 OK", {"status": "ok"}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in (
+            "GET",
+            "HEAD",
+        ):
+            status, body = self.health()
+            data = json.dumps(body).encode()
+            start_response(
+                status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+            )
+            return [data]
+        return self.slack(environ, start_response)
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn, configured in code; each worker builds its own app after the fork."""
+
+    def __init__(self, build: Callable[[], Any], options: dict[str, Any]):
+        self.build = build
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self.build()

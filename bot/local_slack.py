@@ -1,0 +1,391 @@
+"""A small Slack on 127.0.0.1: the Web API methods the bot uses, plus response URLs.
+
+One implementation, two uses: the tests point the real Bolt app at it and assert on what it
+recorded; ``collider console`` points the same app at it and renders what was "posted".
+It answers like Slack (``{"ok": false, "error": ...}``, HTTP 429 with ``Retry-After``), and can be
+told to fail, rate-limit or stall the next calls of a method.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+BOT_USER_ID = "UCOLLIDER"
+TEAM_ID = "T0LOCAL"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    real_name: str = ""
+    locale: str = "en-US"
+    is_admin: bool = False
+    is_owner: bool = False
+    deleted: bool = False
+    is_bot: bool = False
+
+
+def _decode(value: str) -> Any:
+    # Form-encoded calls carry blocks and views as JSON strings.
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class LocalSlack:
+    def __init__(self, token: str | None = None):
+        self.token = token
+        self.calls: list[Call] = []
+        self.users: dict[str, User] = {}
+        self.uploads: dict[str, bytes] = {}
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.members: dict[str, list[str]] = {}
+        self.channel_names: dict[str, str] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> LocalSlack:
+        handler = type("Handler", (_Handler,), {"slack": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> LocalSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the local Slack first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, key: str = "r") -> str:
+        return f"{self.url}/respond/{key}"
+
+    # -- test and console controls ----------------------------------------------------------
+    def add_user(self, user_id: str, name: str, **attributes: Any) -> User:
+        user = User(id=user_id, name=name, **attributes)
+        self.users[user_id] = user
+        return user
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail (or stall for ``delay`` seconds)."""
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        if status == 429 and error is None:
+            error = "ratelimited"
+        with self._lock:
+            for _ in range(times):
+                self._faults[method].append(Fault(status, error, retry_after, delay))
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [call.params for call in self.calls if call.method == method]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self._faults.clear()
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """The calls of ``method`` once there are at least ``count`` (work after the ack)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls_to(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        raise AssertionError(f"expected {count} call(s) to {method}, got {self.calls_to(method)}")
+
+    # -- the API ------------------------------------------------------------------------------
+    def _next_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(method)
+            return queue.popleft() if queue else None
+
+    def _record(self, method: str, params: dict[str, Any], token: str | None) -> None:
+        with self._lock:
+            self.calls.append(Call(method, params, token))
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):08d}"
+
+    def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        result: dict[str, Any] = handler(params)
+        return result
+
+    def _api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "http://localhost/",
+            "team": "Local",
+            "user": "collider",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "BCOLLIDER",
+        }
+
+    def _ts(self) -> str:
+        return f"{time.time():.6f}"
+
+    def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not params.get("text") and not params.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        return {"ok": True, "channel": channel, "ts": self._ts(), "message": params}
+
+    def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("channel") or not params.get("user"):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "message_ts": self._ts()}
+
+    def _api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+
+    def _view(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = dict(params.get("view") or {})
+        view.setdefault("id", params.get("view_id") or self._new_id("V"))
+        view["hash"] = self._new_id("h")
+        return {"ok": True, "view": view}
+
+    def _api_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        return self._view(params)
+
+    _api_views_push = _api_views_open
+
+    def _api_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._view(params)
+
+    def _api_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("user_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return self._view(params)
+
+    def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(params.get("user")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {
+            "ok": True,
+            "user": {
+                "id": user.id,
+                "team_id": TEAM_ID,
+                "name": user.name,
+                "real_name": user.real_name or user.name,
+                "deleted": user.deleted,
+                "is_admin": user.is_admin,
+                "is_owner": user.is_owner,
+                "is_bot": user.is_bot,
+                "locale": user.locale,
+                "profile": {"display_name": user.name, "real_name": user.real_name or user.name},
+            },
+        }
+
+    def _user_problem(self, user_ids: list[str]) -> str | None:
+        for user_id in user_ids:
+            user = self.users.get(user_id)
+            if self.users and user is None:
+                return "user_not_found"
+            if user is not None and user.deleted:
+                return "user_disabled"
+        return None
+
+    def _api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) > 8:
+            return {"ok": False, "error": "too_many_users"}
+        problem = self._user_problem(users)
+        if problem:
+            return {"ok": False, "error": problem}
+        key = ",".join(sorted(users))
+        prefix = "D" if len(users) == 1 else "G"
+        channel = prefix + str(abs(hash(key)) % 10**9).zfill(9)
+        self.members[channel] = sorted(users)
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _api_conversations_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = str(params.get("name", ""))
+        if not name or len(name) > 80 or name != name.lower():
+            return {"ok": False, "error": "invalid_name"}
+        with self._lock:
+            if name in self.channel_names:
+                return {"ok": False, "error": "name_taken"}
+            channel = self._new_id("C")
+            self.channel_names[name] = channel
+            self.members[channel] = []
+        return {"ok": True, "channel": {"id": channel, "name": name}}
+
+    def _api_conversations_invite(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel"))
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        problem = self._user_problem(users)
+        if problem:
+            return {"ok": False, "error": problem}
+        self.members[channel] = sorted(set(self.members[channel]) | set(users))
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _api_conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel"))
+        if channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "members": self.members[channel], "response_metadata": {}}
+
+    def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = self._new_id("F")
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        missing = [f["id"] for f in files or [] if f["id"] not in self.uploads]
+        if missing:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    slack: LocalSlack
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep tests quiet
+        return
+
+    def _send(self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None):
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(status)
+        content_type = "text/plain" if isinstance(body, str) else "application/json"
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _params(self) -> dict[str, Any]:
+        url = urlparse(self.path)
+        params: dict[str, Any] = {k: _decode(v) for k, v in parse_qsl(url.query)}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        content_type = self.headers.get("Content-Type", "")
+        if raw and "json" in content_type:
+            params.update(json.loads(raw))
+        elif raw and "form" in content_type:
+            params.update({k: _decode(v) for k, v in parse_qsl(raw.decode())})
+        elif raw:
+            params["_raw"] = raw
+        return params
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.do_POST()
+
+    def do_POST(self) -> None:  # noqa: N802
+        path = urlparse(self.path).path
+        params = self._params()
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
+        slack = self.slack
+        if path.startswith("/upload/"):
+            slack.uploads[path.rsplit("/", 1)[1]] = params.get("_raw", b"")
+            slack._record("upload", {"file_id": path.rsplit("/", 1)[1]}, None)
+            self._send(200, "OK - uploaded")
+            return
+        if path.startswith("/respond/"):
+            fault = slack._next_fault("response_url")
+            slack._record("response_url", {**params, "_key": path.rsplit("/", 1)[1]}, None)
+            if fault:
+                time.sleep(fault.delay)
+                if fault.status != 200:
+                    self._send(fault.status, fault.error or "error")
+                    return
+            self._send(200, "ok")
+            return
+        if not path.startswith("/api/"):
+            self._send(404, {"ok": False, "error": "not_found"})
+            return
+        method = path.removeprefix("/api/")
+        fault = slack._next_fault(method)
+        slack._record(method, params, token)
+        if fault:
+            time.sleep(fault.delay)
+            if fault.status == 429:
+                self._send(
+                    429,
+                    {"ok": False, "error": fault.error},
+                    {"Retry-After": str(fault.retry_after)},
+                )
+                return
+            if fault.status != 200 or fault.error:
+                self._send(fault.status, {"ok": False, "error": fault.error or "internal_error"})
+                return
+        if slack.token and token != slack.token:
+            self._send(200, {"ok": False, "error": "invalid_auth"})
+            return
+        self._send(200, slack.answer(method, params))

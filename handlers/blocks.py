@@ -1,0 +1,320 @@
+"""Block Kit, built by pure functions from domain objects and a language."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers import ids
+from handlers.mrkdwn import escape_within, quote, truncate
+from i18n import LANGUAGES, t
+from models import Idea, IdeaKind, OrganisationType, Participant
+from services.ideas import IdeaPage
+
+Block = dict[str, Any]
+MAX_SECTION = 3000
+
+
+def plain(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def section(markdown: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": markdown[:MAX_SECTION]}}
+
+
+def context(markdown: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": markdown[:MAX_SECTION]}]}
+
+
+def message(blocks: list[Block], fallback: str) -> dict[str, Any]:
+    """Arguments for ack/respond/chat.postMessage: blocks plus notification text."""
+    return {"blocks": blocks, "text": truncate(fallback, 3000)}
+
+
+def notice(text: str) -> dict[str, Any]:
+    """A one-section message (text the bot wrote; any user text inside is already escaped)."""
+    return message([section(text)], text)
+
+
+def _title(idea: Idea) -> str:
+    return escape_within(idea.title, 150)
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def idea_buttons(idea: Idea, language: str) -> Block:
+    withdraw = _button(t("ideas.withdraw_button", language), ids.WITHDRAW_IDEA, str(idea.id))
+    withdraw["style"] = "danger"
+    withdraw["confirm"] = {
+        "title": plain(t("ideas.withdraw_confirm_title", language), 100),
+        "text": plain(t("ideas.withdraw_confirm_text", language, title=idea.title), 300),
+        "confirm": plain(t("ideas.withdraw_confirm_yes", language), 30),
+        "deny": plain(t("common.cancel", language), 30),
+        "style": "danger",
+    }
+    return {
+        "type": "actions",
+        "block_id": f"idea_actions_{idea.id}",
+        "elements": [
+            _button(t("ideas.edit_button", language), ids.EDIT_IDEA, str(idea.id)),
+            withdraw,
+        ],
+    }
+
+
+def idea_saved(idea: Idea, language: str, *, duplicate: bool = False) -> dict[str, Any]:
+    if duplicate:
+        headline = t("ideas.already_saved", language, title=_title(idea))
+    else:
+        key = "ideas.saved_need" if idea.kind is IdeaKind.NEED else "ideas.saved_idea"
+        headline = t(key, language, title=_title(idea))
+    blocks = [
+        section(headline + "\n" + quote(idea.body, 2000)),
+        context(t("ideas.saved_footer", language, id=idea.id)),
+        idea_buttons(idea, language),
+    ]
+    return message(blocks, headline)
+
+
+def idea_updated(idea: Idea, language: str) -> dict[str, Any]:
+    return notice(t("ideas.updated", language, title=_title(idea)))
+
+
+def idea_withdrawn(idea: Idea, language: str) -> dict[str, Any]:
+    return notice(t("ideas.withdrawn", language, title=_title(idea)))
+
+
+def _kind_label(kind: IdeaKind, language: str) -> str:
+    return t("ideas.kind_need" if kind is IdeaKind.NEED else "ideas.kind_idea", language)
+
+
+def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, Any]:
+    """One page of ``/ideas``: each idea with its author; the viewer's own get edit buttons."""
+    query = escape_within(page.query, 200)
+    header = (
+        t("ideas.search_header", language, query=query)
+        if query
+        else t("ideas.list_header", language)
+    )
+    blocks: list[Block] = [section(f"*{header}*")]
+    if not page.ideas:
+        empty = t("ideas.none_found", language, query=query) if query else t("ideas.none", language)
+        blocks.append(section(empty))
+        return message(blocks, empty)
+    for idea in page.ideas:
+        meta = t(
+            "ideas.meta",
+            language,
+            kind=_kind_label(idea.kind, language),
+            id=idea.id,
+            author=f"<@{idea.author.user_id}>",
+        )
+        if idea.theme:
+            meta += " · " + t("ideas.theme", language, theme=escape_within(idea.theme, 100))
+        blocks.append({"type": "divider"})
+        blocks.append(section(f"*{_title(idea)}*\n{escape_within(idea.body, 400)}"))
+        blocks.append(context(meta))
+        if idea.author.user_id == viewer_user_id:
+            blocks.append(idea_buttons(idea, language))
+    blocks.append(
+        context(t("ideas.page", language, page=page.page, pages=page.pages, total=page.total))
+    )
+    nav = []
+    if page.page > 1:
+        nav.append(_page_button(t("ideas.previous", language), page.query, page.page - 1))
+    if page.page < page.pages:
+        nav.append(_page_button(t("ideas.next", language), page.query, page.page + 1))
+    if nav:
+        blocks.append({"type": "actions", "block_id": "ideas_nav", "elements": nav})
+    return message(blocks, header)
+
+
+def _page_button(text: str, query: str, page: int) -> Block:
+    return _button(text, ids.IDEAS_PAGE, json.dumps({"q": query, "p": page}, ensure_ascii=False))
+
+
+def help_message(language: str, limit: int, prefix: str | None = None) -> dict[str, Any]:
+    text = t("help.text", language, limit=limit)
+    if prefix:
+        text = prefix + "\n\n" + text
+    return notice(text)
+
+
+# -- modals -----------------------------------------------------------------------------------
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: str | None = None,
+    multiline: bool = False,
+    max_length: int = 3000,
+    optional: bool = False,
+    hint: str | None = None,
+    placeholder: str | None = None,
+) -> Block:
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": ids.VALUE,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _option(text: str, value: str, description: str | None = None) -> Block:
+    option: Block = {"text": plain(text), "value": value}
+    if description:
+        option["description"] = plain(description)
+    return option
+
+
+def idea_modal(
+    language: str,
+    *,
+    kind: IdeaKind = IdeaKind.IDEA,
+    idea: Idea | None = None,
+    metadata: dict[str, Any] | None = None,
+    limits: tuple[int, int, int] = (150, 3000, 80),
+) -> Block:
+    """The form for a new idea or need, or for editing ``idea``."""
+    title_limit, body_limit, theme_limit = limits
+    kinds = [
+        _option(
+            t("ideas.kind_idea", language), IdeaKind.IDEA.value, t("ideas.kind_idea_hint", language)
+        ),
+        _option(
+            t("ideas.kind_need", language), IdeaKind.NEED.value, t("ideas.kind_need_hint", language)
+        ),
+    ]
+    chosen = idea.kind if idea else kind
+    blocks = [
+        {
+            "type": "input",
+            "block_id": ids.IDEA_FIELDS["kind"],
+            "label": plain(t("ideas.field_kind", language), 2000),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": ids.VALUE,
+                "options": kinds,
+                "initial_option": kinds[0] if chosen is IdeaKind.IDEA else kinds[1],
+            },
+        },
+        _text_input(
+            ids.IDEA_FIELDS["title"],
+            t("ideas.field_title", language),
+            initial=idea.title if idea else None,
+            max_length=title_limit,
+            optional=True,
+            hint=t("ideas.field_title_hint", language),
+        ),
+        _text_input(
+            ids.IDEA_FIELDS["body"],
+            t("ideas.field_body", language),
+            initial=idea.body if idea else None,
+            multiline=True,
+            max_length=body_limit,
+            placeholder=t("ideas.field_body_placeholder", language),
+        ),
+        _text_input(
+            ids.IDEA_FIELDS["theme"],
+            t("ideas.field_theme", language),
+            initial=idea.theme if idea else None,
+            max_length=theme_limit,
+            optional=True,
+            hint=t("ideas.field_theme_hint", language),
+        ),
+    ]
+    title_key = "ideas.modal_title_edit" if idea else "ideas.modal_title_new"
+    return {
+        "type": "modal",
+        "callback_id": ids.IDEA_MODAL,
+        "title": plain(t(title_key, language), 24),
+        "submit": plain(t("common.save", language), 24),
+        "close": plain(t("common.cancel", language), 24),
+        "private_metadata": json.dumps(metadata or {}),
+        "blocks": blocks,
+    }
+
+
+def _select(block_id: str, label: str, options: list[Block], initial_value: str | None) -> Block:
+    element: Block = {"type": "static_select", "action_id": ids.VALUE, "options": options}
+    chosen = [option for option in options if option["value"] == initial_value]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": True,
+    }
+
+
+def profile_modal(participant: Participant, language: str) -> Block:
+    org_types = [
+        _option(t(f"profile.org_{kind.value}", language), kind.value) for kind in OrganisationType
+    ]
+    languages = [_option(t(f"common.lang_{code}", language), code) for code in LANGUAGES]
+    current_type = participant.organisation_type.value if participant.organisation_type else None
+    blocks = [
+        section(t("profile.intro", language)),
+        _text_input(
+            ids.PROFILE_FIELDS["organisation"],
+            t("profile.field_organisation", language),
+            initial=participant.organisation,
+            max_length=120,
+            optional=True,
+            placeholder=t("profile.field_organisation_placeholder", language),
+        ),
+        _select(
+            ids.PROFILE_FIELDS["organisation_type"],
+            t("profile.field_org_type", language),
+            org_types,
+            current_type,
+        ),
+        _select(
+            ids.PROFILE_FIELDS["language"],
+            t("profile.field_language", language),
+            languages,
+            participant.language,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.PROFILE_MODAL,
+        "title": plain(t("profile.modal_title", language), 24),
+        "submit": plain(t("common.save", language), 24),
+        "close": plain(t("common.cancel", language), 24),
+        "blocks": blocks,
+    }
+
+
+def done_modal(title: str, text: str, language: str) -> Block:
+    """A modal that only says something happened (used to answer a submission)."""
+    return {
+        "type": "modal",
+        "title": plain(title, 24),
+        "close": plain(t("common.close", language), 24),
+        "blocks": [section(text)],
+    }

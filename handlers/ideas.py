@@ -1,0 +1,261 @@
+"""Listeners for sharing, browsing, editing and withdrawing ideas and needs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers import blocks, ids
+from handlers.context import Deps, user_from_command, user_from_interaction, view_values
+from i18n import t
+from models import IdeaKind
+from services import ideas
+from services.errors import DomainError, InvalidInput
+from services.participants import SlackUser, language_of
+
+logger = logging.getLogger(__name__)
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def _is_blank(text: str) -> bool:
+    return not text.translate(_INVISIBLE).strip()
+
+
+def _error(error: DomainError, language: str) -> dict[str, Any]:
+    return blocks.notice(t(error.key, language, **error.params))
+
+
+def register(app: App, deps: Deps) -> None:
+    def share(
+        kind: IdeaKind, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        user = user_from_command(command)
+        text = command.get("text") or ""
+        if text == "":
+            ack()
+            _open_idea_modal(client, respond, deps, user, command, kind)
+            return
+        language = deps.language(user)
+        if _is_blank(text):
+            ack(**_error(InvalidInput("errors.empty", limit=ideas.MAX_BODY), language))
+            return
+        # Stored before the ack: an idea the person sees confirmed is already committed.
+        try:
+            with deps.database.session() as session:
+                submission = ideas.submit_idea(
+                    session,
+                    user,
+                    ideas.IdeaInput(kind=kind, body=text),
+                    request_key=f"command:{command['trigger_id']}",
+                )
+                answer = blocks.idea_saved(
+                    submission.idea,
+                    language_of(submission.idea.author, deps.settings.default_language),
+                    duplicate=submission.duplicate,
+                )
+        except DomainError as error:
+            ack(**_error(error, language))
+            return
+        ack(response_type="ephemeral", **answer)
+
+    @app.command("/idea")
+    def idea_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        share(IdeaKind.IDEA, ack, command, client, respond)
+
+    @app.command("/need")
+    def need_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        share(IdeaKind.NEED, ack, command, client, respond)
+
+    @app.command("/ideas")
+    def ideas_command(ack: Ack, command: dict[str, Any]) -> None:
+        user = user_from_command(command)
+        language = deps.language(user)
+        with deps.database.session() as session:
+            page = ideas.list_ideas(session, command.get("text"))
+            answer = blocks.idea_page(page, user.user_id, language)
+        ack(response_type="ephemeral", **answer)
+
+    @app.action(ids.IDEAS_PAGE)
+    def ideas_page(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        user = user_from_interaction(body)
+        language = deps.language(user)
+        try:
+            wanted = json.loads(action.get("value") or "{}")
+            query, number = str(wanted.get("q", "")), int(wanted.get("p", 1))
+        except (ValueError, TypeError, AttributeError):
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **blocks.notice(t("errors.bad_request", language)),
+            )
+            return
+        with deps.database.session() as session:
+            page = ideas.list_ideas(session, query, number)
+            answer = blocks.idea_page(page, user.user_id, language)
+        respond(response_type="ephemeral", replace_original=True, **answer)
+
+    @app.action(ids.EDIT_IDEA)
+    def edit_idea(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user = user_from_interaction(body)
+        language = deps.language(user)
+        try:
+            with deps.database.session() as session:
+                idea = ideas.idea_for_editing(session, user, _idea_id(action))
+                modal = blocks.idea_modal(
+                    language, idea=idea, metadata={"idea_id": idea.id, **_origin(body)}
+                )
+        except DomainError as error:
+            _refuse(user, "edit", action, error)
+            respond(response_type="ephemeral", replace_original=False, **_error(error, language))
+            return
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=modal)
+        except SlackApiError as error:
+            logger.warning(
+                "views.open failed for %s: %s", user.user_id, error.response.get("error")
+            )
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **blocks.notice(t("errors.form_unavailable", language)),
+            )
+
+    @app.action(ids.WITHDRAW_IDEA)
+    def withdraw_idea(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        user = user_from_interaction(body)
+        language = deps.language(user)
+        try:
+            with deps.database.session() as session:
+                idea = ideas.withdraw_idea(session, user, _idea_id(action))
+                answer = blocks.idea_withdrawn(idea, language)
+        except DomainError as error:
+            _refuse(user, "withdraw", action, error)
+            respond(response_type="ephemeral", replace_original=False, **_error(error, language))
+            return
+        respond(response_type="ephemeral", replace_original=False, **answer)
+
+    @app.view(ids.IDEA_MODAL)
+    def idea_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        user = user_from_interaction(body)
+        language = deps.language(user)
+        metadata = _metadata(view)
+        values = view_values(view, ids.IDEA_FIELDS)
+        try:
+            data = ideas.IdeaInput(
+                kind=IdeaKind(values["kind"] or IdeaKind.IDEA.value),
+                body=values["body"] or "",
+                title=values["title"],
+                theme=values["theme"],
+            )
+        except ValueError:
+            ack(
+                response_action="errors",
+                errors={ids.IDEA_FIELDS["kind"]: t("errors.bad_choice", language)},
+            )
+            return
+        try:
+            with deps.database.session() as session:
+                if metadata.get("idea_id"):
+                    idea = ideas.update_idea(session, user, int(metadata["idea_id"]), data)
+                    answer = blocks.idea_updated(idea, language)
+                else:
+                    submission = ideas.submit_idea(
+                        session, user, data, request_key=f"view:{view['id']}"
+                    )
+                    answer = blocks.idea_saved(
+                        submission.idea, language, duplicate=submission.duplicate
+                    )
+        except InvalidInput as error:
+            block = ids.IDEA_FIELDS.get(error.field or "body", ids.IDEA_FIELDS["body"])
+            ack(response_action="errors", errors={block: t(error.key, language, **error.params)})
+            return
+        except DomainError as error:
+            _refuse(user, "edit", metadata, error)
+            ack(
+                response_action="errors",
+                errors={ids.IDEA_FIELDS["body"]: t(error.key, language, **error.params)},
+            )
+            return
+        ack()
+        _confirm(client, user, metadata.get("channel"), answer)
+
+
+def _idea_id(action: dict[str, Any]) -> int:
+    try:
+        return int(action.get("value") or "")
+    except ValueError:
+        raise InvalidInput("errors.bad_request") from None
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _origin(body: dict[str, Any]) -> dict[str, str]:
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+    return {"channel": channel} if channel else {}
+
+
+def _refuse(user: SlackUser, what: str, detail: object, error: DomainError) -> None:
+    logger.warning(
+        "refused %s by %s/%s: %s (%s)", what, user.team_id, user.user_id, error.key, detail
+    )
+
+
+def _open_idea_modal(
+    client: WebClient,
+    respond: Respond,
+    deps: Deps,
+    user: SlackUser,
+    command: dict[str, Any],
+    kind: IdeaKind,
+) -> None:
+    language = deps.language(user)
+    modal = blocks.idea_modal(language, kind=kind, metadata={"channel": command.get("channel_id")})
+    try:
+        client.views_open(trigger_id=command["trigger_id"], view=modal)
+    except SlackApiError as error:
+        logger.warning("views.open failed for %s: %s", user.user_id, error.response.get("error"))
+        respond(response_type="ephemeral", **blocks.notice(t("errors.form_unavailable", language)))
+
+
+def _confirm(
+    client: WebClient, user: SlackUser, channel: str | None, answer: dict[str, Any]
+) -> None:
+    """Tell the author where they started; their DM with the app if that channel refuses."""
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user.user_id, **answer)
+            return
+    except SlackApiError as error:
+        logger.info("ephemeral confirmation failed (%s); sending a DM", error.response.get("error"))
+    try:
+        client.chat_postMessage(channel=user.user_id, **answer)
+    except SlackApiError as error:
+        # The idea is committed; only the confirmation is lost, and /ideas shows it.
+        logger.warning("could not confirm to %s: %s", user.user_id, error.response.get("error"))

@@ -1,0 +1,23 @@
+"""action_id, callback_id and block_id values shared by the Block Kit builders and listeners."""
+
+IDEA_MODAL = "idea_modal"
+PROFILE_MODAL = "profile_modal"
+
+EDIT_IDEA = "idea_edit"
+WITHDRAW_IDEA = "idea_withdraw"
+IDEAS_PAGE = "ideas_page"
+
+# Input blocks of the idea modal; the keys are the domain's field names, so a validation error
+# for a field lands under the right input.
+IDEA_FIELDS = {
+    "title": "idea_title",
+    "body": "idea_body",
+    "theme": "idea_theme",
+    "kind": "idea_kind",
+}
+PROFILE_FIELDS = {
+    "organisation": "profile_organisation",
+    "organisation_type": "profile_org_type",
+    "language": "profile_language",
+}
+VALUE = "value"  # the action_id inside every input block

@@ -1,0 +1,101 @@
+"""The stored things: participants, their ideas and needs, and handled Slack requests."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+
+def _enum(cls: type[enum.Enum]) -> SAEnum:
+    # Store the readable value, and as a plain string so new members need no ALTER TYPE.
+    return SAEnum(
+        cls,
+        native_enum=False,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class OrganisationType(enum.StrEnum):
+    COMPANY = "company"
+    RESIDENT = "resident"
+    EDUCATION = "education"
+    CITY = "city"
+    RESEARCH = "research"
+    OTHER = "other"
+
+
+class OptIn(enum.StrEnum):
+    IN = "in"
+    PAUSED = "paused"
+    OUT = "out"
+
+
+class IdeaKind(enum.StrEnum):
+    IDEA = "idea"
+    NEED = "need"
+
+
+class IdeaStatus(enum.StrEnum):
+    OPEN = "open"
+    WITHDRAWN = "withdrawn"
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    organisation: Mapped[str | None] = mapped_column(String(255))
+    organisation_type: Mapped[OrganisationType | None] = mapped_column(_enum(OrganisationType))
+    language: Mapped[str | None] = mapped_column(String(8))
+    opt_in: Mapped[OptIn] = mapped_column(_enum(OptIn), default=OptIn.IN)
+    paused_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    ideas: Mapped[list[Idea]] = relationship(back_populates="author")
+
+
+class Idea(Base):
+    """An idea or a need, written by one participant."""
+
+    __tablename__ = "ideas"
+    __table_args__ = (Index("ix_ideas_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    kind: Mapped[IdeaKind] = mapped_column(_enum(IdeaKind))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    theme: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[IdeaStatus] = mapped_column(_enum(IdeaStatus), default=IdeaStatus.OPEN)
+    language: Mapped[str | None] = mapped_column(String(8))
+    # Case-folded title, body and theme: SQLite's lower() folds ASCII only, so ä/ö/å searches
+    # need a folded copy to be portable.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    author: Mapped[Participant] = relationship(back_populates="ideas")
+
+
+class HandledRequest(Base):
+    """A Slack request already acted on; the unique key makes retried deliveries harmless."""
+
+    __tablename__ = "handled_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    result: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,46 @@
+"""Query helpers shared by the services. They take the session first and never commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.entities import HandledRequest, Participant
+
+
+def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row.
+
+    Both backends block a concurrent insert of the same key until the first transaction ends,
+    so exactly one caller wins, without savepoints (which pysqlite handles badly).
+    """
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    primary_key = next(iter(table.primary_key.columns))
+    statement = (
+        module.insert(table).values(**values).on_conflict_do_nothing().returning(primary_key)
+    )
+    return session.execute(statement).scalar() is not None
+
+
+def claim_request(session: Session, key: str) -> bool:
+    """Record that the request ``key`` is being handled; False if it was handled before."""
+    return insert_ignoring_conflict(session, HandledRequest.__table__, {"key": key})  # type: ignore[arg-type]
+
+
+def set_request_result(session: Session, key: str, result: str) -> None:
+    handled = session.scalars(select(HandledRequest).where(HandledRequest.key == key)).one()
+    handled.result = result
+
+
+def request_result(session: Session, key: str) -> str | None:
+    return session.scalar(select(HandledRequest.result).where(HandledRequest.key == key))
+
+
+def find_participant(session: Session, team_id: str, user_id: str) -> Participant | None:
+    return session.scalars(
+        select(Participant).where(Participant.team_id == team_id, Participant.user_id == user_id)
+    ).one_or_none()

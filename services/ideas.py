@@ -1,0 +1,174 @@
+"""Ideas and needs: submit, list and search, edit, withdraw."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from models import Idea, IdeaKind, IdeaStatus
+from models.queries import claim_request, request_result, set_request_result
+from services.errors import InvalidInput, NotAllowed, NotFound
+from services.participants import SlackUser, ensure_participant
+
+MAX_BODY = 3000
+MAX_TITLE = 150
+MAX_THEME = 80
+DERIVED_TITLE = 80
+PAGE_SIZE = 5
+MAX_QUERY = 200
+
+# Control characters other than newline and tab: PostgreSQL rejects NUL in text, and the rest
+# only garble Slack messages.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str | None) -> str:
+    return _CONTROL.sub("", value or "").strip()
+
+
+@dataclass(frozen=True)
+class IdeaInput:
+    kind: IdeaKind
+    body: str
+    title: str | None = None
+    theme: str | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    idea: Idea
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class IdeaPage:
+    ideas: list[Idea]
+    page: int
+    pages: int
+    total: int
+    query: str
+
+
+def _limit(value: str, field: str, limit: int) -> None:
+    if len(value) > limit:
+        raise InvalidInput("errors.too_long", field=field, limit=limit, length=len(value))
+
+
+def derive_title(body: str) -> str:
+    """The first line of the body, cut at a word boundary."""
+    first = body.strip().splitlines()[0].strip()
+    if len(first) <= DERIVED_TITLE:
+        return first
+    cut = first[:DERIVED_TITLE].rsplit(" ", 1)[0] or first[:DERIVED_TITLE]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def validate(data: IdeaInput) -> IdeaInput:
+    """Normalized input, or InvalidInput naming the field and the limit."""
+    body = clean_text(data.body)
+    if not body:
+        raise InvalidInput("errors.empty", field="body", limit=MAX_BODY)
+    _limit(body, "body", MAX_BODY)
+    title = clean_text(data.title).replace("\n", " ") or derive_title(body)
+    _limit(title, "title", MAX_TITLE)
+    theme = clean_text(data.theme).replace("\n", " ") or None
+    if theme:
+        _limit(theme, "theme", MAX_THEME)
+    return IdeaInput(kind=IdeaKind(data.kind), body=body, title=title, theme=theme)
+
+
+def _search_text(idea: Idea) -> str:
+    parts = (idea.title, idea.body, idea.theme or "")
+    return unicodedata.normalize("NFC", " ".join(parts)).casefold()
+
+
+def submit_idea(
+    session: Session, user: SlackUser, data: IdeaInput, request_key: str | None = None
+) -> Submission:
+    """Store an idea or need once, even when Slack delivers the same request again."""
+    data = validate(data)
+    if request_key and not claim_request(session, request_key):
+        earlier = request_result(session, request_key)
+        idea = session.get(Idea, int(earlier)) if earlier else None
+        if idea is None:
+            raise NotFound("errors.already_handled")
+        return Submission(idea=idea, duplicate=True)
+    author = ensure_participant(session, user)
+    idea = Idea(
+        author=author,
+        kind=data.kind,
+        title=data.title or "",
+        body=data.body,
+        theme=data.theme,
+        status=IdeaStatus.OPEN,
+    )
+    idea.search_text = _search_text(idea)
+    session.add(idea)
+    session.flush()
+    if request_key:
+        set_request_result(session, request_key, str(idea.id))
+    return Submission(idea=idea, duplicate=False)
+
+
+def _own_idea(session: Session, user: SlackUser, idea_id: int) -> Idea:
+    idea = session.get(Idea, idea_id, options=[joinedload(Idea.author)])
+    if idea is None or idea.status is IdeaStatus.WITHDRAWN:
+        raise NotFound("errors.idea_not_found")
+    if (idea.author.team_id, idea.author.user_id) != (user.team_id, user.user_id):
+        raise NotAllowed("errors.not_your_idea")
+    return idea
+
+
+def idea_for_editing(session: Session, user: SlackUser, idea_id: int) -> Idea:
+    return _own_idea(session, user, idea_id)
+
+
+def update_idea(session: Session, user: SlackUser, idea_id: int, data: IdeaInput) -> Idea:
+    data = validate(data)
+    idea = _own_idea(session, user, idea_id)
+    idea.kind = data.kind
+    idea.title = data.title or ""
+    idea.body = data.body
+    idea.theme = data.theme
+    idea.search_text = _search_text(idea)
+    return idea
+
+
+def withdraw_idea(session: Session, user: SlackUser, idea_id: int) -> Idea:
+    idea = _own_idea(session, user, idea_id)
+    idea.status = IdeaStatus.WITHDRAWN
+    return idea
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_ideas(
+    session: Session, query: str | None = None, page: int = 1, page_size: int = PAGE_SIZE
+) -> IdeaPage:
+    """Open ideas and needs, newest first; every word of ``query`` must occur."""
+    query = clean_text(query)[:MAX_QUERY]
+    words = unicodedata.normalize("NFC", query).casefold().split()
+    conditions = [Idea.status == IdeaStatus.OPEN]
+    conditions += [Idea.search_text.like(_like_pattern(word), escape="\\") for word in words]
+    total = session.scalar(select(func.count()).select_from(Idea).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    ideas = list(
+        session.scalars(
+            select(Idea)
+            .options(joinedload(Idea.author))
+            .where(*conditions)
+            .order_by(Idea.created_at.desc(), Idea.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    )
+    return IdeaPage(ideas=ideas, page=page, pages=pages, total=total, query=query)

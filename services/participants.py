@@ -1,0 +1,79 @@
+"""Participants: who they are, where they work, which language they read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from i18n import LANGUAGES
+from models import OrganisationType, Participant
+from models.queries import find_participant, insert_ignoring_conflict
+from services.errors import InvalidInput
+
+MAX_ORGANISATION = 120
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """Who sent a request: enough to find or create their participant row."""
+
+    team_id: str
+    user_id: str
+    name: str | None = None
+
+
+def ensure_participant(session: Session, user: SlackUser) -> Participant:
+    """The participant for a Slack user, created on first sight (safe under concurrency)."""
+    participant = find_participant(session, user.team_id, user.user_id)
+    if participant is None:
+        insert_ignoring_conflict(
+            session,
+            Participant.__table__,  # type: ignore[arg-type]
+            {
+                "team_id": user.team_id,
+                "user_id": user.user_id,
+                "display_name": user.name,
+                "opt_in": "in",
+            },
+        )
+        participant = find_participant(session, user.team_id, user.user_id)
+        assert participant is not None
+    return participant
+
+
+def language_of(participant: Participant | None, default: str) -> str:
+    if participant is not None and participant.language in LANGUAGES:
+        return participant.language
+    return default
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    organisation: str | None
+    organisation_type: str | None
+    language: str | None
+
+
+def update_profile(session: Session, user: SlackUser, update: ProfileUpdate) -> Participant:
+    organisation = (update.organisation or "").strip() or None
+    if organisation and len(organisation) > MAX_ORGANISATION:
+        raise InvalidInput(
+            "errors.too_long",
+            field="organisation",
+            limit=MAX_ORGANISATION,
+            length=len(organisation),
+        )
+    org_type = None
+    if update.organisation_type:
+        try:
+            org_type = OrganisationType(update.organisation_type)
+        except ValueError:
+            raise InvalidInput("errors.bad_choice", field="organisation_type") from None
+    if update.language and update.language not in LANGUAGES:
+        raise InvalidInput("errors.bad_choice", field="language")
+    participant = ensure_participant(session, user)
+    participant.organisation = organisation
+    participant.organisation_type = org_type
+    participant.language = update.language or None
+    return participant

@@ -1,0 +1,90 @@
+"""Fixtures: a real database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set), the
+local Slack server, and the real Bolt app driven by signed requests."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import create_app
+from bot.local_slack import LocalSlack
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from models import Base
+from models.db import Database
+from tests.slack_driver import SlackDriver
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _postgres_database() -> Iterator[str]:
+    # A database of its own for each test run, so parallel runs never share tables.
+    server = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"collider_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'collider.sqlite3'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def database(migrated_database: Database) -> Iterator[Database]:
+    yield migrated_database
+    with migrated_database.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def slack() -> Iterator[LocalSlack]:
+    with LocalSlack(token=BOT_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(slack: LocalSlack, database: Database) -> Settings:
+    return Settings(
+        database_url=database.url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        facilitators=frozenset({"UFACIL"}),
+    )
+
+
+@pytest.fixture
+def driver(settings: Settings, database: Database, slack: LocalSlack) -> SlackDriver:
+    client = make_web_client(settings, timeout=2)
+    app = create_app(settings, database, client=client)
+    return SlackDriver(app, slack, SIGNING_SECRET)
