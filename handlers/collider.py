@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from handlers import blocks, ids
-from handlers.context import Deps, user_from_command, user_from_interaction, view_values
+from handlers.context import (
+    Deps,
+    open_modal,
+    user_from_command,
+    user_from_interaction,
+    view_values,
+)
 from handlers.mrkdwn import escape_within
 from i18n import t
 from services import participants
@@ -19,8 +23,6 @@ from services.errors import InvalidInput
 from services.ideas import MAX_BODY
 
 logger = logging.getLogger(__name__)
-
-Subcommand = Callable[[Ack, dict[str, Any], str, WebClient, Respond], None]
 
 
 def register(app: App, deps: Deps) -> None:
@@ -39,24 +41,16 @@ def register(app: App, deps: Deps) -> None:
             participant = participants.ensure_participant(session, user)
             language = participants.language_of(participant, deps.settings.default_language)
             modal = blocks.profile_modal(participant, language)
-        try:
-            client.views_open(trigger_id=command["trigger_id"], view=modal)
-        except SlackApiError as error:
-            logger.warning(
-                "views.open failed for %s: %s", user.user_id, error.response.get("error")
-            )
-            respond(
-                response_type="ephemeral", **blocks.notice(t("errors.form_unavailable", language))
-            )
+        open_modal(client, respond, command["trigger_id"], modal, language)
 
-    subcommands: dict[str, Subcommand] = {"help": help_, "profile": profile}
+    deps.subcommands.update({"help": help_, "profile": profile})
 
     @app.command("/collider")
     def collider_command(
         ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         name, _, args = (command.get("text") or "").strip().partition(" ")
-        handler = subcommands.get(name.lower() or "help")
+        handler = deps.subcommands.get(name.lower() or "help")
         if handler is None:
             language = deps.language(user_from_command(command))
             unknown = t("errors.unknown_subcommand", language, command=escape_within(name, 40))

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
 from models.db import Database
 from models.queries import find_participant
 from services.participants import SlackUser, language_of
+
+logger = logging.getLogger(__name__)
+
+# A ``/collider NAME ARGS`` handler: (ack, command, args, client, respond).
+Subcommand = Callable[[Ack, dict[str, Any], str, WebClient, Respond], None]
 
 
 @dataclass(frozen=True)
@@ -18,6 +29,8 @@ class Deps:
     database: Database
     # Long work after the ack runs here, never on Bolt's listener pool.
     workers: Executor
+    # ``/collider`` subcommands by name; each handler module adds its own in ``register``.
+    subcommands: dict[str, Subcommand] = field(default_factory=dict)
 
     def language(self, user: SlackUser) -> str:
         with self.database.session() as session:
@@ -45,11 +58,30 @@ def view_values(view: dict[str, Any], blocks: dict[str, str]) -> dict[str, str |
     """The submitted value of each named input block (text, or the chosen option's value)."""
     state = (view.get("state") or {}).get("values") or {}
     values: dict[str, str | None] = {}
-    for field, block_id in blocks.items():
+    for name, block_id in blocks.items():
         element = next(iter((state.get(block_id) or {}).values()), None) or {}
         if not isinstance(element, dict):
             element = {}
         selected = element.get("selected_option")
         value = selected.get("value") if isinstance(selected, dict) else element.get("value")
-        values[field] = value if isinstance(value, str) else None
+        values[name] = value if isinstance(value, str) else None
     return values
+
+
+def open_modal(
+    client: WebClient, respond: Respond, trigger_id: str, view: dict[str, Any], language: str
+) -> None:
+    """Open a modal; if Slack refuses (expired trigger, outage), say so instead of going silent."""
+    # Imported here: blocks imports this module's neighbours, and i18n text is all it needs.
+    from handlers.blocks import notice
+    from i18n import t
+
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        logger.warning("views.open failed: %s", error.response.get("error"))
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            **notice(t("errors.form_unavailable", language)),
+        )

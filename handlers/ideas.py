@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import blocks, ids
-from handlers.context import Deps, user_from_command, user_from_interaction, view_values
+from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
 from i18n import t
 from models import IdeaKind
 from services import ideas
@@ -237,11 +237,7 @@ def _open_idea_modal(
 ) -> None:
     language = deps.language(user)
     modal = blocks.idea_modal(language, kind=kind, metadata={"channel": command.get("channel_id")})
-    try:
-        client.views_open(trigger_id=command["trigger_id"], view=modal)
-    except SlackApiError as error:
-        logger.warning("views.open failed for %s: %s", user.user_id, error.response.get("error"))
-        respond(response_type="ephemeral", **blocks.notice(t("errors.form_unavailable", language)))
+    open_modal(client, respond, command["trigger_id"], modal, language)
 
 
 def _confirm(
