@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings, settings_from_mapping
+
+
+def test_defaults_need_no_slack_account() -> None:
+    settings = settings_from_mapping({})
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.default_language == "en"
+    assert settings.facilitators == frozenset()
+
+
+def test_every_problem_is_named_at_once() -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping(
+            {
+                "SLACK_BOT_TOKEN": "xoxp-user-token",
+                "SLACK_APP_TOKEN": "nope",
+                "DATABASE_URL": "mysql://x",
+                "COLLIDER_DEFAULT_LANGUAGE": "de",
+                "COLLIDER_FACILITATORS": "U012AB3CD, alice",
+                "COLLIDER_LISTENER_THREADS": "many",
+                "SLACK_API_URL": "ftp://x",
+            }
+        )
+    message = str(caught.value)
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "DATABASE_URL",
+        "COLLIDER_DEFAULT_LANGUAGE",
+        "COLLIDER_FACILITATORS",
+        "COLLIDER_LISTENER_THREADS",
+        "SLACK_API_URL",
+    ):
+        assert name in message
+    assert "xoxp-user-token" not in message
+
+
+def test_postgres_url_must_name_psycopg() -> None:
+    with pytest.raises(SettingsError, match="postgresql\\+psycopg"):
+        settings_from_mapping({"DATABASE_URL": "postgresql://u@h/db"})
+
+
+def test_valid_values_are_parsed() -> None:
+    settings = settings_from_mapping(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "COLLIDER_FACILITATORS": "U012AB3CD, W0ABCDEF",
+            "COLLIDER_DEFAULT_LANGUAGE": "FI",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+        }
+    )
+    assert settings.facilitators == {"U012AB3CD", "W0ABCDEF"}
+    assert settings.default_language == "fi"
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert "xoxb-1" not in repr(settings)
+
+
+def test_slack_connection_requirements_name_the_missing_variables() -> None:
+    settings = settings_from_mapping({})
+    with pytest.raises(SettingsError) as socket_mode:
+        settings.require_slack(http=False)
+    assert "SLACK_BOT_TOKEN" in str(socket_mode.value) and "SLACK_APP_TOKEN" in str(
+        socket_mode.value
+    )
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        settings.require_slack(http=True)
+
+
+def test_env_file_is_read_and_the_environment_wins(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "COLLIDER_DEFAULT_LANGUAGE=sv\nCOLLIDER_LOG_LEVEL=DEBUG\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("COLLIDER_LOG_LEVEL", "WARNING")
+    monkeypatch.delenv("COLLIDER_DEFAULT_LANGUAGE", raising=False)
+    settings = load_settings(env_file)
+    assert settings.default_language == "sv"
+    assert settings.log_level == "WARNING"
