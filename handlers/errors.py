@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltResponse, Respond
 
 from handlers import blocks
 from handlers.context import Deps
@@ -30,6 +31,24 @@ def _describe(body: dict[str, Any]) -> str:
 
 
 def register(app: App, deps: Deps) -> None:
+    """Register last: the catch-alls answer whatever no other listener claimed."""
+
+    @app.action(re.compile(".+"))
+    def unknown_action(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        logger.warning("unknown action: %s", _describe(body))
+        text = t("errors.bad_request", deps.settings.default_language)
+        respond(response_type="ephemeral", replace_original=False, **blocks.notice(text))
+
+    @app.view(re.compile(".+"))
+    def unknown_view(ack: Ack, body: dict[str, Any]) -> None:
+        logger.warning("unknown form: %s", _describe(body))
+        text = t("errors.bad_request", deps.settings.default_language)
+        ack(
+            response_action="update",
+            view=blocks.done_modal(":warning:", text, deps.settings.default_language),
+        )
+
     @app.error
     def on_error(error: Exception, body: dict[str, Any], response: BoltResponse | None) -> None:
         logger.exception("failed to handle %s", _describe(body or {}), exc_info=error)
