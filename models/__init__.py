@@ -10,8 +10,28 @@ from models.entities import (
     OrganisationType,
     Participant,
 )
+from models.rounds import (
+    DoNotMatch,
+    Facilitator,
+    MatchSchedule,
+    Round,
+    RoundNotice,
+    RoundStatus,
+    StepState,
+    ThinkTank,
+    ThinkTankMember,
+)
 
 __all__ = [
+    "DoNotMatch",
+    "Facilitator",
+    "MatchSchedule",
+    "Round",
+    "RoundNotice",
+    "RoundStatus",
+    "StepState",
+    "ThinkTank",
+    "ThinkTankMember",
     "Base",
     "HandledRequest",
     "Idea",
