@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from matching.arrays import run_starts
 from matching.similarity import PoolSimilarity
 
 
@@ -73,7 +74,7 @@ def member_ties(
     totals = np.bincount(ca, scores, minlength=n_items) + np.bincount(cb, scores, minlength=n_items)
     owners = similarity.owners
     order = np.lexsort((-totals, owners))
-    first = np.concatenate([[True], owners[order][1:] != owners[order][:-1]])
+    first = run_starts(owners[order])
     best = order[first] if len(order) else order
     others = np.zeros(similarity.n_people)
     for members in groups:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,14 +39,19 @@ def form_groups(
     avoid_pairs: Iterable[PersonPair] = (),
     anchors: Sequence[Anchor] = (),
     seed: int = 0,
+    on_stage: Callable[[str], None] | None = None,
 ) -> GroupingResult:
     """Place every participant in exactly one group, most related first.
 
     ``past_pairs`` (people who shared a group in recent rounds) and ``avoid_pairs`` must not meet;
     each group needs ``options.min_distinct_types`` organisation types when the pool has them;
     with ``anchors``, one group forms around each. What cannot be met is returned as issues.
+    ``on_stage`` is told the name of each stage as it starts (analyse, neighbours, group,
+    explain), for a progress display.
     """
     options = options or GroupingOptions()
+    stage = on_stage or (lambda name: None)
+    stage("analyse")
     ids = [p.id for p in participants]
     if len(set(ids)) != len(ids):
         raise ValueError("participant ids must be unique")
@@ -85,7 +90,9 @@ def form_groups(
 
     rng = np.random.default_rng(seed)
     if sizes:
+        stage("neighbours")
         graph = similarity.neighbour_graph(options.neighbours)
+        stage("group")
         assign = construct(graph, sizes, constraints, affinity, rng)
         assign = improve(graph, assign, constraints, affinity, options.max_search_rounds)
         assign = repair(graph, assign, constraints, rng)
@@ -102,6 +109,7 @@ def form_groups(
             )
         )
     issues += _violations(groups, constraints, ids)
+    stage("explain")
     return _result(
         groups, ids, participants, anchors, similarity, vectorizer, vectors, options, issues, seed
     )

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from matching.arrays import run_starts
+
 _EPSILON = 1e-7
 
 
@@ -107,8 +109,8 @@ def construct(
         scores: dict[int, float] = {}
         if anchor_columns is not None and g < anchored:
             column = anchor_columns[:, g]
-            for person, value in zip(column.indices, column.data, strict=True):
-                scores[int(person)] = scores.get(int(person), 0.0) + float(value)
+            for anchor_fan, value in zip(column.indices.tolist(), column.data, strict=True):
+                scores[anchor_fan] = scores.get(anchor_fan, 0.0) + float(value)
         for member in members:
             _add_links(scores, links, member)
         while len(members) < sizes[g]:
@@ -238,7 +240,7 @@ def _pad_columns(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
 def _best_per_key(key: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each distinct key, the position of its largest value; returns (keys, positions)."""
     order = np.lexsort((-value, key))
-    first = np.concatenate([[True], key[order][1:] != key[order][:-1]])
+    first = run_starts(key[order])
     return key[order][first], order[first]
 
 
@@ -262,6 +264,8 @@ def _candidate_swaps(
     key = source * n_groups + target
     # Best leaver of each group pair, among people who would gain by leaving.
     positive = gain > _EPSILON
+    if not positive.any():
+        return []
     fwd_keys, fwd_pos = _best_per_key(key[positive], gain[positive])
     fwd_pos = np.flatnonzero(positive)[fwd_pos]
     # Best partner back: the member most drawn to the other group, or the least held one.
@@ -270,7 +274,7 @@ def _candidate_swaps(
     weakest = np.full(n_groups, -1, dtype=np.int64)
     weakest_own = np.full(n_groups, np.inf)
     order = np.lexsort((held, assign))
-    first = np.concatenate([[True], assign[order][1:] != assign[order][:-1]])
+    first = run_starts(assign[order])
     weakest[assign[order][first]] = order[first]
     weakest_own[assign[order][first]] = held[order][first]
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from matching.arrays import run_starts
+
 # Rows of the dense block of a product kept in memory at once: about 64 MB of float32.
 _BLOCK_CELLS = 16_000_000
 _PAIR_CHUNK = 20_000
@@ -132,6 +134,6 @@ def _max_aggregate(row: np.ndarray, col: np.ndarray, val: np.ndarray, n: int) ->
     key = row * n + col
     order = np.lexsort((-val, key))
     key, val = key[order], val[order]
-    unique = np.concatenate([[True], key[1:] != key[:-1]]) if len(key) else np.zeros(0, bool)
+    unique = run_starts(key)
     key, val = key[unique], val[unique]
     return sp.csr_matrix((val, (key // n, key % n)), shape=(n, n), dtype=np.float32)

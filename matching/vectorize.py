@@ -25,7 +25,7 @@ NormalizerName = Literal["none", "lemma", "snowball"]
 class VectorizerConfig:
     """How texts become vectors; the default was chosen by ``benchmarks/matching_quality.py``."""
 
-    normalizer: NormalizerName = "none"
+    normalizer: NormalizerName = "snowball"
     stop_words: bool = True
     char_ngrams: tuple[int, int] | None = (3, 5)
     # Share of a similarity that comes from character n-grams (0: words only, 1: n-grams only).
