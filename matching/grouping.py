@@ -86,7 +86,11 @@ def form_groups(
     constraints.pinned = {
         index[a.participant_id]: g for g, a in enumerate(anchors) if a.participant_id
     }
-    affinity = _anchor_affinity(vectorizer, similarity, anchors) if anchors else None
+    affinity = (
+        _anchor_affinity(vectorizer, similarity, anchors) * options.anchor_weight
+        if anchors
+        else None
+    )
 
     rng = np.random.default_rng(seed)
     if sizes:
@@ -161,7 +165,8 @@ def _constraints(
         dtype=np.int64,
     )
     issues = []
-    effective = min_distinct if min_distinct > 1 else 0
+    # With no types known at all, the caller did not ask for diversity: nothing to report.
+    effective = min_distinct if min_distinct > 1 and codes else 0
     if effective and sizes and len(codes) < effective:
         issues.append(
             Issue("diversity_unavailable", (), {"required": min_distinct, "available": len(codes)})
@@ -183,8 +188,7 @@ def _anchor_affinity(
     per_item = sp.coo_matrix(similarity.vectors @ anchor_vectors.T)
     best = np.zeros((similarity.n_people, len(anchors)), dtype=np.float32)
     np.maximum.at(best, (similarity.owners[per_item.row], per_item.col), per_item.data)
-    # Pull toward the anchor as strongly as toward a close group member.
-    return sp.csr_matrix(best * (len(anchors) > 0))
+    return sp.csr_matrix(best)
 
 
 def _violations(

@@ -47,6 +47,9 @@ class GroupingOptions:
     min_distinct_types: int = 2
     neighbours: int = 20
     max_search_rounds: int = 40
+    # How strongly a member is drawn to an anchor, against the pull of one fellow member: above
+    # 1 so that the group stays about its anchor rather than about whoever the author resembles.
+    anchor_weight: float = 3.0
     vectorizer: VectorizerConfig = field(default_factory=VectorizerConfig)
     kind_weights: KindWeights = field(default_factory=KindWeights)
     explain: bool = True

@@ -82,6 +82,19 @@ def char_ngrams(word: str, low: int, high: int) -> list[str]:
     return grams or [padded]
 
 
+def _fit(transformer: TfidfTransformer, counts: sp.csr_matrix) -> None:
+    # scikit-learn refuses an empty pool or one without a single word; such a pool has no
+    # similarity to learn, and _tfidf then returns zero vectors.
+    if counts.shape[0] and counts.shape[1]:
+        transformer.fit(counts)
+
+
+def _tfidf(transformer: TfidfTransformer, counts: sp.csr_matrix) -> sp.csr_matrix:
+    if not hasattr(transformer, "idf_") or not counts.shape[0]:
+        return sp.csr_matrix(counts.shape, dtype=np.float32)
+    return sp.csr_matrix(transformer.transform(counts), dtype=np.float32)
+
+
 def _l2_normalize(matrix: sp.csr_matrix) -> sp.csr_matrix:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -108,11 +121,11 @@ class TextVectorizer:
     def fit_transform(self, texts: Sequence[str]) -> TextVectors:
         analyzed = self.analyze(texts)
         words = _count_matrix([a.terms for a in analyzed], self._terms, grow=True)
-        self._word_tfidf.fit(words)
+        _fit(self._word_tfidf, words)
         self.term_labels = self._readable_labels(analyzed)
         chars = self._char_counts(analyzed, grow=True)
         if chars is not None:
-            self._char_tfidf.fit(chars)
+            _fit(self._char_tfidf, chars)
         return self._vectors(analyzed, words, chars)
 
     def transform(self, texts: Sequence[str]) -> TextVectors:
@@ -126,11 +139,11 @@ class TextVectorizer:
         words: sp.csr_matrix,
         chars: sp.csr_matrix | None,
     ) -> TextVectors:
-        word_vectors = sp.csr_matrix(self._word_tfidf.transform(words), dtype=np.float32)
+        word_vectors = _tfidf(self._word_tfidf, words)
         if chars is None:
             matrix = word_vectors
         else:
-            char_vectors = sp.csr_matrix(self._char_tfidf.transform(chars), dtype=np.float32)
+            char_vectors = _tfidf(self._char_tfidf, chars)
             weight = self.config.char_weight
             # Each block has unit rows, so the cosine of the stack is the weighted mean of both.
             matrix = _l2_normalize(
