@@ -1,0 +1,111 @@
+"""Text analysis for a pool that mixes Finnish, Swedish and English.
+
+Each text is tokenized, its language guessed from its function words, stop words of that
+language removed, and the remaining words optionally reduced to a base form. Case is folded but
+accents are kept: ä/ö/å are letters of their own in Finnish and Swedish (``sää`` weather vs.
+``saa`` gets, ``työ`` work vs. ``tyo``), so ``strip_accents`` would merge different words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from matching.stopwords import STOP_WORDS
+
+LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
+FALLBACK_LANGUAGE = "fi"
+
+# Letters only: digits (years, budgets, street numbers) say little about a topic.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+# Word endings that are frequent in one language and rare in the others; they decide texts that
+# have no function word at all (titles, keyword lists).
+_ENDINGS: dict[str, tuple[str, ...]] = {
+    "fi": ("ssa", "ssä", "sta", "stä", "lla", "llä", "lle", "ksi", "inen", "ttä", "aan", "ään"),
+    "sv": ("arna", "erna", "orna", "heten", "ning", "ligt", "ande", "ende"),
+    "en": ("ing", "tion", "ness", "ed", "ly"),
+}
+
+Normalizer = Callable[[str, str], str]
+"""Maps (word, language) to the word's base form."""
+
+
+@dataclass(frozen=True)
+class AnalyzedText:
+    """One text after analysis; ``terms[i]`` is the base form of ``words[i]``."""
+
+    language: str
+    words: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words of two letters or more."""
+    return _WORD.findall(text.lower())
+
+
+def detect_language(words: Iterable[str]) -> str:
+    """The likeliest of fi/sv/en for lower-case ``words``, by function words then endings."""
+    scores = dict.fromkeys(LANGUAGES, 0.0)
+    for word in words:
+        for language in LANGUAGES:
+            if word in STOP_WORDS[language]:
+                scores[language] += 1.0
+            elif word.endswith(_ENDINGS[language]):
+                scores[language] += 0.3
+        if "å" in word:
+            scores["sv"] += 1.0
+        elif "ä" in word or "ö" in word:
+            # Both Finnish and Swedish use ä/ö; English does not.
+            scores["fi"] += 0.2
+            scores["sv"] += 0.1
+    best = max(LANGUAGES, key=lambda language: scores[language])
+    return best if scores[best] > 0 else FALLBACK_LANGUAGE
+
+
+def analyze(
+    text: str,
+    language: str | None = None,
+    normalizer: Normalizer | None = None,
+    stop_words: bool = True,
+) -> AnalyzedText:
+    """Tokenize ``text``, detect its language unless given, drop stop words, normalize words."""
+    words = tokenize(text)
+    language = language or detect_language(words)
+    stop = STOP_WORDS.get(language, frozenset()) if stop_words else frozenset()
+    kept = tuple(word for word in words if word not in stop)
+    terms = kept if normalizer is None else tuple(normalizer(word, language) for word in kept)
+    return AnalyzedText(language=language, words=kept, terms=terms)
+
+
+@cache
+def lemmatizer() -> Normalizer:
+    """simplemma's dictionary lemmatizer, restricted to fi/sv/en, with a cache per word.
+
+    Loading the Finnish dictionary takes seconds and ~0.4 GB, so it is loaded on first use only.
+    """
+    import simplemma
+
+    @cache
+    def lemma(word: str, language: str) -> str:
+        return str(simplemma.lemmatize(word, lang=language)).lower()
+
+    return lemma
+
+
+@cache
+def snowball_stemmer() -> Normalizer:
+    """Snowball stemmers for fi/sv/en, with a cache per word."""
+    import snowballstemmer
+
+    names = {"fi": "finnish", "sv": "swedish", "en": "english"}
+    stemmers = {language: snowballstemmer.stemmer(name) for language, name in names.items()}
+
+    @cache
+    def stem(word: str, language: str) -> str:
+        return str(stemmers[language].stemWord(word))
+
+    return stem

@@ -1,0 +1,172 @@
+"""Offline matchmaking from a spreadsheet: read people from CSV, form groups, write them back.
+
+Pure: no printing and no argument parsing (that is ``bot/commands/match_csv.py``). Problems
+with the input raise ``CsvMatchError`` carrying an i18n key and its parameters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matching.grouping import form_groups
+from matching.model import Contribution, GroupingOptions, GroupingResult, Issue, Participant
+
+ID_COLUMN = "id"
+TEXT_COLUMN = "text"
+OUTPUT_COLUMNS = ("id", "group", "group_size", "group_cohesion", "tie_score", "key_terms")
+_SNIFF_BYTES = 64 * 1024
+
+
+class CsvMatchError(Exception):
+    """A problem with the input or the options, as an i18n key (``matching.<key>``) and params."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = f"matching.{key}"
+        self.params = params
+
+
+@dataclass(frozen=True)
+class CsvMatchOptions:
+    min_size: int = 3
+    max_size: int = 5
+    diversity_column: str | None = None
+    min_distinct: int = 2
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class CsvMatchSummary:
+    people: int
+    groups: int
+    cohesion: float
+    random_cohesion: float
+    skipped_empty: tuple[str, ...] = ()
+    issues: tuple[Issue, ...] = field(default_factory=tuple)
+
+
+def validate_options(options: CsvMatchOptions) -> None:
+    if options.min_size < 1 or options.max_size < options.min_size:
+        raise CsvMatchError("csv_bad_sizes", min_size=options.min_size, max_size=options.max_size)
+    if options.min_distinct < 0:
+        raise CsvMatchError("csv_bad_min_distinct", value=options.min_distinct)
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CsvMatchError("csv_not_found", path=str(path)) from None
+    except OSError as error:
+        raise CsvMatchError("csv_unreadable", path=str(path), reason=error.strerror) from None
+    try:
+        # utf-8-sig drops the byte order mark that Excel writes.
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise CsvMatchError("csv_encoding", path=str(path), line=line) from None
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def read_participants(
+    path: Path, diversity_column: str | None
+) -> tuple[list[Participant], tuple[str, ...]]:
+    """People with text, and the ids of rows skipped because their text is empty."""
+    text = read_text(path)
+    if not text.strip():
+        raise CsvMatchError("csv_empty", path=str(path))
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=_dialect(text[:_SNIFF_BYTES]))
+    header = [name.strip() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    for column in (ID_COLUMN, TEXT_COLUMN, diversity_column):
+        if column is not None and column not in header:
+            raise CsvMatchError("csv_missing_column", column=column, found=", ".join(header))
+    participants: list[Participant] = []
+    skipped: list[str] = []
+    first_line: dict[str, int] = {}
+    for row in reader:
+        person = (row.get(ID_COLUMN) or "").strip()
+        line = reader.line_num
+        if not person:
+            raise CsvMatchError("csv_missing_id", line=line)
+        if person in first_line:
+            raise CsvMatchError(
+                "csv_duplicate_id", id=person, first_line=first_line[person], line=line
+            )
+        first_line[person] = line
+        body = (row.get(TEXT_COLUMN) or "").strip()
+        if not body:
+            skipped.append(person)
+            continue
+        organisation = (row.get(diversity_column) or "").strip() if diversity_column else ""
+        participants.append(
+            Participant(person, (Contribution(person, body),), organisation or None)
+        )
+    if not participants and not skipped:
+        raise CsvMatchError("csv_no_rows", path=str(path))
+    return participants, tuple(skipped)
+
+
+def write_groups(path: Path, result: GroupingResult) -> None:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(OUTPUT_COLUMNS)
+            for number, group in enumerate(result.groups, start=1):
+                terms = "; ".join(group.key_terms)
+                for member in group.member_ids:
+                    tie = group.ties.get(member)
+                    writer.writerow(
+                        (
+                            member,
+                            number,
+                            len(group.member_ids),
+                            f"{group.cohesion:.3f}",
+                            f"{tie.score:.3f}" if tie else "",
+                            terms,
+                        )
+                    )
+    except OSError as error:
+        raise CsvMatchError("csv_unwritable", path=str(path), reason=error.strerror) from None
+
+
+def match_csv(
+    source: Path,
+    target: Path,
+    options: CsvMatchOptions,
+    on_stage: Callable[[str], None] | None = None,
+) -> CsvMatchSummary:
+    """Read ``source``, form groups, write ``target``; stages: read, (engine stages), write."""
+    stage = on_stage or (lambda name: None)
+    validate_options(options)
+    stage("read")
+    participants, skipped = read_participants(source, options.diversity_column)
+    grouping = GroupingOptions(
+        min_size=options.min_size,
+        max_size=options.max_size,
+        min_distinct_types=options.min_distinct if options.diversity_column else 0,
+    )
+    result = form_groups(participants, grouping, seed=options.seed, on_stage=on_stage)
+    stage("write")
+    write_groups(target, result)
+    return CsvMatchSummary(
+        people=len(participants),
+        groups=len(result.groups),
+        cohesion=result.cohesion,
+        random_cohesion=result.random_cohesion,
+        skipped_empty=skipped,
+        issues=result.issues,
+    )
+
+
+STAGES: Sequence[str] = ("read", "analyse", "neighbours", "group", "explain", "write")

@@ -1,0 +1,119 @@
+"""Why a group belongs together: shared key terms, each member's tie, and cohesion figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.arrays import run_starts
+from matching.similarity import PoolSimilarity
+
+
+@dataclass(frozen=True)
+class GroupPairs:
+    """Every pair of members of every group, as index arrays."""
+
+    group: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+
+
+def group_pairs(groups: Sequence[Sequence[int]]) -> GroupPairs:
+    group, a, b = [], [], []
+    for g, members in enumerate(groups):
+        for i, first in enumerate(members):
+            for second in members[i + 1 :]:
+                group.append(g)
+                a.append(first)
+                b.append(second)
+    as_array = np.asarray
+    return GroupPairs(as_array(group, np.int64), as_array(a, np.int64), as_array(b, np.int64))
+
+
+def cohesion(similarity: PoolSimilarity, groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """Mean similarity of the pairs in each group (0 for a group of one)."""
+    pairs = group_pairs(groups)
+    scores = similarity.person_scores(pairs.a, pairs.b)
+    totals = np.bincount(pairs.group, scores, minlength=len(groups))
+    counts = np.bincount(pairs.group, minlength=len(groups))
+    return np.divide(totals, counts, out=np.zeros(len(groups)), where=counts > 0)
+
+
+def mean_cohesion(values: np.ndarray, groups: Sequence[Sequence[int]]) -> float:
+    sizes = np.array([len(members) for members in groups])
+    return float(values[sizes > 1].mean()) if (sizes > 1).any() else 0.0
+
+
+def random_baseline_cohesion(
+    similarity: PoolSimilarity, sizes: Sequence[int], seed: int = 0
+) -> float:
+    """Mean cohesion of a random grouping with the same sizes: what matching is measured against."""
+    order = np.random.default_rng(seed).permutation(similarity.n_people)
+    bounds = np.cumsum([0, *sizes])
+    groups = [
+        order[start:stop].tolist() for start, stop in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    return mean_cohesion(cohesion(similarity, groups), groups)
+
+
+def member_ties(
+    similarity: PoolSimilarity, groups: Sequence[Sequence[int]]
+) -> dict[int, tuple[int, float]]:
+    """For each person in a group of two or more: (contribution index, mean score to the others).
+
+    The tie is the person's contribution with the highest total similarity to the contributions
+    of the other members.
+    """
+    pairs = group_pairs(groups)
+    _, ca, cb = similarity.expand_pairs(pairs.a, pairs.b)
+    scores = similarity.contribution_scores(ca, cb)
+    n_items = similarity.vectors.shape[0]
+    totals = np.bincount(ca, scores, minlength=n_items) + np.bincount(cb, scores, minlength=n_items)
+    owners = similarity.owners
+    order = np.lexsort((-totals, owners))
+    first = run_starts(owners[order])
+    best = order[first] if len(order) else order
+    others = np.zeros(similarity.n_people)
+    for members in groups:
+        others[list(members)] = len(members) - 1
+    ties = {}
+    for item in best.tolist():
+        person = int(owners[item])
+        if others[person] > 0:
+            ties[person] = (item, float(totals[item] / others[person]))
+    return ties
+
+
+def shared_terms(
+    words: sp.csr_matrix,
+    owners: np.ndarray,
+    groups: Sequence[Sequence[int]],
+    labels: Sequence[str],
+    n_people: int,
+    limit: int = 5,
+) -> list[tuple[str, ...]]:
+    """Per group, the terms that at least two members used, heaviest TF-IDF weight first."""
+    n_items = words.shape[0]
+    by_person = sp.csr_matrix(
+        (np.ones(n_items, dtype=np.float32), (owners, np.arange(n_items))),
+        shape=(n_people, n_items),
+    )
+    person_terms = sp.csr_matrix(by_person @ words)
+    rows = [m for members in groups for m in members]
+    cols = [g for g, members in enumerate(groups) for _ in members]
+    membership = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (cols, rows)), shape=(len(groups), n_people)
+    )
+    weight = sp.csr_matrix(membership @ person_terms)
+    users = sp.csr_matrix(membership @ (person_terms > 0).astype(np.float32))
+    shared = sp.csr_matrix(weight.multiply(users >= 2))
+    result = []
+    for g in range(len(groups)):
+        start, stop = shared.indptr[g], shared.indptr[g + 1]
+        columns, values = shared.indices[start:stop], shared.data[start:stop]
+        top = columns[np.argsort(-values, kind="stable")[:limit]]
+        result.append(tuple(labels[c] for c in top))
+    return result

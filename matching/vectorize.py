@@ -1,0 +1,182 @@
+"""TF-IDF vectors for a pool of texts: words (optionally lemmatized) and character n-grams.
+
+Character n-grams are counted once per distinct word and spread to texts by a sparse product
+(texts x words @ words x n-grams), which keeps them cheap on large pools; sklearn's ``char_wb``
+analyzer would slice every occurrence of every word in Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from matching.analyze import AnalyzedText, Normalizer, analyze, lemmatizer, snowball_stemmer
+
+NormalizerName = Literal["none", "lemma", "snowball"]
+
+
+@dataclass(frozen=True)
+class VectorizerConfig:
+    """How texts become vectors; the default was chosen by ``benchmarks/matching_quality.py``."""
+
+    normalizer: NormalizerName = "snowball"
+    stop_words: bool = True
+    char_ngrams: tuple[int, int] | None = (3, 5)
+    # Share of a similarity that comes from character n-grams (0: words only, 1: n-grams only).
+    char_weight: float = 0.5
+
+
+@dataclass(frozen=True)
+class TextVectors:
+    """Vectors of texts: ``matrix`` (rows L2-normalized) for similarity, ``words`` for terms."""
+
+    matrix: sp.csr_matrix
+    words: sp.csr_matrix
+    languages: tuple[str, ...]
+
+
+def _normalizer(name: NormalizerName) -> Normalizer | None:
+    if name == "lemma":
+        return lemmatizer()
+    if name == "snowball":
+        return snowball_stemmer()
+    return None
+
+
+def _count_matrix(
+    documents: Sequence[Sequence[str]], vocabulary: dict[str, int], grow: bool
+) -> sp.csr_matrix:
+    """Documents x vocabulary counts; with ``grow`` unseen tokens get new columns."""
+    indptr = [0]
+    indices: list[int] = []
+    for tokens in documents:
+        for token in tokens:
+            column = vocabulary.get(token)
+            if column is None:
+                if not grow:
+                    continue
+                column = vocabulary[token] = len(vocabulary)
+            indices.append(column)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    matrix = sp.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(documents), len(vocabulary)),
+    )
+    matrix.sum_duplicates()
+    return matrix
+
+
+def char_ngrams(word: str, low: int, high: int) -> list[str]:
+    """The n-grams of `` word `` (padded like sklearn's ``char_wb``), for n in [low, high]."""
+    padded = f" {word} "
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams or [padded]
+
+
+def _fit(transformer: TfidfTransformer, counts: sp.csr_matrix) -> None:
+    # scikit-learn refuses an empty pool or one without a single word; such a pool has no
+    # similarity to learn, and _tfidf then returns zero vectors.
+    if counts.shape[0] and counts.shape[1]:
+        transformer.fit(counts)
+
+
+def _tfidf(transformer: TfidfTransformer, counts: sp.csr_matrix) -> sp.csr_matrix:
+    if not hasattr(transformer, "idf_") or not counts.shape[0]:
+        return sp.csr_matrix(counts.shape, dtype=np.float32)
+    return sp.csr_matrix(transformer.transform(counts), dtype=np.float32)
+
+
+def _l2_normalize(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)) @ matrix)
+
+
+class TextVectorizer:
+    """Fits TF-IDF on one pool, then turns texts (the pool's or new ones) into vectors."""
+
+    def __init__(self, config: VectorizerConfig | None = None) -> None:
+        self.config = config or VectorizerConfig()
+        self._normalize = _normalizer(self.config.normalizer)
+        self._terms: dict[str, int] = {}
+        self._surfaces: dict[str, int] = {}
+        self._ngrams: dict[str, int] = {}
+        self._word_tfidf = TfidfTransformer(sublinear_tf=True)
+        self._char_tfidf = TfidfTransformer(sublinear_tf=True)
+        self.term_labels: list[str] = []
+
+    def analyze(self, texts: Sequence[str]) -> list[AnalyzedText]:
+        stop_words = self.config.stop_words
+        return [analyze(text, normalizer=self._normalize, stop_words=stop_words) for text in texts]
+
+    def fit_transform(self, texts: Sequence[str]) -> TextVectors:
+        analyzed = self.analyze(texts)
+        words = _count_matrix([a.terms for a in analyzed], self._terms, grow=True)
+        _fit(self._word_tfidf, words)
+        self.term_labels = self._readable_labels(analyzed)
+        chars = self._char_counts(analyzed, grow=True)
+        if chars is not None:
+            _fit(self._char_tfidf, chars)
+        return self._vectors(analyzed, words, chars)
+
+    def transform(self, texts: Sequence[str]) -> TextVectors:
+        analyzed = self.analyze(texts)
+        words = _count_matrix([a.terms for a in analyzed], self._terms, grow=False)
+        return self._vectors(analyzed, words, self._char_counts(analyzed, grow=False))
+
+    def _vectors(
+        self,
+        analyzed: list[AnalyzedText],
+        words: sp.csr_matrix,
+        chars: sp.csr_matrix | None,
+    ) -> TextVectors:
+        word_vectors = _tfidf(self._word_tfidf, words)
+        if chars is None:
+            matrix = word_vectors
+        else:
+            char_vectors = _tfidf(self._char_tfidf, chars)
+            weight = self.config.char_weight
+            # Each block has unit rows, so the cosine of the stack is the weighted mean of both.
+            matrix = _l2_normalize(
+                sp.hstack(
+                    [word_vectors * np.sqrt(1.0 - weight), char_vectors * np.sqrt(weight)],
+                    format="csr",
+                )
+            )
+        return TextVectors(
+            matrix=matrix, words=word_vectors, languages=tuple(a.language for a in analyzed)
+        )
+
+    def _char_counts(self, analyzed: list[AnalyzedText], grow: bool) -> sp.csr_matrix | None:
+        if self.config.char_ngrams is None:
+            return None
+        low, high = self.config.char_ngrams
+        # The n-grams come from the words as written, so they still join inflected forms that a
+        # lemmatizer does not know (names of places, new compounds).
+        local: dict[str, int] = {}
+        texts_by_word = _count_matrix([a.words for a in analyzed], local, grow=True)
+        grams_by_word = _count_matrix(
+            [char_ngrams(word, low, high) for word in local], self._ngrams, grow=grow
+        )
+        grams_by_word.resize((len(local), len(self._ngrams)))
+        return sp.csr_matrix(texts_by_word @ grams_by_word)
+
+    def _readable_labels(self, analyzed: list[AnalyzedText]) -> list[str]:
+        """For each term, the surface word the pool used most often for it."""
+        usage: dict[str, Counter[str]] = {}
+        for text in analyzed:
+            for term, word in zip(text.terms, text.words, strict=True):
+                usage.setdefault(term, Counter())[word] += 1
+        labels = [""] * len(self._terms)
+        for term, column in self._terms.items():
+            labels[column] = usage[term].most_common(1)[0][0]
+        return labels

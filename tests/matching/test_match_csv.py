@@ -1,0 +1,118 @@
+"""``collider match-csv`` through the real CLI entry point, on small files it writes itself."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROWS = [
+    ("1", "Kirjastoon lisää lukupiirejä lapsille", "city"),
+    ("2", "Lasten lukupiiri kirjastossa", "company"),
+    ("3", "Kirjaston lukupiiri nuorille", "association"),
+    ("4", "Pyöräteitä Vallilaan", "city"),
+    ("5", "Vallilan pyörätiet kuntoon", "association"),
+    ("6", "Pyöräily Vallilassa turvallisemmaksi", "company"),
+]
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def table(rows: list[tuple[str, ...]], delimiter: str = ",") -> str:
+    lines = [delimiter.join(("id", "text", "org"))]
+    lines += [delimiter.join(row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def read_output(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def run(tmp_path: Path, source: Path, *extra: str) -> int:
+    return main(["match-csv", str(source), "--out", str(tmp_path / "out.csv"), *extra])
+
+
+def test_happy_path_writes_groups_and_explanations(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    source = write(tmp_path / "in.csv", table(ROWS))
+    assert (
+        run(tmp_path, source, "--min-size", "3", "--max-size", "3", "--diversity-column", "org")
+        == 0
+    )
+    rows = read_output(tmp_path / "out.csv")
+    assert list(rows[0])[:2] == ["id", "group"]
+    assert {"group_size", "key_terms", "tie_score", "group_cohesion"} <= set(rows[0])
+    groups: dict[str, set[str]] = {}
+    for row in rows:
+        groups.setdefault(row["group"], set()).add(row["id"])
+    assert sorted(map(sorted, groups.values())) == [["1", "2", "3"], ["4", "5", "6"]]
+    library = next(row for row in rows if row["id"] == "1")
+    assert "lukupiiri" in library["key_terms"]
+    assert "Placed 6 people in 2 groups" in capsys.readouterr().out
+
+
+def test_semicolons_and_bom_from_excel(tmp_path: Path) -> None:
+    source = tmp_path / "excel.csv"
+    source.write_bytes(b"\xef\xbb\xbf" + table(ROWS, ";").encode("utf-8"))
+    assert run(tmp_path, source) == 0
+    assert sorted(row["id"] for row in read_output(tmp_path / "out.csv")) == [r[0] for r in ROWS]
+
+
+def test_empty_text_rows_are_skipped_and_reported(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    source = write(tmp_path / "in.csv", table([*ROWS, ("7", " ", "city")]))
+    assert run(tmp_path, source) == 0
+    assert "7" not in {row["id"] for row in read_output(tmp_path / "out.csv")}
+    assert "Skipped 1 rows with empty text: 7" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (table(ROWS).replace("text", "body"), (), 'the column "text" is missing'),
+        (table(ROWS), ("--diversity-column", "sector"), 'the column "sector" is missing'),
+        ("", (), "is empty"),
+        ("id,text\n", (), "has a header but no rows"),
+        (table([*ROWS, ("2", "again", "city")]), (), 'the id "2" appears twice'),
+        (table(ROWS), ("--min-size", "5", "--max-size", "3"), "1 <= min <= max"),
+        (table(ROWS), ("--min-size", "0"), "1 <= min <= max"),
+    ],
+)
+def test_errors_are_one_line_and_exit_non_zero(  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys, content: str, extra: tuple[str, ...], message: str
+) -> None:
+    source = write(tmp_path / "in.csv", content)
+    assert run(tmp_path, source, *extra) == 1
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_bad_encoding_names_the_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    source = write(tmp_path / "latin.csv", table(ROWS), encoding="latin-1")
+    assert run(tmp_path, source) == 1
+    assert "not UTF-8 text (first bad byte on line 2)" in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run(tmp_path, tmp_path / "nope.csv") == 1
+    assert "cannot find the file" in capsys.readouterr().err
+
+
+def test_messages_follow_the_default_language(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLLIDER_DEFAULT_LANGUAGE", "fi")
+    assert run(tmp_path, write(tmp_path / "in.csv", "")) == 1
+    assert "on tyhjä" in capsys.readouterr().err
+
+
+def test_tiny_file_explains_its_single_group(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    source = write(tmp_path / "in.csv", table(ROWS[:2]))
+    assert run(tmp_path, source) == 0
+    assert {row["group"] for row in read_output(tmp_path / "out.csv")} == {"1"}
+    assert "fewer than a group of 3" in capsys.readouterr().out

@@ -1,0 +1,39 @@
+"""Similar-idea search, and the matching strings in every language."""
+
+from __future__ import annotations
+
+import pytest
+
+from i18n import LANGUAGES, catalog, placeholders
+from matching.similar import SimilarityIndex
+
+
+def test_search_finds_inflected_forms_best_first() -> None:
+    index = SimilarityIndex(
+        [
+            ("library", "Kirjastoon lisää lukupiirejä"),
+            ("bikes", "Pyöräteitä Vallilaan"),
+            ("kids", "Lasten lukupiiri kirjastossa"),
+            ("sv", "Biblioteket behöver läsecirklar"),
+        ]
+    )
+    hits = index.search("lukupiiri kirjastossa", k=2)
+    assert [hit.id for hit in hits] == ["kids", "library"]
+    assert hits[0].score >= hits[1].score > 0
+
+
+def test_search_respects_k_and_min_score() -> None:
+    index = SimilarityIndex([("a", "sauna uinti"), ("b", "sauna"), ("c", "kirjasto")])
+    assert len(index.search("sauna", k=1)) == 1
+    assert index.search("sauna", min_score=0.99)[0].id == "b"
+    assert index.search("zyxw") == []
+    assert SimilarityIndex([]).search("sauna") == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_matching_strings_exist_with_the_same_placeholders(language: str) -> None:
+    english = {k: v for k, v in catalog("en").items() if k.startswith("matching.")}
+    other = {k: v for k, v in catalog(language).items() if k.startswith("matching.")}
+    assert set(other) == set(english)
+    for key, text in english.items():
+        assert placeholders(other[key]) == placeholders(text), key
