@@ -73,6 +73,8 @@ class LocalSlack:
         self._thread: threading.Thread | None = None
         self.members: dict[str, list[str]] = {}
         self.channel_names: dict[str, str] = {}
+        # Messages the app posted, per channel, oldest first.
+        self.history: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> LocalSlack:
@@ -193,7 +195,35 @@ class LocalSlack:
             return {"ok": False, "error": "channel_not_found"}
         if not params.get("text") and not params.get("blocks"):
             return {"ok": False, "error": "no_text"}
-        return {"ok": True, "channel": channel, "ts": self._ts(), "message": params}
+        if channel.startswith("U"):
+            channel = self._dm(channel)
+        ts = self._ts()
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        message = {"ts": ts, "text": params.get("text"), "blocks": params.get("blocks")}
+        if metadata:
+            message["metadata"] = metadata
+        with self._lock:
+            self.history[channel].append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _dm(self, user_id: str) -> str:
+        return "D" + str(abs(hash(user_id)) % 10**9).zfill(9)
+
+    def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel"))
+        with self._lock:
+            messages = list(reversed(self.history.get(channel, [])))
+        limit = int(params.get("limit") or 100)
+        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+
+    def _api_conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        channels = [
+            {"id": cid, "name": name, "is_private": True}
+            for name, cid in self.channel_names.items()
+        ]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
 
     def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel") or not params.get("user"):
@@ -263,8 +293,9 @@ class LocalSlack:
         if problem:
             return {"ok": False, "error": problem}
         key = ",".join(sorted(users))
-        prefix = "D" if len(users) == 1 else "G"
-        channel = prefix + str(abs(hash(key)) % 10**9).zfill(9)
+        channel = (
+            self._dm(users[0]) if len(users) == 1 else "G" + str(abs(hash(key)) % 10**9).zfill(9)
+        )
         self.members[channel] = sorted(users)
         return {"ok": True, "channel": {"id": channel}}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -29,8 +30,12 @@ class Deps:
     database: Database
     # Long work after the ack runs here, never on Bolt's listener pool.
     workers: Executor
+    # The gateway for Slack calls outside a request (bot.slack_gateway.SlackGateway).
+    gateway: Any = None
     # ``/collider`` subcommands by name; each handler module adds its own in ``register``.
     subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    # users.info answers about workspace admins, briefly remembered: (is_admin, expires_at).
+    admin_cache: dict[tuple[str, str], tuple[bool, float]] = field(default_factory=dict)
 
     def language(self, user: SlackUser) -> str:
         with self.database.session() as session:
@@ -62,9 +67,7 @@ def view_values(view: dict[str, Any], blocks: dict[str, str]) -> dict[str, str |
         element = next(iter((state.get(block_id) or {}).values()), None) or {}
         if not isinstance(element, dict):
             element = {}
-        selected = element.get("selected_option")
-        value = selected.get("value") if isinstance(selected, dict) else element.get("value")
-        values[name] = value if isinstance(value, str) else None
+        values[name] = _element_value(element)
     return values
 
 
@@ -85,3 +88,42 @@ def open_modal(
             replace_original=False,
             **notice(t("errors.form_unavailable", language)),
         )
+
+
+def _element_value(element: dict[str, Any]) -> str | None:
+    selected = element.get("selected_option")
+    if isinstance(selected, dict):
+        value = selected.get("value")
+    elif isinstance(element.get("selected_options"), list):
+        value = ",".join(
+            str(option.get("value"))
+            for option in element["selected_options"]
+            if isinstance(option, dict)
+        )
+    else:
+        value = next(
+            (
+                element[key]
+                for key in (
+                    "value",
+                    "selected_date",
+                    "selected_conversation",
+                    "selected_user",
+                    "selected_channel",
+                )
+                if element.get(key) is not None
+            ),
+            None,
+        )
+    return value if isinstance(value, str) else None
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^@?([UW][A-Z0-9]{2,})$")
+
+
+def mentioned_user(text: str) -> str | None:
+    """The user id in ``<@U123|name>`` (slash commands with escaping on) or a bare ``U123``."""
+    match = _MENTION.search(text.strip())
+    if not match:
+        return None
+    return match.group(1) or match.group(2)

@@ -21,3 +21,22 @@ PROFILE_FIELDS = {
     "language": "profile_language",
 }
 VALUE = "value"  # the action_id inside every input block
+
+MATCH_MODAL = "match_modal"
+MOVE_MODAL = "round_move_modal"
+ROUND_CONFIRM = "round_confirm"
+ROUND_RERUN = "round_rerun"
+ROUND_MOVE = "round_move"
+ROUND_DISCARD = "round_discard"
+ROUND_LOCK = "round_lock"
+MATCH_FIELDS = {
+    "since": "match_since",
+    "theme": "match_theme",
+    "channel": "match_channel",
+    "min_size": "match_min_size",
+    "max_size": "match_max_size",
+    "diversity": "match_diversity",
+    "window": "match_window",
+    "options": "match_options",
+}
+MOVE_FIELDS = {"person": "move_person", "group": "move_group"}

@@ -1,0 +1,180 @@
+"""The one gateway for Slack calls made outside a request (intros, notices, reports, polls).
+
+It paces calls within the rate tiers, relies on the client's retry handlers for 429/5xx, and
+turns what is left into ``DeliveryError`` (permanent or not), naming the people a failure is
+about so the rest of a round can go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.rate_limit import SlackPacer
+from handlers import round_blocks
+from services.delivery import DeliveryError, Intro, RoundSummary, Unplaced
+
+logger = logging.getLogger(__name__)
+
+MPIM_MAX_USERS = 8
+# Errors about a person: find out who, leave them out, go on with the others.
+PERSON_ERRORS = {
+    "user_not_found",
+    "user_disabled",
+    "user_is_deactivated",
+    "cannot_dm_bot",
+    "user_is_restricted",
+    "user_is_ultra_restricted",
+    "cant_invite",
+    "is_bot",
+}
+PERMANENT_ERRORS = PERSON_ERRORS | {
+    "channel_not_found",
+    "is_archived",
+    "not_in_channel",
+    "invalid_blocks",
+    "msg_too_long",
+    "too_many_users",
+    "restricted_action",
+    "missing_scope",
+    "not_authed",
+    "invalid_auth",
+    "account_inactive",
+    "invalid_name",
+    "invalid_name_specials",
+    "no_permission",
+}
+MARKER_EVENT = "collider_marker"
+
+
+def _error_code(error: SlackApiError) -> str:
+    return str(error.response.get("error") or "unknown_error")
+
+
+class SlackGateway:
+    def __init__(self, client: WebClient, pacer: SlackPacer | None = None):
+        self.client = client
+        self.pacer = pacer or SlackPacer()
+
+    def _call(self, method: str, channel: str | None = None, **params: Any) -> dict[str, Any]:
+        self.pacer.before(method, channel)
+        try:
+            # The SDK's own method knows each endpoint's encoding (form, JSON or GET).
+            response = getattr(self.client, method.replace(".", "_"))(**params)
+        except SlackApiError as error:
+            code = _error_code(error)
+            raise DeliveryError(code, permanent=code in PERMANENT_ERRORS) from error
+        except (SlackClientError, OSError) as error:
+            raise DeliveryError(f"connection: {type(error).__name__}", permanent=False) from error
+        return dict(response.data)  # type: ignore[arg-type]
+
+    def _unreachable_among(self, user_ids: Sequence[str]) -> list[str]:
+        """Who of these people Slack cannot put in a conversation (deactivated, unknown)."""
+        bad = []
+        for user_id in user_ids:
+            try:
+                user = self._call("users.info", user=user_id)["user"]
+            except DeliveryError as error:
+                if error.code in PERSON_ERRORS:
+                    bad.append(user_id)
+                    continue
+                raise
+            if user.get("deleted") or user.get("is_bot"):
+                bad.append(user_id)
+        return bad
+
+    def _person_error(self, error: DeliveryError, user_ids: Sequence[str]) -> DeliveryError:
+        if error.code not in PERSON_ERRORS:
+            return error
+        bad = self._unreachable_among(user_ids)
+        return DeliveryError(error.code, permanent=True, user_ids=bad)
+
+    def open_conversation(self, user_ids: Sequence[str], name: str) -> str:
+        if len(user_ids) <= MPIM_MAX_USERS:
+            try:
+                return str(
+                    self._call("conversations.open", users=",".join(user_ids))["channel"]["id"]
+                )
+            except DeliveryError as error:
+                raise self._person_error(error, user_ids) from error
+        channel = self._private_channel(name)
+        try:
+            self._call("conversations.invite", channel=channel, users=",".join(user_ids))
+        except DeliveryError as error:
+            if error.code == "already_in_channel":
+                return channel
+            raise self._person_error(error, user_ids) from error
+        return channel
+
+    def _private_channel(self, name: str) -> str:
+        try:
+            return str(
+                self._call("conversations.create", name=name, is_private=True)["channel"]["id"]
+            )
+        except DeliveryError as error:
+            if error.code != "name_taken":
+                raise
+        # Created before a crash: find our own channel by its name.
+        cursor = None
+        while True:
+            page = self._call(
+                "conversations.list",
+                types="private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for channel in page.get("channels", []):
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                raise DeliveryError("name_taken", permanent=True)
+
+    def dm_channel(self, user_id: str) -> str:
+        try:
+            return str(self._call("conversations.open", users=user_id)["channel"]["id"])
+        except DeliveryError as error:
+            raise DeliveryError(
+                error.code, permanent=error.permanent, user_ids=[user_id]
+            ) from error
+
+    def find_marked_message(self, channel: str, marker: str) -> str | None:
+        history = self._call(
+            "conversations.history", channel=channel, limit=50, include_all_metadata=True
+        )
+        for message in history.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("marker") == marker:
+                return str(message["ts"])
+        return None
+
+    def _post(
+        self, channel: str, message: dict[str, Any], marker: str | None = None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"channel": channel, **message}
+        if marker:
+            params["metadata"] = {"event_type": MARKER_EVENT, "event_payload": {"marker": marker}}
+        return self._call("chat.postMessage", channel=channel, **params)
+
+    def post_intro(self, channel: str, intro: Intro, marker: str) -> str:
+        return str(self._post(channel, round_blocks.intro_message(intro), marker)["ts"])
+
+    def notify_unplaced(self, notice: Unplaced, marker: str) -> str:
+        channel = self.dm_channel(notice.user_id)
+        self._post(channel, round_blocks.unplaced_message(notice), marker)
+        return channel
+
+    def report_round(self, user_id: str, summary: RoundSummary) -> None:
+        self._post(self.dm_channel(user_id), round_blocks.round_summary_message(summary))
+
+    def post(self, channel: str, message: dict[str, Any]) -> str:
+        """Any other message (previews, notices) through the same pacing and error policy."""
+        return str(self._post(channel, message)["ts"])
+
+    def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
+        self._call("chat.update", channel=channel, ts=ts, **message)

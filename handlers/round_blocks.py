@@ -1,0 +1,382 @@
+"""Block Kit for matchmaking: the match form, the preview, intros, notices and summaries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers import ids
+from handlers.blocks import Block, context, message, notice, plain, section
+from handlers.mrkdwn import escape_within
+from i18n import catalog, t
+from models import Round, ThinkTank
+from services.delivery import Intro, RoundSummary, Unplaced
+
+MAX_PREVIEW_GROUPS = 40
+MAX_MEMBER_OPTIONS = 100
+
+
+def _mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def _ratio(cohesion: float, random: float) -> str:
+    return f"{cohesion / random:.1f}" if random > 0 else "∞"
+
+
+def _value(round_: Round, **extra: Any) -> str:
+    return json.dumps({"r": round_.id, "v": round_.version, **extra})
+
+
+def _issue_text(issue: dict[str, Any], users: dict[int, str], language: str) -> str | None:
+    key = f"matching.issue_{issue['code']}"
+    if key not in catalog("en"):
+        return None
+    mentions = ", ".join(_mention(users[p]) for p in issue.get("participants", []) if p in users)
+    params = {name: value for name, value in (issue.get("params") or {}).items()}
+    params.setdefault("ids", mentions)
+    params.setdefault("count", len(issue.get("participants", [])))
+    try:
+        return t(key, language, **params)
+    except (KeyError, IndexError):
+        return t(key, language, **{**params, **_missing_placeholders(key, params)})
+
+
+def _missing_placeholders(key: str, params: dict[str, Any]) -> dict[str, str]:
+    from i18n import placeholders
+
+    return {name: "?" for name in placeholders(catalog("en")[key]) if name not in params}
+
+
+def _member_line(member: Any, language: str) -> str:
+    participant = member.participant
+    organisation = ""
+    if participant.organisation or participant.organisation_type:
+        parts = [escape_within(participant.organisation or "", 80)]
+        if participant.organisation_type:
+            parts.append(t(f"profile.org_{participant.organisation_type.value}", language))
+        organisation = " (" + " · ".join(part for part in parts if part) + ")"
+    idea = (
+        "“" + escape_within(member.idea.title, 100) + "”"
+        if member.idea
+        else t("rounds.no_idea", language)
+    )
+    return t(
+        "rounds.member_line",
+        language,
+        member=_mention(participant.user_id),
+        organisation=organisation,
+        idea=idea,
+    )
+
+
+def _group_section(round_: Round, tank: ThinkTank, language: str) -> Block:
+    lines = [
+        t(
+            "rounds.group_title",
+            language,
+            number=tank.number,
+            locked=t("rounds.locked_mark", language) if tank.locked else "",
+            cohesion=f"{tank.cohesion:.2f}",
+        )
+    ]
+    if tank.key_terms:
+        terms = ", ".join(escape_within(term, 40) for term in tank.key_terms[:6])
+        lines.append(t("rounds.shared_terms", language, terms=terms))
+    lines += [_member_line(member, language) for member in tank.members]
+    block = section("\n".join(lines))
+    lock_key = "rounds.unlock" if tank.locked else "rounds.lock"
+    block["accessory"] = {
+        "type": "button",
+        "action_id": ids.ROUND_LOCK,
+        "text": plain(t(lock_key, language)),
+        "value": _value(round_, n=tank.number, lock=not tank.locked),
+    }
+    return block
+
+
+def preview_message(round_: Round, language: str) -> dict[str, Any]:
+    """The preview a facilitator refines: groups, why, quality, and the actions."""
+    tanks = round_.think_tanks
+    people = sum(len(tank.members) for tank in tanks)
+    settings = round_.parameters
+    header = t("rounds.preview_header", language, people=people, groups=len(tanks))
+    blocks: list[Block] = [{"type": "header", "text": plain(header, 150)}]
+    if tanks:
+        blocks.append(
+            section(
+                t(
+                    "rounds.quality",
+                    language,
+                    cohesion=f"{round_.cohesion:.2f}",
+                    random=f"{round_.random_cohesion:.2f}",
+                    ratio=_ratio(round_.cohesion, round_.random_cohesion),
+                )
+            )
+        )
+    blocks.append(
+        context(
+            t(
+                "rounds.parameters",
+                language,
+                min_size=settings.get("min_size"),
+                max_size=settings.get("max_size"),
+                min_distinct=settings.get("min_distinct"),
+                window=settings.get("repeat_window"),
+                seed=settings.get("seed"),
+            )
+        )
+    )
+    users = {
+        member.participant_id: member.participant.user_id
+        for tank in tanks
+        for member in tank.members
+    }
+    users.update({n.participant_id: n.participant.user_id for n in round_.notices})
+    if not tanks and not round_.notices:
+        blocks.append(section(t("rounds.empty_pool", language)))
+    elif not tanks:
+        count = len(round_.notices)
+        blocks.append(
+            section(t("rounds.too_few", language, count=count, min_size=settings.get("min_size")))
+        )
+    issue_lines = [
+        line
+        for issue in round_.issues
+        if issue.get("code") != "pool_too_small" or tanks
+        if (line := _issue_text(issue, users, language))
+    ]
+    if issue_lines:
+        blocks.append(section(":warning: " + "\n:warning: ".join(issue_lines[:8])))
+    for tank in tanks[:MAX_PREVIEW_GROUPS]:
+        blocks.append(_group_section(round_, tank, language))
+    if len(tanks) > MAX_PREVIEW_GROUPS:
+        blocks.append(
+            context(t("rounds.more_groups", language, count=len(tanks) - MAX_PREVIEW_GROUPS))
+        )
+    confirm = {
+        "type": "button",
+        "style": "primary",
+        "action_id": ids.ROUND_CONFIRM,
+        "text": plain(t("rounds.confirm", language)),
+        "value": _value(round_),
+        "confirm": {
+            "title": plain(t("rounds.confirm_title", language), 100),
+            "text": plain(t("rounds.confirm_text", language, people=people), 300),
+            "confirm": plain(t("rounds.confirm", language), 30),
+            "deny": plain(t("common.cancel", language), 30),
+        },
+    }
+    actions: list[Block] = [confirm] if (tanks or round_.notices) else []
+    if tanks:
+        actions += [
+            _button(t("rounds.rerun", language), ids.ROUND_RERUN, _value(round_)),
+            _button(t("rounds.move", language), ids.ROUND_MOVE, _value(round_)),
+        ]
+    discard = _button(t("rounds.discard", language), ids.ROUND_DISCARD, _value(round_))
+    discard["style"] = "danger"
+    actions.append(discard)
+    blocks.append({"type": "actions", "block_id": f"round_{round_.id}", "elements": actions})
+    return message(blocks, header)
+
+
+def _button(text: str, action_id: str, value: str) -> Block:
+    return {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+
+
+def round_outcome(text: str) -> dict[str, Any]:
+    return notice(text)
+
+
+def _number_input(block_id: str, label: str, initial: int, low: int, high: int) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {
+            "type": "number_input",
+            "action_id": ids.VALUE,
+            "is_decimal_allowed": False,
+            "initial_value": str(initial),
+            "min_value": str(low),
+            "max_value": str(high),
+        },
+    }
+
+
+def match_modal(language: str) -> Block:
+    fields = ids.MATCH_FIELDS
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": fields["since"],
+            "optional": True,
+            "label": plain(t("rounds.field_since", language), 2000),
+            "hint": plain(t("rounds.field_since_hint", language), 2000),
+            "element": {"type": "datepicker", "action_id": ids.VALUE},
+        },
+        {
+            "type": "input",
+            "block_id": fields["theme"],
+            "optional": True,
+            "label": plain(t("rounds.field_theme", language), 2000),
+            "hint": plain(t("rounds.field_theme_hint", language), 2000),
+            "element": {"type": "plain_text_input", "action_id": ids.VALUE, "max_length": 80},
+        },
+        {
+            "type": "input",
+            "block_id": fields["channel"],
+            "optional": True,
+            "label": plain(t("rounds.field_channel", language), 2000),
+            "hint": plain(t("rounds.field_channel_hint", language), 2000),
+            "element": {"type": "conversations_select", "action_id": ids.VALUE},
+        },
+        _number_input(fields["min_size"], t("rounds.field_min_size", language), 3, 2, 50),
+        _number_input(fields["max_size"], t("rounds.field_max_size", language), 5, 2, 50),
+        _number_input(fields["diversity"], t("rounds.field_diversity", language), 2, 0, 6),
+        _number_input(fields["window"], t("rounds.field_window", language), 3, 0, 52),
+        {
+            "type": "input",
+            "block_id": fields["options"],
+            "optional": True,
+            "label": plain(t("rounds.field_options", language), 2000),
+            "element": {
+                "type": "checkboxes",
+                "action_id": ids.VALUE,
+                "options": [
+                    {
+                        "text": plain(t("rounds.option_around_needs", language)),
+                        "value": "around_needs",
+                    }
+                ],
+            },
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.MATCH_MODAL,
+        "title": plain(t("rounds.modal_title", language), 24),
+        "submit": plain(t("rounds.modal_submit", language), 24),
+        "close": plain(t("common.cancel", language), 24),
+        "blocks": blocks,
+    }
+
+
+def move_modal(round_: Round, language: str) -> Block:
+    options = [
+        {
+            "text": plain(
+                f"{member.participant.display_name or member.participant.user_id} (#{tank.number})"
+            ),
+            "value": str(member.participant_id),
+        }
+        for tank in round_.think_tanks
+        for member in tank.members
+    ][:MAX_MEMBER_OPTIONS]
+    return {
+        "type": "modal",
+        "callback_id": ids.MOVE_MODAL,
+        "title": plain(t("rounds.move_title", language), 24),
+        "submit": plain(t("rounds.move_submit", language), 24),
+        "close": plain(t("common.cancel", language), 24),
+        "private_metadata": json.dumps({"r": round_.id, "v": round_.version}),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.MOVE_FIELDS["person"],
+                "label": plain(t("rounds.move_person", language), 2000),
+                "element": {"type": "static_select", "action_id": ids.VALUE, "options": options},
+            },
+            _number_input(
+                ids.MOVE_FIELDS["group"],
+                t("rounds.move_group", language),
+                1,
+                1,
+                len(round_.think_tanks) + 1,
+            ),
+        ],
+    }
+
+
+def intro_message(intro: Intro) -> dict[str, Any]:
+    language = intro.language
+    header = t("rounds.intro_header", language, number=intro.number)
+    why = (
+        t(
+            "rounds.intro_why",
+            language,
+            terms=", ".join(f"*{escape_within(term, 40)}*" for term in intro.key_terms[:6]),
+        )
+        if intro.key_terms
+        else t("rounds.intro_why_plain", language)
+    )
+    lines = [t("rounds.intro_members", language)]
+    for member in intro.members:
+        organisation = ""
+        if member.organisation or member.organisation_type:
+            parts = [escape_within(member.organisation or "", 80)]
+            if member.organisation_type:
+                parts.append(t(f"profile.org_{member.organisation_type}", language))
+            organisation = " (" + " · ".join(part for part in parts if part) + ")"
+        idea = (
+            "“" + escape_within(member.idea_title, 150) + "”"
+            if member.idea_title
+            else t("rounds.no_idea", language)
+        )
+        lines.append(
+            t(
+                "rounds.member_line",
+                language,
+                member=_mention(member.user_id),
+                organisation=organisation,
+                idea=idea,
+            )
+        )
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(header, 150)},
+        section(why),
+        section("\n".join(lines)),
+        section(t("rounds.intro_questions", language)),
+    ]
+    if intro.first_poll_on:
+        blocks.append(
+            context(t("rounds.intro_poll", language, date=intro.first_poll_on.date().isoformat()))
+        )
+    return message(blocks, header)
+
+
+def unplaced_message(notice_: Unplaced) -> dict[str, Any]:
+    key = f"rounds.unplaced_{notice_.reason}"
+    if key not in catalog("en"):
+        key = "rounds.unplaced_other"
+    return notice(t(key, notice_.language))
+
+
+def round_summary_message(summary: RoundSummary) -> dict[str, Any]:
+    language = summary.language
+    lines = [
+        t(
+            "rounds.summary",
+            language,
+            round=summary.round_id,
+            groups=summary.think_tanks,
+            people=summary.people,
+        )
+    ]
+    if summary.failed_groups:
+        groups = ", ".join(
+            f"#{number} ({escape_within(code, 40)})" for number, code in summary.failed_groups
+        )
+        lines.append(
+            t("rounds.summary_failed", language, count=len(summary.failed_groups), groups=groups)
+        )
+    if summary.unreachable:
+        people = ", ".join(
+            f"{_mention(user)} ({escape_within(code, 40)})" for user, code in summary.unreachable
+        )
+        lines.append(
+            t("rounds.summary_unreachable", language, count=len(summary.unreachable), people=people)
+        )
+    if summary.notices:
+        lines.append(t("rounds.summary_notices", language, count=summary.notices))
+    return notice("\n".join(lines))

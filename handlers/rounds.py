@@ -1,0 +1,371 @@
+"""Facilitators collide people: the match form, the preview and its actions, confirming."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers import blocks, ids, round_blocks
+from handlers.context import (
+    Deps,
+    mentioned_user,
+    open_modal,
+    user_from_command,
+    user_from_interaction,
+    view_values,
+)
+from handlers.roles import is_facilitator, refuse
+from i18n import t
+from services import facilitators, matchmaking
+from services.delivery import DeliveryError
+from services.errors import DomainError, InvalidInput
+from services.participants import SlackUser
+from services.round_runner import run_round
+
+logger = logging.getLogger(__name__)
+
+
+def _round_ref(value: str | None) -> dict[str, Any]:
+    try:
+        ref = json.loads(value or "")
+        return {
+            "r": int(ref["r"]),
+            "v": int(ref["v"]),
+            **{k: v for k, v in ref.items() if k not in "rv"},
+        }
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("errors.bad_request") from None
+
+
+def _int(value: str | None, field: str) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise InvalidInput("errors.bad_choice", field=field) from None
+
+
+def register(app: App, deps: Deps) -> None:
+    def facilitator_only(
+        ack_or_respond: Any, client: WebClient, user: SlackUser, action: str
+    ) -> bool:
+        if is_facilitator(deps, client, user):
+            return True
+        refuse(user, action)
+        ack_or_respond(
+            response_type="ephemeral",
+            **blocks.notice(t("rounds.not_facilitator", deps.language(user))),
+        )
+        return False
+
+    def match(
+        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
+    ) -> None:
+        user = user_from_command(command)
+        if not is_facilitator(deps, client, user):
+            refuse(user, "match")
+            ack(
+                response_type="ephemeral",
+                **blocks.notice(t("rounds.not_facilitator", deps.language(user))),
+            )
+            return
+        ack()
+        open_modal(
+            client,
+            respond,
+            command["trigger_id"],
+            round_blocks.match_modal(deps.language(user)),
+            deps.language(user),
+        )
+
+    def facilitator(
+        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
+    ) -> None:
+        user = user_from_command(command)
+        language = deps.language(user)
+        verb, _, rest = args.partition(" ")
+        target = mentioned_user(rest)
+        if verb not in ("add", "remove") or not target:
+            ack(response_type="ephemeral", **blocks.notice(t("rounds.facilitator_usage", language)))
+            return
+        if not is_facilitator(deps, client, user):
+            refuse(user, f"facilitator {verb}")
+            ack(response_type="ephemeral", **blocks.notice(t("rounds.not_facilitator", language)))
+            return
+        with deps.database.session() as session:
+            if verb == "add":
+                facilitators.add_facilitator(session, user, target)
+            else:
+                facilitators.remove_facilitator(session, user, target)
+        deps.admin_cache.clear()
+        key = "rounds.facilitator_added" if verb == "add" else "rounds.facilitator_removed"
+        ack(response_type="ephemeral", **blocks.notice(t(key, language, user=f"<@{target}>")))
+
+    deps.subcommands.update({"match": match, "facilitator": facilitator})
+
+    @app.view(ids.MATCH_MODAL)
+    def match_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        user = user_from_interaction(body)
+        language = deps.language(user)
+        if not is_facilitator(deps, client, user):
+            refuse(user, "match form")
+            ack(
+                response_action="errors",
+                errors={ids.MATCH_FIELDS["min_size"]: t("rounds.not_facilitator", language)},
+            )
+            return
+        values = view_values(view, ids.MATCH_FIELDS)
+        try:
+            settings = matchmaking.RoundSettings(
+                min_size=_int(values["min_size"], "min_size"),
+                max_size=_int(values["max_size"], "max_size"),
+                min_distinct=_int(values["diversity"], "diversity"),
+                repeat_window=_int(values["window"], "window"),
+                since=values["since"],
+                theme=(values["theme"] or "").strip() or None,
+                around_needs="around_needs" in (values["options"] or ""),
+            ).validate()
+        except InvalidInput as error:
+            field = {
+                "sizes": "min_size",
+                "diversity": "diversity",
+                "window": "window",
+                "since": "since",
+            }.get(error.field or "", error.field or "min_size")
+            block = ids.MATCH_FIELDS.get(field, ids.MATCH_FIELDS["min_size"])
+            ack(response_action="errors", errors={block: t(error.key, language, **error.params)})
+            return
+        working = blocks.done_modal(
+            t("rounds.working_title", language), t("rounds.working", language), language
+        )
+        ack(response_action="update", view=working)
+        deps.workers.submit(_preview_job, deps, user, settings, values["channel"], language)
+
+    def _with_round(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, what: str
+    ):
+        user = user_from_interaction(body)
+        if not facilitator_only(respond, client, user, what):
+            return None, None, None
+        try:
+            return user, _round_ref(action.get("value")), deps.language(user)
+        except DomainError as error:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **blocks.notice(t(error.key, deps.language(user))),
+            )
+            return None, None, None
+
+    def _after(respond: Respond, language: str, change: Any) -> None:
+        """Apply a preview change and redraw the preview, or explain why not."""
+        try:
+            with deps.database.session() as session:
+                round_ = change(session)
+                answer = round_blocks.preview_message(round_, language)
+        except DomainError as error:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **blocks.notice(t(error.key, language, **error.params)),
+            )
+            return
+        respond(replace_original=True, **answer)
+
+    @app.action(ids.ROUND_LOCK)
+    def lock(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user, ref, language = _with_round(body, action, client, respond, "lock")
+        if ref:
+            _after(
+                respond,
+                language,
+                lambda s: matchmaking.set_locked(
+                    s, ref["r"], ref["v"], int(ref.get("n", 0)), bool(ref.get("lock"))
+                ),
+            )
+
+    @app.action(ids.ROUND_DISCARD)
+    def discard(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user, ref, language = _with_round(body, action, client, respond, "discard")
+        if not ref:
+            return
+        try:
+            with deps.database.session() as session:
+                matchmaking.discard(session, ref["r"], ref["v"])
+        except DomainError as error:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **blocks.notice(t(error.key, language)),
+            )
+            return
+        respond(replace_original=True, **blocks.notice(t("rounds.discarded", language)))
+
+    @app.action(ids.ROUND_RERUN)
+    def rerun(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user, ref, language = _with_round(body, action, client, respond, "rerun")
+        if ref:
+            deps.workers.submit(
+                _after,
+                respond,
+                language,
+                lambda s: matchmaking.rerun_preview(
+                    s, ref["r"], ref["v"], deps.settings.default_language
+                ),
+            )
+
+    @app.action(ids.ROUND_CONFIRM)
+    def confirm(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user, ref, language = _with_round(body, action, client, respond, "confirm")
+        if not ref:
+            return
+        try:
+            with deps.database.session() as session:
+                round_ = matchmaking.confirm(session, ref["r"], ref["v"], user)
+                groups = len(round_.think_tanks)
+        except DomainError as error:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **blocks.notice(t(error.key, language)),
+            )
+            return
+        respond(
+            replace_original=True,
+            **blocks.notice(
+                t("rounds.confirmed", language, user=f"<@{user.user_id}>", groups=groups)
+            ),
+        )
+        deps.workers.submit(_run_job, deps, ref["r"])
+
+    @app.action(ids.ROUND_MOVE)
+    def move(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user, ref, language = _with_round(body, action, client, respond, "move")
+        if not ref:
+            return
+        with deps.database.session() as session:
+            round_ = matchmaking.load_round(session, ref["r"])
+            modal = round_blocks.move_modal(round_, language)
+        open_modal(client, respond, body["trigger_id"], modal, language)
+
+    @app.view(ids.MOVE_MODAL)
+    def move_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        user = user_from_interaction(body)
+        language = deps.language(user)
+        if not is_facilitator(deps, client, user):
+            refuse(user, "move form")
+            ack(
+                response_action="errors",
+                errors={ids.MOVE_FIELDS["person"]: t("rounds.not_facilitator", language)},
+            )
+            return
+        values = view_values(view, ids.MOVE_FIELDS)
+        try:
+            ref = _round_ref(view.get("private_metadata"))
+            with deps.database.session() as session:
+                round_ = matchmaking.move_member(
+                    session,
+                    ref["r"],
+                    ref["v"],
+                    _int(values["person"], "person"),
+                    _int(values["group"], "group"),
+                )
+                answer = round_blocks.preview_message(round_, language)
+                where = (round_.preview_channel, round_.preview_ts)
+        except DomainError as error:
+            block = (
+                ids.MOVE_FIELDS["group"]
+                if getattr(error, "field", None) == "group"
+                else ids.MOVE_FIELDS["person"]
+            )
+            ack(response_action="errors", errors={block: t(error.key, language, **error.params)})
+            return
+        ack()
+        if where[0] and where[1]:
+            try:
+                deps.gateway.update(where[0], where[1], answer)
+            except DeliveryError as error:
+                logger.warning("could not redraw preview: %s", error.code)
+
+
+def _members_of_channel(client: WebClient, channel: str) -> tuple[str, ...]:
+    members: list[str] = []
+    cursor = None
+    while True:
+        page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+        members += page.get("members", [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return tuple(members)
+
+
+def _preview_job(
+    deps: Deps,
+    user: SlackUser,
+    settings: matchmaking.RoundSettings,
+    channel: str | None,
+    language: str,
+) -> None:
+    """Runs on the worker pool: the engine never holds a listener thread or the ack."""
+    try:
+        if channel:
+            members = _members_of_channel(deps.gateway.client, channel)
+            settings = matchmaking.RoundSettings(
+                **{**settings.__dict__, "channel_members": members}
+            )
+        with deps.database.session() as session:
+            round_ = matchmaking.create_preview(
+                session, user, settings, deps.settings.default_language
+            )
+            answer = round_blocks.preview_message(round_, language)
+            round_id = round_.id
+        dm = deps.gateway.dm_channel(user.user_id)
+        ts = deps.gateway.post(dm, answer)
+        with deps.database.session() as session:
+            stored = matchmaking.load_round(session, round_id)
+            stored.preview_channel, stored.preview_ts = dm, ts
+    except (DeliveryError, SlackApiError) as error:
+        logger.warning("could not deliver a preview to %s: %s", user.user_id, error)
+    except Exception:
+        logger.exception("matching failed for %s", user.user_id)
+        with contextlib.suppress(DeliveryError):
+            deps.gateway.post(
+                deps.gateway.dm_channel(user.user_id), blocks.notice(t("errors.generic", language))
+            )
+
+
+def _run_job(deps: Deps, round_id: int) -> None:
+    try:
+        outcome = run_round(
+            deps.database,
+            deps.gateway,
+            round_id,
+            default_language=deps.settings.default_language,
+        )
+        logger.info("round %s: %s %s", round_id, outcome.status, outcome.detail)
+    except Exception:
+        logger.exception("round %s failed; it resumes on the next start or sweep", round_id)

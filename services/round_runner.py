@@ -1,0 +1,335 @@
+"""Carry out a confirmed round: a conversation and an intro for each think tank, notices for
+those not placed, a summary for the facilitator.
+
+Exactly once, across double clicks, several processes and crashes:
+- one runner per round at a time (a lease on the round row, taken with a conditional UPDATE);
+- each Slack step is marked SENDING in its own committed transaction before the call and DONE
+  after it; a step found SENDING on resume asks Slack (by a marker in the message metadata)
+  whether it already happened before doing it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from models import Round, RoundNotice, RoundStatus, StepState, ThinkTank
+from models.base import utcnow
+from models.db import Database
+from models.queries import find_participant
+from services.delivery import (
+    DeliveryError,
+    Intro,
+    IntroMember,
+    Messenger,
+    RoundSummary,
+    Unplaced,
+)
+from services.participants import language_of
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+FIRST_POLL_AFTER = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    round_id: int
+    status: str  # "completed", "busy" (someone else runs it), "interrupted" (resume later)
+    detail: str = ""
+
+
+def _claim(database: Database, round_id: int, runner: str) -> bool:
+    now = utcnow()
+    with database.session() as session:
+        claimed = session.execute(
+            update(Round)
+            .where(
+                Round.id == round_id,
+                Round.status == RoundStatus.CONFIRMED,
+                or_(Round.runner.is_(None), Round.runner_until < now, Round.runner == runner),
+            )
+            .values(runner=runner, runner_until=now + LEASE)
+            .returning(Round.id)
+        ).scalar()
+    return claimed is not None
+
+
+def _release(database: Database, round_id: int, runner: str) -> None:
+    with database.session() as session:
+        session.execute(
+            update(Round)
+            .where(Round.id == round_id, Round.runner == runner)
+            .values(runner=None, runner_until=None)
+        )
+
+
+def _intro_marker(tank_id: int) -> str:
+    return f"collider-intro-{tank_id}"
+
+
+def _notice_marker(notice_id: int) -> str:
+    return f"collider-notice-{notice_id}"
+
+
+def _open_conversation(database: Database, messenger: Messenger, tank_id: int) -> str | None:
+    """The tank's conversation id, opening it if needed; None when it cannot be opened."""
+    while True:
+        with database.session() as session:
+            tank = session.get(ThinkTank, tank_id)
+            assert tank is not None
+            if tank.conversation_state is StepState.DONE:
+                return tank.conversation_id
+            if tank.conversation_state is StepState.FAILED:
+                return None
+            reachable = [m for m in tank.members if m.unreachable is None]
+            if len(reachable) < 2:
+                tank.conversation_state = StepState.FAILED
+                tank.error = "too_few_reachable"
+                return None
+            user_ids = [member.participant.user_id for member in reachable]
+            name = f"collider-r{tank.round_id}-t{tank.number}"
+            # Opening is idempotent (same people, same MPIM; same name, same channel), so a
+            # SENDING left by a crash is simply tried again.
+            tank.conversation_state = StepState.SENDING
+        try:
+            channel = messenger.open_conversation(user_ids, name)
+        except DeliveryError as error:
+            if not error.permanent:
+                raise
+            with database.session() as session:
+                tank = session.get(ThinkTank, tank_id)
+                assert tank is not None
+                if error.user_ids:
+                    for member in tank.members:
+                        if member.participant.user_id in error.user_ids:
+                            member.unreachable = error.code
+                    tank.conversation_state = StepState.PENDING
+                    continue
+                tank.conversation_state = StepState.FAILED
+                tank.error = error.code
+            return None
+        with database.session() as session:
+            tank = session.get(ThinkTank, tank_id)
+            assert tank is not None
+            tank.conversation_id = channel
+            tank.conversation_state = StepState.DONE
+            tank.started_at = tank.started_at or utcnow()
+        return channel
+
+
+def _intro(tank: ThinkTank, default_language: str) -> Intro:
+    members = []
+    for member in tank.members:
+        if member.unreachable:
+            continue
+        participant = member.participant
+        members.append(
+            IntroMember(
+                user_id=participant.user_id,
+                organisation=participant.organisation,
+                organisation_type=participant.organisation_type.value
+                if participant.organisation_type
+                else None,
+                idea_title=member.idea.title if member.idea else None,
+                idea_kind=member.idea.kind.value if member.idea else None,
+            )
+        )
+    started = tank.started_at or utcnow()
+    return Intro(
+        think_tank_id=tank.id,
+        round_id=tank.round_id,
+        number=tank.number,
+        language=tank.language or default_language,
+        members=tuple(members),
+        key_terms=tuple(tank.key_terms or ()),
+        first_poll_on=started + FIRST_POLL_AFTER,
+    )
+
+
+def _send_intro(
+    database: Database, messenger: Messenger, tank_id: int, channel: str, default_language: str
+) -> None:
+    marker = _intro_marker(tank_id)
+    with database.session() as session:
+        tank = session.get(ThinkTank, tank_id)
+        assert tank is not None
+        if tank.intro_state in (StepState.DONE, StepState.FAILED):
+            return
+        was_sending = tank.intro_state is StepState.SENDING
+    if was_sending:
+        ts = messenger.find_marked_message(channel, marker)
+        if ts:
+            with database.session() as session:
+                tank = session.get(ThinkTank, tank_id)
+                assert tank is not None
+                tank.intro_ts, tank.intro_state = ts, StepState.DONE
+            return
+    with database.session() as session:
+        tank = session.get(ThinkTank, tank_id)
+        assert tank is not None
+        intro = _intro(tank, default_language)
+        tank.intro_state = StepState.SENDING
+    try:
+        ts = messenger.post_intro(channel, intro, marker)
+    except DeliveryError as error:
+        if not error.permanent:
+            raise
+        with database.session() as session:
+            tank = session.get(ThinkTank, tank_id)
+            assert tank is not None
+            tank.intro_state, tank.error = StepState.FAILED, error.code
+        return
+    with database.session() as session:
+        tank = session.get(ThinkTank, tank_id)
+        assert tank is not None
+        tank.intro_ts, tank.intro_state = ts, StepState.DONE
+
+
+def _send_notice(database: Database, messenger: Messenger, notice_id: int, default: str) -> None:
+    marker = _notice_marker(notice_id)
+    with database.session() as session:
+        notice = session.get(RoundNotice, notice_id)
+        assert notice is not None
+        if notice.state in (StepState.DONE, StepState.FAILED):
+            return
+        was_sending = notice.state is StepState.SENDING
+        unplaced = Unplaced(
+            participant_id=notice.participant_id,
+            user_id=notice.participant.user_id,
+            language=language_of(notice.participant, default),
+            reason=notice.reason,
+            round_id=notice.round_id,
+        )
+        notice.state = StepState.SENDING
+    try:
+        if was_sending and messenger.find_marked_message(
+            messenger.dm_channel(unplaced.user_id), marker
+        ):
+            state = StepState.DONE
+        else:
+            messenger.notify_unplaced(unplaced, marker)
+            state = StepState.DONE
+    except DeliveryError as error:
+        if not error.permanent:
+            raise
+        state = StepState.FAILED
+    with database.session() as session:
+        notice = session.get(RoundNotice, notice_id)
+        assert notice is not None
+        notice.state = state
+
+
+def _renew(database: Database, round_id: int, runner: str) -> None:
+    with database.session() as session:
+        session.execute(
+            update(Round)
+            .where(Round.id == round_id, Round.runner == runner)
+            .values(runner_until=utcnow() + LEASE)
+        )
+
+
+def _finish(database: Database, round_id: int, default_language: str) -> RoundSummary:
+    with database.session() as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        round_.status = RoundStatus.COMPLETED
+        round_.completed_at = utcnow()
+        round_.runner, round_.runner_until = None, None
+        facilitator = (
+            find_participant(session, round_.team_id, round_.confirmed_by)
+            if round_.confirmed_by
+            else None
+        )
+        failed = tuple(
+            (tank.number, tank.error or "failed")
+            for tank in round_.think_tanks
+            if StepState.FAILED in (tank.conversation_state, tank.intro_state)
+        )
+        unreachable = tuple(
+            (member.participant.user_id, member.unreachable)
+            for tank in round_.think_tanks
+            for member in tank.members
+            if member.unreachable
+        )
+        return RoundSummary(
+            round_id=round_id,
+            language=language_of(facilitator, default_language),
+            think_tanks=len(round_.think_tanks),
+            people=sum(len(tank.members) for tank in round_.think_tanks),
+            failed_groups=failed,
+            unreachable=unreachable,
+            notices=sum(1 for n in round_.notices if n.state is StepState.DONE),
+        )
+
+
+def run_round(
+    database: Database,
+    messenger: Messenger,
+    round_id: int,
+    *,
+    default_language: str = "en",
+    runner: str | None = None,
+) -> RunOutcome:
+    """Carry out a confirmed round, or continue one that was interrupted."""
+    runner = runner or uuid.uuid4().hex
+    if not _claim(database, round_id, runner):
+        return RunOutcome(round_id, "busy")
+    try:
+        with database.session() as session:
+            tank_ids = list(
+                session.scalars(
+                    select(ThinkTank.id)
+                    .where(ThinkTank.round_id == round_id)
+                    .order_by(ThinkTank.number)
+                )
+            )
+            notice_ids = list(
+                session.scalars(select(RoundNotice.id).where(RoundNotice.round_id == round_id))
+            )
+            confirmed_by = session.get(Round, round_id).confirmed_by  # type: ignore[union-attr]
+        for tank_id in tank_ids:
+            channel = _open_conversation(database, messenger, tank_id)
+            if channel:
+                _send_intro(database, messenger, tank_id, channel, default_language)
+            _renew(database, round_id, runner)
+        for notice_id in notice_ids:
+            _send_notice(database, messenger, notice_id, default_language)
+        summary = _finish(database, round_id, default_language)
+    except DeliveryError as error:
+        logger.warning("round %s interrupted by %s; it resumes later", round_id, error.code)
+        _release(database, round_id, runner)
+        return RunOutcome(round_id, "interrupted", error.code)
+    except Exception:
+        _release(database, round_id, runner)
+        raise
+    if confirmed_by:
+        try:
+            messenger.report_round(confirmed_by, summary)
+        except DeliveryError as error:
+            logger.warning("could not report round %s: %s", round_id, error.code)
+    return RunOutcome(round_id, "completed")
+
+
+def unfinished_rounds(database: Database) -> list[int]:
+    with database.session() as session:
+        return list(
+            session.scalars(
+                select(Round.id).where(Round.status == RoundStatus.CONFIRMED).order_by(Round.id)
+            )
+        )
+
+
+def resume_unfinished(
+    database: Database, messenger: Messenger, default_language: str = "en"
+) -> list[RunOutcome]:
+    """Continue every confirmed round that is not complete (on start, and periodically)."""
+    return [
+        run_round(database, messenger, round_id, default_language=default_language)
+        for round_id in unfinished_rounds(database)
+    ]
