@@ -8,6 +8,7 @@ Whatever the app then "posts" is read back from the local Slack and shown as tex
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
@@ -150,6 +151,7 @@ class Console:
         self.user_id = user_id
         self.views: list[OpenView] = []
         self.pressables: dict[int, Pressable] = {}
+        self.quiet_seconds = QUIET_SECONDS
         self._read: Callable[[str], str] = self._no_input
 
     # -- input and output -------------------------------------------------------------------
@@ -168,6 +170,9 @@ class Console:
         output reads as a transcript; without, the person types at ``input()``.
         """
         if lines is None:
+            # Line editing and history for input(); not on every platform, and not needed.
+            with contextlib.suppress(ImportError):
+                import readline  # noqa: F401
             self._read = input
         else:
             iterator = iter(lines)
@@ -212,6 +217,11 @@ class Console:
             participant = find_participant(session, TEAM_ID, user_id)
             return language_of(participant, self.settings.default_language)
 
+    @property
+    def user_name(self) -> str | None:
+        user = self.slack.users.get(self.user_id)
+        return user.name if user else None
+
     def describe_user(self, user_id: str) -> str:
         user = self.slack.users.get(user_id)
         name = user.name if user else user_id
@@ -236,7 +246,7 @@ class Console:
         text = line.strip()
         if not text:
             return True
-        word, _, rest = text.partition(" ")
+        word, _, rest = line.lstrip().partition(" ")
         word = word.lower()
         if text.startswith("/"):
             command, _, argument = line.strip().partition(" ")
@@ -248,7 +258,8 @@ class Console:
         elif word == "press":
             self.press(rest.strip())
         elif word == "fill":
-            self.fill(rest.strip())
+            # Not stripped: a value of only spaces is something a person can type into Slack.
+            self.fill(rest.lstrip())
         elif word == "submit":
             self.submit()
         elif word == "cancel":
@@ -266,20 +277,16 @@ class Console:
         return True
 
     def command(self, command: str, text: str) -> None:
-        user = self.slack.users.get(self.user_id)
         response, calls = self._exchange(
             lambda: self.requests.command(
                 command,
                 text,
                 user=self.user_id,
-                user_name=user.name if user else None,
+                user_name=self.user_name,
                 channel=CHANNEL,
             )
         )
-        shown: list[Pressable] = []
-        self._show_answer(response, shown)
-        self._show_calls(calls, shown)
-        self._remember(shown)
+        self._show(calls, response)
 
     def press(self, argument: str) -> None:
         try:
@@ -294,7 +301,6 @@ class Console:
             return
         if button.url:
             self.say(f"(Slack would open {button.url} in the browser.)")
-        user = self.slack.users.get(self.user_id)
         view = pressable.view
         if view is not None and self.views and self.views[-1].view.get("id") == view.get("id"):
             view = self._view_payload(self.views[-1])
@@ -303,17 +309,14 @@ class Console:
                 button.action_id,
                 button.value,
                 user=self.user_id,
-                user_name=user.name if user else None,
+                user_name=self.user_name,
                 block_id=button.block_id,
                 channel=pressable.channel,
                 message=pressable.message,
                 view=view,
             )
         )
-        shown: list[Pressable] = []
-        self._show_answer(response, shown)
-        self._show_calls(calls, shown)
-        self._remember(shown)
+        self._show(calls, response)
 
     def _confirmed(self, confirm: dict[str, Any]) -> bool:
         title = (confirm.get("title") or {}).get("text") or "Are you sure?"
@@ -345,7 +348,7 @@ class Console:
             return
         current = self.views[-1]
         inputs = current.inputs
-        if not argument:
+        if not argument.strip():
             for field_ in inputs:
                 self._ask_field(current, field_)
             self.say("Done; 'submit' sends the form, 'show' shows it.")
@@ -371,7 +374,7 @@ class Console:
         keep = "Enter keeps it" if not _is_empty(value) else "Enter leaves it empty"
         while True:
             answer = self.ask(f"    {how}; {keep}; '-' empties it > ")
-            if not answer.strip() or self._set(current, field_, answer):
+            if answer == "" or self._set(current, field_, answer):
                 return
 
     def _set(self, current: OpenView, field_: Input, answer: str) -> bool:
@@ -444,20 +447,17 @@ class Console:
             names = ", ".join(f"({f.number}) {f.label}" for f in missing)
             self.say(f"Slack would not send this yet: {names} must be filled in.")
             return
-        user = self.slack.users.get(self.user_id)
         response, calls = self._exchange(
             lambda: self.requests.submit(
                 current.view,
                 self._state_values(current),
                 user=self.user_id,
-                user_name=user.name if user else None,
+                user_name=self.user_name,
                 view_id=current.view.get("id"),
             )
         )
-        shown: list[Pressable] = []
         self._after_submission(current, response)
-        self._show_calls(calls, shown)
-        self._remember(shown)
+        self._show(calls)
 
     def _after_submission(self, current: OpenView, response: BoltResponse) -> None:
         if response.status != 200:
@@ -495,9 +495,7 @@ class Console:
             response, calls = self._exchange(
                 lambda: self.requests.close(current.view, user=self.user_id)
             )
-            shown: list[Pressable] = []
-            self._show_calls(calls, shown)
-            self._remember(shown)
+            self._show(calls)
         self.say(f"(Closed {current.title!r} without sending.)")
         if self.views:
             self.show_view()
@@ -562,11 +560,17 @@ class Console:
             now = time.monotonic()
             if self.slack.call_count != count:
                 count, quiet_since = self.slack.call_count, now
-            elif self.listeners.busy == 0 and now - quiet_since >= QUIET_SECONDS:
+            elif self.listeners.busy == 0 and now - quiet_since >= self.quiet_seconds:
                 return
             time.sleep(0.01)
 
-    def _remember(self, shown: list[Pressable]) -> None:
+    def _show(self, calls: list[Call], response: BoltResponse | None = None) -> None:
+        """The app's answer, then everything it did in Slack; their buttons become pressable."""
+        shown: list[Pressable] = []
+        if response is not None:
+            self._show_answer(response, shown)
+        for call in calls:
+            self._show_call(call, shown)
         if shown:
             self.pressables = {p.button.number: p for p in shown}
 
@@ -610,10 +614,6 @@ class Console:
     def _mentions(self, ids: str) -> str:
         users = self.users
         return ", ".join("@" + users.get(u, u) for u in ids.split(",") if u)
-
-    def _show_calls(self, calls: list[Call], shown: list[Pressable]) -> None:
-        for call in calls:
-            self._show_call(call, shown)
 
     def _show_call(self, call: Call, shown: list[Pressable]) -> None:
         method, params, result = call.method, call.params, call.result or {}

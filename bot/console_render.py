@@ -274,7 +274,7 @@ def describe_value(field_: Input, value: str | list[str] | None) -> str:
         chosen = value if isinstance(value, list) else [value]
         names = {option.value: option.text for option in field_.options}
         return ", ".join(names.get(v, v) for v in chosen)
-    return str(value)
+    return str(value) if str(value).strip() else f"({len(str(value))} spaces)"
 
 
 def render_input(
