@@ -338,7 +338,10 @@ class Console:
             current.view, current.values, current.errors, self.users, first_button=first
         )
         self.say(rendered.text)
-        self.say("(fill: go through the fields · fill N VALUE · submit · cancel)")
+        if current.inputs:
+            self.say("(fill: go through the fields · fill N VALUE · submit · cancel)")
+        else:
+            self.say("(cancel closes it)")
         for button in rendered.buttons:
             self.pressables[button.number] = Pressable(button, view=current.view)
 
@@ -472,6 +475,7 @@ class Console:
         elif action == "update":
             view = {**answer["view"], "id": current.view.get("id")}
             self.views[-1] = OpenView(view, _initial_values(view))
+            self.say("-- the form changed")
             self.show_view()
         elif action == "push":
             view = {**answer["view"], "id": "V" + secrets.token_hex(5).upper()}

@@ -207,3 +207,13 @@ def test_quit_ends_the_session(database: Database, line: str) -> None:
     output = run_console(database, [line, "/idea never sent"])
     assert "never sent" not in output.split(line, 1)[1]
     assert stored_ideas(database) == []
+
+
+def test_profile_form_changes_the_language_of_the_next_answers(database: Database) -> None:
+    output = run_console(
+        database, ["/collider profile", "fill 3 3", "submit", "cancel", "/idea Läxhjälp"]
+    )
+    after = output.split("> submit", 1)[1]
+    assert "-- the form changed" in after and "Din profil är sparad." in after
+    assert "[you: @guest (sv)] > /idea Läxhjälp" in after
+    assert "Din idé *Läxhjälp* är sparad." in after
