@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -25,8 +25,13 @@ def create_app(
     *,
     client: WebClient | None = None,
     verify_token: bool = True,
+    listener_executor: Executor | None = None,
 ) -> App:
-    """Build the app. Nothing here runs at import time; the caller decides how it is served."""
+    """Build the app. Nothing here runs at import time; the caller decides how it is served.
+
+    ``listener_executor`` replaces the listener pool (the console passes one it can watch, to
+    know when the work after an ack is done).
+    """
     client = client or make_web_client(settings)
     deps = Deps(
         settings=settings,
@@ -42,9 +47,8 @@ def create_app(
         request_verification_enabled=bool(settings.slack_signing_secret),
         token_verification_enabled=verify_token,
         # Bolt's default pool has 5 threads, shared with lazy listeners: too few under load.
-        listener_executor=ThreadPoolExecutor(
-            settings.listener_threads, thread_name_prefix="collider-listener"
-        ),
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="collider-listener"),
         logger=logging.getLogger("collider.bolt"),
     )
     for module in LISTENER_MODULES:

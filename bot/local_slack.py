@@ -28,6 +28,8 @@ class Call:
     params: dict[str, Any]
     token: str | None
     at: float = field(default_factory=time.time)
+    # What the local Slack answered (the console needs ids it made up, e.g. a view's id).
+    result: dict[str, Any] | None = None
 
 
 @dataclass
@@ -161,9 +163,21 @@ class LocalSlack:
             queue = self._faults.get(method)
             return queue.popleft() if queue else None
 
-    def _record(self, method: str, params: dict[str, Any], token: str | None) -> None:
+    def _record(self, method: str, params: dict[str, Any], token: str | None) -> Call:
+        call = Call(method, params, token)
         with self._lock:
-            self.calls.append(Call(method, params, token))
+            self.calls.append(call)
+        return call
+
+    def calls_since(self, index: int) -> list[Call]:
+        """Every call recorded after the first ``index`` ones, in order."""
+        with self._lock:
+            return self.calls[index:]
+
+    @property
+    def call_count(self) -> int:
+        with self._lock:
+            return len(self.calls)
 
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
@@ -403,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         method = path.removeprefix("/api/")
         fault = slack._next_fault(method)
-        slack._record(method, params, token)
+        call = slack._record(method, params, token)
         if fault:
             time.sleep(fault.delay)
             if fault.status == 429:
@@ -419,4 +433,5 @@ class _Handler(BaseHTTPRequestHandler):
         if slack.token and token != slack.token:
             self._send(200, {"ok": False, "error": "invalid_auth"})
             return
-        self._send(200, slack.answer(method, params))
+        call.result = slack.answer(method, params)
+        self._send(200, call.result)

@@ -1,0 +1,752 @@
+"""``collider console``: the real app and database, a local Slack, and you at the keyboard.
+
+The console starts :class:`bot.local_slack.LocalSlack` in-process, builds the real Bolt app
+against it, and sends the same signed requests the tests send (:mod:`bot.local_requests`).
+Whatever the app then "posts" is read back from the local Slack and shown as text
+(:mod:`bot.console_render`): one local Slack serves both the tests and the console.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any, TextIO
+
+from slack_bolt import BoltResponse
+from sqlalchemy import select
+
+from bot import demo
+from bot.app import create_app
+from bot.console_render import (
+    Button,
+    Input,
+    modal_inputs,
+    render_input,
+    render_message,
+    render_modal,
+)
+from bot.local_requests import LocalRequests, response_json, view_state
+from bot.local_slack import BOT_USER_ID, TEAM_ID, Call, LocalSlack, User
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from models import Participant
+from models.db import Database
+from models.queries import find_participant
+from services.participants import language_of
+
+LOCAL_BOT_TOKEN = "xoxb-local-console"
+CHANNEL = "C0GENERAL"
+CHANNEL_NAME = "general"
+GUEST = ("U0GUEST", "guest")
+QUIET_SECONDS = 0.1
+SETTLE_LIMIT_SECONDS = 5.0
+_SILENT_METHODS = {"auth.test", "users.info", "upload", "files.getUploadURLExternal"}
+
+BANNER = """\
+Idea Collider console: the real bot and database, with a pretend Slack in this terminal.
+You act as one person at a time; what the bot posts is shown as text.
+
+  /idea TEXT, /need TEXT, /ideas [words], /collider help ...   slash commands, as in Slack
+  press N            press button [N] of the messages shown last
+  fill               go through the open form field by field (Enter keeps a value)
+  fill N [VALUE]     fill field (N); for choices VALUE is the option's number
+  submit, cancel     send or close the open form;  show  shows it again
+  as NAME            act as someone else;  users  lists everyone;  add NAME  adds a person
+  help               this text;  quit  (or Ctrl-D) leaves
+"""
+
+
+class WatchedExecutor(ThreadPoolExecutor):
+    """A thread pool that knows how many of its tasks are not finished yet."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._busy_lock:
+            self._busy += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _: Future[Any]) -> None:
+        with self._busy_lock:
+            self._busy -= 1
+
+    @property
+    def busy(self) -> int:
+        with self._busy_lock:
+            return self._busy
+
+
+@dataclass(frozen=True)
+class Pressable:
+    """A button as shown, with where it was shown (a message, or a view) for the payload."""
+
+    button: Button
+    message: dict[str, Any] | None = None
+    view: dict[str, Any] | None = None
+    channel: str = CHANNEL
+
+
+@dataclass
+class OpenView:
+    view: dict[str, Any]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> list[Input]:
+        return modal_inputs(self.view)
+
+    @property
+    def title(self) -> str:
+        return str((self.view.get("title") or {}).get("text") or "form")
+
+
+def _initial_values(view: dict[str, Any], keep: dict[str, Any] | None = None) -> dict[str, Any]:
+    values = {field_.block_id: field_.initial for field_ in modal_inputs(view)}
+    for block_id, value in (keep or {}).items():
+        if block_id in values:
+            values[block_id] = value
+    return values
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+class EndOfInput(Exception):
+    pass
+
+
+class Console:
+    """One terminal session: the person acting, the open form, the buttons shown last."""
+
+    def __init__(
+        self,
+        requests: LocalRequests,
+        slack: LocalSlack,
+        database: Database,
+        settings: Settings,
+        listeners: WatchedExecutor,
+        out: TextIO,
+        user_id: str,
+    ):
+        self.requests = requests
+        self.slack = slack
+        self.database = database
+        self.settings = settings
+        self.listeners = listeners
+        self.out = out
+        self.user_id = user_id
+        self.views: list[OpenView] = []
+        self.pressables: dict[int, Pressable] = {}
+        self.quiet_seconds = QUIET_SECONDS
+        self._read: Callable[[str], str] = self._no_input
+
+    # -- input and output -------------------------------------------------------------------
+    @staticmethod
+    def _no_input(prompt: str) -> str:
+        raise EndOfInput
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def run(self, lines: Iterable[str] | None = None) -> None:
+        """Read commands until ``quit`` or the end of input.
+
+        With ``lines`` (a script, or piped stdin) each one is echoed after the prompt, so the
+        output reads as a transcript; without, the person types at ``input()``.
+        """
+        if lines is None:
+            # Line editing and history for input(); not on every platform, and not needed.
+            with contextlib.suppress(ImportError):
+                import readline  # noqa: F401
+            self._read = input
+        else:
+            iterator = iter(lines)
+
+            def scripted(prompt: str) -> str:
+                try:
+                    line = next(iterator).rstrip("\r\n")
+                except StopIteration:
+                    raise EndOfInput from None
+                self.out.write(prompt + line + "\n")
+                return line
+
+            self._read = scripted
+        self.say(BANNER)
+        self.say(f"You are {self.describe_user(self.user_id)}.")
+        while True:
+            try:
+                line = self._read(self.prompt())
+            except (EndOfInput, EOFError):
+                self.say()
+                return
+            if not self.handle(line):
+                return
+
+    def ask(self, prompt: str) -> str:
+        """A follow-up question (a form field, a confirmation), from the same input."""
+        try:
+            return self._read(prompt)
+        except EOFError:
+            raise EndOfInput from None
+
+    # -- who is acting ------------------------------------------------------------------------
+    @property
+    def users(self) -> dict[str, str]:
+        """User id → name, for mentions."""
+        names = {user.id: user.name for user in self.slack.users.values()}
+        names.setdefault(BOT_USER_ID, "collider")
+        return names
+
+    def language(self, user_id: str) -> str:
+        with self.database.session() as session:
+            participant = find_participant(session, TEAM_ID, user_id)
+            return language_of(participant, self.settings.default_language)
+
+    @property
+    def user_name(self) -> str | None:
+        user = self.slack.users.get(self.user_id)
+        return user.name if user else None
+
+    def describe_user(self, user_id: str) -> str:
+        user = self.slack.users.get(user_id)
+        name = user.name if user else user_id
+        return f"@{name} ({self.language(user_id)})"
+
+    def prompt(self) -> str:
+        form = f" | form: {self.views[-1].title}" if self.views else ""
+        return f"[you: {self.describe_user(self.user_id)}{form}] > "
+
+    def find_user(self, wanted: str) -> User | None:
+        key = wanted.strip().lstrip("@").casefold()
+        people = list(self.slack.users.values())
+        for user in people:
+            if key in (user.id.casefold(), user.name.casefold(), user.real_name.casefold()):
+                return user
+        matches = [user for user in people if key and key in user.real_name.casefold()]
+        return matches[0] if len(matches) == 1 else None
+
+    # -- commands -------------------------------------------------------------------------------
+    def handle(self, line: str) -> bool:
+        """Act on one line; False when the session should end."""
+        text = line.strip()
+        if not text:
+            return True
+        word, _, rest = line.lstrip().partition(" ")
+        word = word.lower()
+        if text.startswith("/"):
+            command, _, argument = line.strip().partition(" ")
+            self.command(command, argument)
+        elif word in ("quit", "exit"):
+            return False
+        elif word == "help":
+            self.say(BANNER)
+        elif word == "press":
+            self.press(rest.strip())
+        elif word == "fill":
+            # Not stripped: a value of only spaces is something a person can type into Slack.
+            self.fill(rest.lstrip())
+        elif word == "submit":
+            self.submit()
+        elif word == "cancel":
+            self.cancel()
+        elif word == "show":
+            self.show_view()
+        elif word == "as":
+            self.switch(rest)
+        elif word == "users":
+            self.list_users()
+        elif word == "add":
+            self.add_user(rest)
+        else:
+            self.say(f"Unknown command {word!r}. Slash commands start with '/'; 'help' lists all.")
+        return True
+
+    def command(self, command: str, text: str) -> None:
+        response, calls = self._exchange(
+            lambda: self.requests.command(
+                command,
+                text,
+                user=self.user_id,
+                user_name=self.user_name,
+                channel=CHANNEL,
+            )
+        )
+        self._show(calls, response)
+
+    def press(self, argument: str) -> None:
+        try:
+            pressable = self.pressables[int(argument)]
+        except (ValueError, KeyError):
+            numbers = ", ".join(str(n) for n in sorted(self.pressables)) or "none shown yet"
+            self.say(f"Press which button? Give its number ({numbers}).")
+            return
+        button = pressable.button
+        if button.confirm and not self._confirmed(button.confirm):
+            self.say("Not done.")
+            return
+        if button.url:
+            self.say(f"(Slack would open {button.url} in the browser.)")
+        view = pressable.view
+        if view is not None and self.views and self.views[-1].view.get("id") == view.get("id"):
+            view = self._view_payload(self.views[-1])
+        response, calls = self._exchange(
+            lambda: self.requests.click(
+                button.action_id,
+                button.value,
+                user=self.user_id,
+                user_name=self.user_name,
+                block_id=button.block_id,
+                channel=pressable.channel,
+                message=pressable.message,
+                view=view,
+            )
+        )
+        self._show(calls, response)
+
+    def _confirmed(self, confirm: dict[str, Any]) -> bool:
+        title = (confirm.get("title") or {}).get("text") or "Are you sure?"
+        text = (confirm.get("text") or {}).get("text") or ""
+        yes = (confirm.get("confirm") or {}).get("text") or "Yes"
+        no = (confirm.get("deny") or {}).get("text") or "Cancel"
+        self.say(f"{title}\n  {text}")
+        answer = self.ask(f"  {yes} (y) / {no} (n)? ").strip().lower()
+        return answer in ("y", "yes", "k", "kyllä", "j", "ja")
+
+    # -- forms ----------------------------------------------------------------------------------
+    def show_view(self) -> None:
+        if not self.views:
+            self.say("No form is open.")
+            return
+        current = self.views[-1]
+        first = max(self.pressables, default=0) + 1
+        rendered = render_modal(
+            current.view, current.values, current.errors, self.users, first_button=first
+        )
+        self.say(rendered.text)
+        if current.inputs:
+            self.say("(fill: go through the fields · fill N VALUE · submit · cancel)")
+        else:
+            self.say("(cancel closes it)")
+        for button in rendered.buttons:
+            self.pressables[button.number] = Pressable(button, view=current.view)
+
+    def fill(self, argument: str) -> None:
+        if not self.views:
+            self.say("No form is open. Commands like /idea without text open one.")
+            return
+        current = self.views[-1]
+        inputs = current.inputs
+        if not argument.strip():
+            for field_ in inputs:
+                self._ask_field(current, field_)
+            self.say("Done; 'submit' sends the form, 'show' shows it.")
+            return
+        number, _, value = argument.partition(" ")
+        try:
+            field_ = inputs[int(number) - 1]
+        except (ValueError, IndexError):
+            self.say(f"Fill which field? 1 to {len(inputs)}.")
+            return
+        if value:
+            self._set(current, field_, value)
+        else:
+            self._ask_field(current, field_)
+
+    def _ask_field(self, current: OpenView, field_: Input) -> None:
+        value = current.values.get(field_.block_id)
+        self.say(render_input(field_, value, current.errors.get(field_.block_id)))
+        if field_.chooses:
+            how = "option number" + ("s, separated by commas" if field_.chooses_several else "")
+        else:
+            how = "text" + (" (\\n starts a new line)" if field_.multiline else "")
+        keep = "Enter keeps it" if not _is_empty(value) else "Enter leaves it empty"
+        while True:
+            answer = self.ask(f"    {how}; {keep}; '-' empties it > ")
+            if answer == "" or self._set(current, field_, answer):
+                return
+
+    def _set(self, current: OpenView, field_: Input, answer: str) -> bool:
+        """Store an answer as Slack's client would accept it; False (and why) when it would not."""
+        if answer.strip() == "-":
+            current.values[field_.block_id] = [] if field_.chooses_several else None
+            return True
+        if field_.chooses:
+            chosen = []
+            for part in answer.split(","):
+                option = self._option(field_, part.strip())
+                if option is None:
+                    self.say(f"    No option {part.strip()!r}: pick 1 to {len(field_.options)}.")
+                    return False
+                chosen.append(option)
+            if not field_.chooses_several and len(chosen) > 1:
+                self.say("    Pick one option.")
+                return False
+            current.values[field_.block_id] = chosen if field_.chooses_several else chosen[0]
+            return True
+        text = answer.replace("\\n", "\n") if field_.multiline else answer
+        if field_.max_length and len(text) > field_.max_length:
+            self.say(
+                f"    Slack takes at most {field_.max_length} characters here ({len(text)} given)."
+            )
+            return False
+        current.values[field_.block_id] = text
+        return True
+
+    @staticmethod
+    def _option(field_: Input, answer: str) -> str | None:
+        if answer.isdigit() and 1 <= int(answer) <= len(field_.options):
+            return field_.options[int(answer) - 1].value
+        for option in field_.options:
+            if answer.casefold() in (option.value.casefold(), option.text.casefold()):
+                return option.value
+        return None
+
+    def _view_payload(self, current: OpenView) -> dict[str, Any]:
+        state = view_state(current.view, self._state_values(current))
+        return {**current.view, "team_id": TEAM_ID, "state": {"values": state}}
+
+    @staticmethod
+    def _state_values(current: OpenView) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field_ in current.inputs:
+            value = current.values.get(field_.block_id)
+            if _is_empty(value):
+                continue
+            if field_.chooses_several:
+                values[field_.block_id] = {"options": list(value)}
+            elif field_.chooses:
+                values[field_.block_id] = {"option": value}
+            else:
+                values[field_.block_id] = value
+        return values
+
+    def submit(self) -> None:
+        if not self.views:
+            self.say("No form is open.")
+            return
+        current = self.views[-1]
+        missing = [
+            f
+            for f in current.inputs
+            if not f.optional and _is_empty(current.values.get(f.block_id))
+        ]
+        if missing:
+            # Slack's own client refuses to send a form with a required field left empty.
+            names = ", ".join(f"({f.number}) {f.label}" for f in missing)
+            self.say(f"Slack would not send this yet: {names} must be filled in.")
+            return
+        response, calls = self._exchange(
+            lambda: self.requests.submit(
+                current.view,
+                self._state_values(current),
+                user=self.user_id,
+                user_name=self.user_name,
+                view_id=current.view.get("id"),
+            )
+        )
+        self._after_submission(current, response)
+        self._show(calls)
+
+    def _after_submission(self, current: OpenView, response: BoltResponse) -> None:
+        if response.status != 200:
+            self.say(f"The app did not accept the form (HTTP {response.status}); it stays open.")
+            return
+        answer = response_json(response)
+        action = answer.get("response_action")
+        if action == "errors":
+            current.errors = dict(answer.get("errors") or {})
+            self.say("The form has problems; fix them and submit again:")
+            self.show_view()
+        elif action == "update":
+            view = {**answer["view"], "id": current.view.get("id")}
+            self.views[-1] = OpenView(view, _initial_values(view))
+            self.say("-- the form changed")
+            self.show_view()
+        elif action == "push":
+            view = {**answer["view"], "id": "V" + secrets.token_hex(5).upper()}
+            self.views.append(OpenView(view, _initial_values(view)))
+            self.show_view()
+        elif action == "clear":
+            self.views.clear()
+            self.say("(The form closed.)")
+        else:
+            self.views.pop()
+            self.say("(The form closed.)")
+            if self.views:
+                self.show_view()
+
+    def cancel(self) -> None:
+        if not self.views:
+            self.say("No form is open.")
+            return
+        current = self.views.pop()
+        if current.view.get("notify_on_close"):
+            response, calls = self._exchange(
+                lambda: self.requests.close(current.view, user=self.user_id)
+            )
+            self._show(calls)
+        self.say(f"(Closed {current.title!r} without sending.)")
+        if self.views:
+            self.show_view()
+
+    # -- people ---------------------------------------------------------------------------------
+    def switch(self, wanted: str) -> None:
+        user = self.find_user(wanted)
+        if user is None:
+            self.say(f"Nobody called {wanted.strip()!r}. 'users' lists everyone; 'add NAME' adds.")
+            return
+        self.user_id = user.id
+        self.views.clear()
+        self.pressables.clear()
+        self.say(f"You are now {self.describe_user(user.id)}.")
+
+    def add_user(self, name: str) -> None:
+        name = name.strip().lstrip("@")
+        if not name or not name.replace("-", "").replace("_", "").isalnum():
+            self.say("add NAME: a name of letters and digits, e.g. 'add kaisa'.")
+            return
+        if self.find_user(name):
+            self.say(f"@{name} exists already; 'as {name}' switches to them.")
+            return
+        user_id = "U0" + "".join(ch for ch in name.upper() if ch.isascii() and ch.isalnum())[:9]
+        while not user_id[2:] or user_id in self.slack.users:
+            user_id += secrets.choice("0123456789")
+        self.slack.add_user(user_id, name)
+        self.switch(user_id)
+
+    def list_users(self) -> None:
+        with self.database.session() as session:
+            people = {
+                p.user_id: p
+                for p in session.scalars(select(Participant).where(Participant.team_id == TEAM_ID))
+            }
+            rows = []
+            for user in sorted(self.slack.users.values(), key=lambda u: u.name):
+                participant = people.get(user.id)
+                organisation = ""
+                if participant is not None and participant.organisation:
+                    kind = participant.organisation_type
+                    organisation = participant.organisation + (f" ({kind.value})" if kind else "")
+                language = language_of(participant, self.settings.default_language)
+                mark = "*" if user.id == self.user_id else " "
+                rows.append(
+                    f"{mark} @{user.name:<10} {user.real_name or '':<16} {language}  {organisation}"
+                )
+        self.say("\n".join(rows))
+
+    # -- talking to the app ---------------------------------------------------------------------
+    def _exchange(self, send: Callable[[], BoltResponse]) -> tuple[BoltResponse, list[Call]]:
+        start = self.slack.call_count
+        response = send()
+        self._settle()
+        return response, self.slack.calls_since(start)
+
+    def _settle(self) -> None:
+        """Wait until the listeners are done and the local Slack has been quiet for a moment."""
+        deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
+        count, quiet_since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            if self.slack.call_count != count:
+                count, quiet_since = self.slack.call_count, now
+            elif self.listeners.busy == 0 and now - quiet_since >= self.quiet_seconds:
+                return
+            time.sleep(0.01)
+
+    def _show(self, calls: list[Call], response: BoltResponse | None = None) -> None:
+        """The app's answer, then everything it did in Slack; their buttons become pressable."""
+        shown: list[Pressable] = []
+        if response is not None:
+            self._show_answer(response, shown)
+        for call in calls:
+            self._show_call(call, shown)
+        if shown:
+            self.pressables = {p.button.number: p for p in shown}
+
+    def _show_message(
+        self, heading: str, message: dict[str, Any], shown: list[Pressable], **where: Any
+    ) -> None:
+        first = len(shown) + 1
+        rendered = render_message(message, self.users, first_button=first)
+        self.say(f"-- {heading}")
+        self.say(rendered.text)
+        shown.extend(Pressable(button, **where) for button in rendered.buttons)
+
+    def _show_answer(self, response: BoltResponse, shown: list[Pressable]) -> None:
+        if response.status == 404:
+            self.say("(The app does not handle this; Slack would say the command failed.)")
+            return
+        if response.status != 200:
+            self.say(f"(The app answered HTTP {response.status}: {response.body[:200]})")
+            return
+        answer = response_json(response) if response.body.startswith("{") else {}
+        if not answer and response.body:
+            answer = {"text": response.body}
+        if answer.get("text") or answer.get("blocks"):
+            visible = (
+                "in #" + CHANNEL_NAME
+                if answer.get("response_type") == "in_channel"
+                else "only visible to you"
+            )
+            self._show_message(f"collider ({visible})", answer, shown)
+
+    def _where(self, channel: str) -> str:
+        if channel == CHANNEL:
+            return "#" + CHANNEL_NAME
+        if channel in self.slack.users:
+            return "a DM to @" + self.slack.users[channel].name
+        names = {cid: name for name, cid in self.slack.channel_names.items()}
+        if channel in names:
+            return "#" + names[channel]
+        return "a DM" if channel.startswith("D") else channel
+
+    def _mentions(self, ids: str) -> str:
+        users = self.users
+        return ", ".join("@" + users.get(u, u) for u in ids.split(",") if u)
+
+    def _show_call(self, call: Call, shown: list[Pressable]) -> None:
+        method, params, result = call.method, call.params, call.result or {}
+        if method in _SILENT_METHODS:
+            return
+        if result and not result.get("ok"):
+            self.say(f"(The bot's {method} call failed: {result.get('error')})")
+            return
+        channel = str(params.get("channel") or "")
+        if method == "chat.postMessage":
+            message = {**params, "ts": result.get("ts"), "user": BOT_USER_ID}
+            where = self._where(channel)
+            self._show_message(
+                f"collider in {where}", message, shown, message=message, channel=channel
+            )
+        elif method == "chat.postEphemeral":
+            who = self.users.get(str(params.get("user")), params.get("user"))
+            heading = f"collider in {self._where(channel)} (only visible to @{who})"
+            self._show_message(heading, params, shown, channel=channel)
+        elif method == "chat.update":
+            self._show_message(
+                f"collider edited a message in {self._where(channel)}", params, shown
+            )
+        elif method == "response_url":
+            self._show_response(params, shown)
+        elif method in ("views.open", "views.push", "views.update"):
+            self._show_view_call(method, params, result)
+        elif method == "views.publish":
+            who = self.users.get(str(params.get("user_id")), params.get("user_id"))
+            view = {**(params.get("view") or {}), "id": (result.get("view") or {}).get("id")}
+            self._show_message(f"App Home of @{who}", view, shown, view=view)
+        elif method == "conversations.open":
+            self.say(
+                f"(collider opened a conversation with {self._mentions(params.get('users', ''))})"
+            )
+        elif method == "conversations.create":
+            self.say(f"(collider created the channel #{params.get('name')})")
+        elif method == "conversations.invite":
+            where = self._where(channel)
+            self.say(f"(collider invited {self._mentions(params.get('users', ''))} to {where})")
+        elif method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            titles = ", ".join(str(f.get("title") or f.get("id")) for f in files)
+            where = self._where(str(params.get("channel_id") or ""))
+            self.say(f"(collider shared the file(s) {titles} in {where})")
+        else:
+            self.say(f"(collider called {method})")
+
+    def _show_response(self, params: dict[str, Any], shown: list[Pressable]) -> None:
+        if params.get("delete_original") in (True, "true"):
+            self.say("(collider deleted the message.)")
+            return
+        if params.get("response_type") == "in_channel":
+            heading = f"collider in #{CHANNEL_NAME}"
+        else:
+            heading = "collider (only visible to you)"
+        if params.get("replace_original") in (True, "true"):
+            heading += ", replacing the message"
+        self._show_message(heading, params, shown)
+
+    def _show_view_call(self, method: str, params: dict[str, Any], result: dict[str, Any]) -> None:
+        view = {**(params.get("view") or {}), "id": (result.get("view") or {}).get("id")}
+        if method == "views.open":
+            self.views = [OpenView(view, _initial_values(view))]
+        elif method == "views.push":
+            self.views.append(OpenView(view, _initial_values(view)))
+        else:
+            target = params.get("view_id") or view["id"]
+            for index, current in enumerate(self.views):
+                if current.view.get("id") == target:
+                    self.views[index] = OpenView(view, _initial_values(view, current.values))
+                    break
+            else:
+                return
+        self.say(
+            f"-- collider opened a form ({method})"
+            if method != "views.update"
+            else "-- the form changed"
+        )
+        self.show_view()
+
+
+def _known_people(slack: LocalSlack, database: Database) -> None:
+    """Everyone this database has seen in the local workspace becomes a local Slack user."""
+    with database.session() as session:
+        for participant in session.scalars(
+            select(Participant).where(Participant.team_id == TEAM_ID)
+        ):
+            if participant.user_id not in slack.users:
+                name = participant.display_name or participant.user_id.lower()
+                slack.add_user(participant.user_id, name)
+
+
+@contextmanager
+def local_console(
+    settings: Settings, database: Database, *, out: TextIO, demo_data: bool = False
+) -> Iterator[Console]:
+    """A console on a fresh local Slack, with the real app built from ``settings``.
+
+    The Slack tokens and signing secret are made up here: nothing leaves this machine.
+    """
+    slack = LocalSlack(token=LOCAL_BOT_TOKEN).start()
+    local = replace(
+        settings,
+        slack_bot_token=LOCAL_BOT_TOKEN,
+        slack_app_token=None,
+        slack_signing_secret=secrets.token_hex(16),
+        slack_api_url=slack.api_url,
+    )
+    listeners = WatchedExecutor(local.listener_threads, thread_name_prefix="collider-listener")
+    try:
+        app = create_app(
+            local, database, client=make_web_client(local, timeout=5), listener_executor=listeners
+        )
+        requests = LocalRequests(app, slack, local.slack_signing_secret or "")
+        user_id = GUEST[0]
+        if demo_data:
+            demo.register_people(slack)
+            result = demo.seed(database)
+            out.write(
+                f"Demo workspace: {len(demo.PEOPLE)} people, {len(demo.IDEAS)} ideas and needs "
+                f"({result.people_added} people and {result.ideas_added} ideas added now).\n"
+            )
+            user_id = demo.PEOPLE[0].user_id
+        _known_people(slack, database)
+        if user_id not in slack.users:
+            slack.add_user(*GUEST)
+        yield Console(requests, slack, database, local, listeners, out, user_id)
+    finally:
+        listeners.shutdown(wait=True, cancel_futures=True)
+        slack.stop()

@@ -1,0 +1,219 @@
+"""``collider console`` driven by scripted input, against the real app, database and local Slack."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import demo
+from bot.console import local_console
+from bot.settings import Settings
+from models import Idea, IdeaKind, IdeaStatus, OrganisationType, Participant
+from models.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_console(database: Database, lines: list[str], *, demo_data: bool = False) -> str:
+    out = io.StringIO()
+    settings = Settings(database_url=database.url)
+    with local_console(settings, database, out=out, demo_data=demo_data) as console:
+        console.quiet_seconds = 0.02
+        console.run(lines)
+    return out.getvalue()
+
+
+def stored_ideas(database: Database) -> list[Idea]:
+    with database.session() as session:
+        return list(session.scalars(select(Idea).order_by(Idea.id)))
+
+
+def counts(database: Database) -> tuple[int, int]:
+    with database.session() as session:
+        people = session.scalar(select(func.count()).select_from(Participant))
+        ideas = session.scalar(select(func.count()).select_from(Idea))
+        return people or 0, ideas or 0
+
+
+def test_idea_with_text_is_stored_and_confirmed(database: Database) -> None:
+    output = run_console(database, ["/idea Tool library for the block\nDrills and ladders"])
+    [idea] = stored_ideas(database)
+    assert idea.title == "Tool library for the block"
+    assert idea.body == "Tool library for the block\nDrills and ladders"
+    assert "[you: @guest (en)] > /idea Tool library" in output
+    assert "Saved your idea *Tool library for the block*" in output
+    assert "[1] Edit  [2] Withdraw" in output
+
+
+def test_idea_alone_opens_the_form_and_submitting_stores_it(database: Database) -> None:
+    output = run_console(
+        database,
+        [
+            "/idea",
+            "fill 1 2",
+            "fill 2 Evening rooms",
+            "fill 3 Free rooms for resident groups\\nin the evenings",
+            "fill 4 Living together",
+            "submit",
+        ],
+    )
+    assert "(3) Description" in output and "(2) Title (optional)" in output
+    [idea] = stored_ideas(database)
+    assert (idea.kind, idea.title, idea.theme) == (
+        IdeaKind.NEED,
+        "Evening rooms",
+        "Living together",
+    )
+    assert idea.body == "Free rooms for resident groups\nin the evenings"
+    after = output.split("> submit", 1)[1]
+    assert "(The form closed.)" in after
+    assert "only visible to @guest" in after and "Saved your need *Evening rooms*" in after
+
+
+def test_guided_fill_walks_every_field(database: Database) -> None:
+    # Kind: keep the chosen option; title: skip; description; theme: skip.
+    run_console(database, ["/idea", "fill", "", "", "Shared e-cargo bikes", "", "submit"])
+    [idea] = stored_ideas(database)
+    assert (idea.kind, idea.body, idea.theme) == (IdeaKind.IDEA, "Shared e-cargo bikes", None)
+
+
+def test_guided_fill_asks_again_for_an_option_that_does_not_exist(database: Database) -> None:
+    output = run_console(database, ["/idea", "fill 1", "7", "2", "fill 3 Help", "submit"])
+    assert "No option '7': pick 1 to 2." in output
+    [idea] = stored_ideas(database)
+    assert idea.kind is IdeaKind.NEED
+
+
+def test_required_field_left_empty_is_not_sent(database: Database) -> None:
+    output = run_console(database, ["/idea", "submit"])
+    assert "Slack would not send this yet: (3) Description must be filled in." in output
+    assert stored_ideas(database) == []
+
+
+def test_blank_description_shows_the_apps_error_under_the_field(database: Database) -> None:
+    output = run_console(
+        database, ["/idea", "fill 3    ", "submit", "fill 3 Now with text", "submit"]
+    )
+    first_try = output.split("> submit", 2)[1]
+    assert "The form has problems" in first_try
+    field, error = first_try.split("(3) Description", 1)[1].split("\n")[1:3]
+    assert "cannot be empty" in error and error.strip().startswith("!")
+    [idea] = stored_ideas(database)
+    assert idea.body == "Now with text"
+
+
+def test_withdraw_asks_for_confirmation_first(database: Database) -> None:
+    output = run_console(database, ["/idea Shared sauna", "press 2", "n", "press 2", "y"])
+    assert output.count("Withdraw this?") == 2
+    assert "Not done." in output
+    [idea] = stored_ideas(database)
+    assert idea.status is IdeaStatus.WITHDRAWN
+    assert "Withdrawn: *Shared sauna*" in output.split("Not done.", 1)[1]
+
+
+def test_edit_opens_the_form_filled_in_and_saves_changes(database: Database) -> None:
+    output = run_console(
+        database, ["/idea Old text", "press 1", "fill 3 New text", "fill 2 New title", "submit"]
+    )
+    assert "= Old text" in output
+    [idea] = stored_ideas(database)
+    assert (idea.title, idea.body) == ("New title", "New text")
+    assert "Updated *New title*" in output
+
+
+def test_as_switches_the_acting_user(database: Database) -> None:
+    output = run_console(
+        database, ["as nobody", "add kaisa", "/idea From Kaisa", "as guest", "/idea From guest"]
+    )
+    assert "Nobody called 'nobody'" in output
+    assert "[you: @kaisa (en)] > /idea From Kaisa" in output
+    authors = [idea.author.user_id for idea in _with_authors(database)]
+    assert authors == ["U0KAISA", "U0GUEST"]
+
+
+def _with_authors(database: Database) -> list[Idea]:
+    with database.session() as session:
+        ideas = list(session.scalars(select(Idea).order_by(Idea.id)))
+        for idea in ideas:
+            _ = idea.author.user_id
+        return ideas
+
+
+def test_demo_people_answer_in_their_language(database: Database) -> None:
+    output = run_console(database, ["as linnea", "/idea Läxhjälp på biblioteket"], demo_data=True)
+    assert "You are now @linnea (sv)." in output
+    assert "Din idé *Läxhjälp på biblioteket* är sparad." in output
+    with database.session() as session:
+        newest = session.scalars(select(Idea).order_by(Idea.id.desc())).first()
+        assert newest is not None and newest.author.user_id == "U0LINNEA"
+
+
+def test_demo_seeds_once(database: Database) -> None:
+    first = run_console(database, [], demo_data=True)
+    assert counts(database) == (len(demo.PEOPLE), len(demo.IDEAS)) == (12, 20)
+    second = run_console(database, [], demo_data=True)
+    assert counts(database) == (12, 20)
+    assert "(12 people and 20 ideas added now)" in first
+    assert "(0 people and 0 ideas added now)" in second
+
+
+def test_demo_covers_every_organisation_type_and_language() -> None:
+    assert {p.organisation_type for p in demo.PEOPLE} == {t.value for t in OrganisationType}
+    assert {p.language for p in demo.PEOPLE} == {"fi", "sv", "en"}
+    assert {i.kind for i in demo.IDEAS} == {IdeaKind.IDEA, IdeaKind.NEED}
+
+
+def test_ideas_lists_demo_ideas_and_pages_on(database: Database) -> None:
+    output = run_console(database, ["as david", "/ideas", "press 1"], demo_data=True)
+    first_page, second_page = output.split("> press 1", 1)
+    assert "Vuxna till elevernas reparationscafé" in first_page
+    assert "@linnea" in first_page  # mentions shown by name
+    assert "Page 1 of 4 · 20 in all" in first_page
+    assert "replacing the message" in second_page and "Page 2 of 4" in second_page
+
+
+def test_unknown_slash_command_and_bad_button_number(database: Database) -> None:
+    output = run_console(database, ["/nope", "press 9", "frobnicate"])
+    assert "The app does not handle this" in output
+    assert "Press which button?" in output
+    assert "Unknown command 'frobnicate'" in output
+
+
+def test_cli_console_reads_piped_commands(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input="/ideas säkerhet\n/ideas Sunday\nquit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Demo workspace: 12 people, 20 ideas and needs" in result.stdout
+    assert "Sunday play streets" in result.stdout
+    assert "[you: @aino (fi)] > quit" in result.stdout
+
+
+@pytest.mark.parametrize("line", ["quit", "exit"])
+def test_quit_ends_the_session(database: Database, line: str) -> None:
+    output = run_console(database, [line, "/idea never sent"])
+    assert "never sent" not in output.split(line, 1)[1]
+    assert stored_ideas(database) == []
+
+
+def test_profile_form_changes_the_language_of_the_next_answers(database: Database) -> None:
+    output = run_console(
+        database, ["/collider profile", "fill 3 3", "submit", "cancel", "/idea Läxhjälp"]
+    )
+    after = output.split("> submit", 1)[1]
+    assert "-- the form changed" in after and "Din profil är sparad." in after
+    assert "[you: @guest (sv)] > /idea Läxhjälp" in after
+    assert "Din idé *Läxhjälp* är sparad." in after

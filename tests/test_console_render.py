@@ -1,0 +1,140 @@
+"""Block Kit as terminal text: pure functions, no app and no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.console_render import (
+    describe_value,
+    modal_inputs,
+    readable,
+    render_message,
+    render_modal,
+)
+from handlers import blocks, ids
+from handlers.mrkdwn import escape
+
+USERS = {"U1": "aino", "U2": "matti"}
+
+
+@pytest.mark.parametrize(
+    ("markup", "shown"),
+    [
+        ("Hi <@U1>!", "Hi @aino!"),
+        ("<@U9> is unknown", "@U9 is unknown"),
+        ("<@U1|Aino M> wrote", "@Aino M wrote"),
+        ("in <#C1|general>", "in #general"),
+        ("<!channel> and <!here>", "@channel and @here"),
+        ("<!subteam^S1|designers>", "@designers"),
+        ("see <https://example.org|the site>", "see the site (https://example.org)"),
+        ("<https://example.org>", "https://example.org"),
+        ("a &lt; b &amp;&amp; c &gt; d", "a < b && c > d"),
+        # Escaped user text that looks like markup comes out as the person typed it.
+        (escape("Hey <!channel> & <@U1>"), "Hey <!channel> & <@U1>"),
+        (escape("&lt;"), "&lt;"),
+    ],
+)
+def test_readable(markup: str, shown: str) -> None:
+    assert readable(markup, USERS) == shown
+
+
+def test_message_blocks_in_order_with_numbered_buttons() -> None:
+    message = {
+        "text": "fallback",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Ideas"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "*Sauna* by <@U2>"}},
+            {"type": "divider"},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Idea #4"}]},
+            {
+                "type": "actions",
+                "block_id": "idea_actions_4",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Edit"},
+                        "action_id": "idea_edit",
+                        "value": "4",
+                    },
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Withdraw"},
+                        "action_id": "idea_withdraw",
+                        "value": "4",
+                        "confirm": {"title": {}},
+                    },
+                ],
+            },
+        ],
+    }
+    rendered = render_message(message, USERS, first_button=3)
+    lines = rendered.text.splitlines()
+    assert lines[0] == "Ideas" and lines[1] == "====="
+    assert lines[2] == "*Sauna* by @matti"
+    assert lines[3].startswith("---")
+    assert lines[4].strip() == "Idea #4"
+    assert lines[5] == "[3] Edit  [4] Withdraw"
+    assert [(b.number, b.action_id, b.value, b.block_id) for b in rendered.buttons] == [
+        (3, "idea_edit", "4", "idea_actions_4"),
+        (4, "idea_withdraw", "4", "idea_actions_4"),
+    ]
+    assert rendered.buttons[0].confirm is None and rendered.buttons[1].confirm is not None
+    assert "fallback" not in rendered.text
+
+
+def test_message_without_blocks_shows_its_text() -> None:
+    rendered = render_message({"text": "Hello <@U1> &amp; all"}, USERS)
+    assert rendered.text == "Hello @aino & all" and rendered.buttons == []
+
+
+def test_section_accessory_button_is_numbered() -> None:
+    message = {
+        "blocks": [
+            {
+                "type": "section",
+                "block_id": "b1",
+                "text": {"type": "mrkdwn", "text": "Join the think tank?"},
+                "accessory": {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Join"},
+                    "action_id": "join",
+                    "value": "7",
+                },
+            }
+        ]
+    }
+    rendered = render_message(message)
+    assert rendered.text == "Join the think tank?\n[1] Join"
+    assert rendered.buttons[0].block_id == "b1"
+
+
+def test_idea_modal_inputs_are_numbered_with_labels_and_options() -> None:
+    modal = blocks.idea_modal("en")
+    inputs = modal_inputs(modal)
+    assert [(f.number, f.block_id, f.optional) for f in inputs] == [
+        (1, ids.IDEA_FIELDS["kind"], False),
+        (2, ids.IDEA_FIELDS["title"], True),
+        (3, ids.IDEA_FIELDS["body"], False),
+        (4, ids.IDEA_FIELDS["theme"], True),
+    ]
+    kind, title, body, _ = inputs
+    assert kind.chooses and [o.value for o in kind.options] == ["idea", "need"]
+    assert kind.initial == "idea"
+    assert title.label == "Title" and title.hint.startswith("Optional")
+    assert body.multiline and body.max_length == 3000 and not body.chooses
+    assert describe_value(kind, "need") == "Need"
+    assert describe_value(body, None) == "(empty)"
+
+
+def test_modal_shows_values_choices_and_errors_under_their_fields() -> None:
+    modal = blocks.idea_modal("fi")
+    values = {ids.IDEA_FIELDS["kind"]: "need", ids.IDEA_FIELDS["body"]: "Rivi 1\nRivi 2"}
+    errors = {ids.IDEA_FIELDS["title"]: "Liian pitkä"}
+    text = render_modal(modal, values, errors).text
+    lines = text.splitlines()
+    assert lines[0].startswith("+-- Jaa idea")
+    assert "    [ ] 1. Idea - " in text and "    [x] 2. Tarve - " in text
+    title_at = next(i for i, line in enumerate(lines) if line.startswith("(2) Otsikko (optional)"))
+    assert "    ! Liian pitkä" in lines[title_at + 1 : title_at + 4]
+    assert "    | Rivi 1\n    | Rivi 2" in text
+    assert lines[-1] == "+-- submit = Tallenna   cancel = Peruuta"
