@@ -8,6 +8,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
@@ -26,6 +27,7 @@ def create_app(
     client: WebClient | None = None,
     verify_token: bool = True,
     listener_executor: Executor | None = None,
+    pacer: SlackPacer | None = None,
 ) -> App:
     """Build the app. Nothing here runs at import time; the caller decides how it is served.
 
@@ -37,7 +39,7 @@ def create_app(
         settings=settings,
         database=database,
         workers=ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
-        gateway=SlackGateway(client),
+        gateway=SlackGateway(client, pacer),
     )
     app = App(
         client=client,

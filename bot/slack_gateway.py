@@ -60,8 +60,10 @@ class SlackGateway:
         self.client = client
         self.pacer = pacer or SlackPacer()
 
-    def _call(self, method: str, channel: str | None = None, **params: Any) -> dict[str, Any]:
-        self.pacer.before(method, channel)
+    def _call(
+        self, method: str, *, pace_channel: str | None = None, **params: Any
+    ) -> dict[str, Any]:
+        self.pacer.before(method, pace_channel)
         try:
             # The SDK's own method knows each endpoint's encoding (form, JSON or GET).
             response = getattr(self.client, method.replace(".", "_"))(**params)
@@ -159,7 +161,7 @@ class SlackGateway:
         params: dict[str, Any] = {"channel": channel, **message}
         if marker:
             params["metadata"] = {"event_type": MARKER_EVENT, "event_payload": {"marker": marker}}
-        return self._call("chat.postMessage", channel=channel, **params)
+        return self._call("chat.postMessage", pace_channel=channel, **params)
 
     def post_intro(self, channel: str, intro: Intro, marker: str) -> str:
         return str(self._post(channel, round_blocks.intro_message(intro), marker)["ts"])

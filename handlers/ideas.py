@@ -20,12 +20,6 @@ from services.participants import SlackUser, language_of
 
 logger = logging.getLogger(__name__)
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
-def _is_blank(text: str) -> bool:
-    return not text.translate(_INVISIBLE).strip()
-
 
 def _error(error: DomainError, language: str) -> dict[str, Any]:
     return blocks.notice(t(error.key, language, **error.params))
@@ -42,7 +36,7 @@ def register(app: App, deps: Deps) -> None:
             _open_idea_modal(client, respond, deps, user, command, kind)
             return
         language = deps.language(user)
-        if _is_blank(text):
+        if not ideas.clean_text(text):
             ack(**_error(InvalidInput("errors.empty", limit=ideas.MAX_BODY), language))
             return
         # Stored before the ack: an idea the person sees confirmed is already committed.

@@ -25,10 +25,14 @@ MAX_QUERY = 200
 # Control characters other than newline and tab: PostgreSQL rejects NUL in text, and the rest
 # only garble Slack messages.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zero-width characters: text made only of them looks empty to people, so it counts as empty.
+_INVISIBLE = re.compile(
+    r"^[\s\u200b\u200c\u200d\u2060\ufeff]+|[\s\u200b\u200c\u200d\u2060\ufeff]+$"
+)
 
 
 def clean_text(value: str | None) -> str:
-    return _CONTROL.sub("", value or "").strip()
+    return _INVISIBLE.sub("", _CONTROL.sub("", value or ""))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import create_app
 from bot.local_slack import LocalSlack
+from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from models import Base
@@ -86,5 +87,6 @@ def settings(slack: LocalSlack, database: Database) -> Settings:
 @pytest.fixture
 def driver(settings: Settings, database: Database, slack: LocalSlack) -> SlackDriver:
     client = make_web_client(settings, timeout=2)
-    app = create_app(settings, database, client=client)
+    # Pacing is tested on its own; here it would only slow the suite down.
+    app = create_app(settings, database, client=client, pacer=SlackPacer(speedup=1000))
     return SlackDriver(app, slack, SIGNING_SECRET)

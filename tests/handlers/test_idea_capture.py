@@ -309,3 +309,14 @@ def test_crafted_profile_with_unknown_choice_is_refused(
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Participant)) in (0, 1)
         assert session.scalar(select(Participant.organisation_type)) is None
+
+
+def test_modal_description_of_only_invisible_characters_is_empty(
+    driver: SlackDriver, database: Database
+) -> None:
+    driver.command("/idea", "")
+    answer = response_json(
+        driver.submit(driver.last_opened_view(), {ids.IDEA_FIELDS["body"]: "\u200b \u2060"})
+    )
+    assert answer["response_action"] == "errors"
+    assert stored_ideas(database) == []
