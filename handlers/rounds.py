@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot.round_jobs import carry_out, deliver_preview
 from handlers import blocks, ids, round_blocks
 from handlers.context import (
     Deps,
@@ -22,11 +21,10 @@ from handlers.context import (
 )
 from handlers.roles import is_facilitator, refuse
 from i18n import t
-from services import facilitators, matchmaking
+from services import facilitators, matchmaking, schedules
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
-from services.round_runner import run_round
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +104,38 @@ def register(app: App, deps: Deps) -> None:
         key = "rounds.facilitator_added" if verb == "add" else "rounds.facilitator_removed"
         ack(response_type="ephemeral", **blocks.notice(t(key, language, user=f"<@{target}>")))
 
-    deps.subcommands.update({"match": match, "facilitator": facilitator})
+    def schedule(
+        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
+    ) -> None:
+        user = user_from_command(command)
+        language = deps.language(user)
+        if not is_facilitator(deps, client, user):
+            refuse(user, "schedule")
+            ack(response_type="ephemeral", **blocks.notice(t("rounds.not_facilitator", language)))
+            return
+        try:
+            with deps.database.session() as session:
+                if args.strip().lower() == "off":
+                    schedules.stop_schedules(session, user.team_id)
+                    text = t("rounds.schedule_off", language)
+                else:
+                    weeks, auto = schedules.parse_schedule(args)
+                    planned = schedules.set_schedule(session, user, weeks, auto)
+                    mode = t(
+                        "rounds.schedule_auto" if auto else "rounds.schedule_preview", language
+                    )
+                    text = t(
+                        "rounds.scheduled",
+                        language,
+                        weeks=weeks,
+                        date=planned.next_run_at.date().isoformat(),
+                        mode=mode,
+                    )
+        except DomainError as error:
+            text = t(error.key, language, **error.params)
+        ack(response_type="ephemeral", **blocks.notice(text))
+
+    deps.subcommands.update({"match": match, "facilitator": facilitator, "schedule": schedule})
 
     @app.view(ids.MATCH_MODAL)
     def match_submitted(
@@ -146,7 +175,15 @@ def register(app: App, deps: Deps) -> None:
             t("rounds.working_title", language), t("rounds.working", language), language
         )
         ack(response_action="update", view=working)
-        deps.workers.submit(_preview_job, deps, user, settings, values["channel"], language)
+        deps.workers.submit(
+            deliver_preview,
+            deps.database,
+            deps.gateway,
+            deps.settings,
+            user,
+            settings,
+            values["channel"],
+        )
 
     def _with_round(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, what: str
@@ -255,7 +292,7 @@ def register(app: App, deps: Deps) -> None:
                 t("rounds.confirmed", language, user=f"<@{user.user_id}>", groups=groups)
             ),
         )
-        deps.workers.submit(_run_job, deps, ref["r"])
+        deps.workers.submit(carry_out, deps.database, deps.gateway, deps.settings, ref["r"])
 
     @app.action(ids.ROUND_MOVE)
     def move(
@@ -310,62 +347,3 @@ def register(app: App, deps: Deps) -> None:
                 deps.gateway.update(where[0], where[1], answer)
             except DeliveryError as error:
                 logger.warning("could not redraw preview: %s", error.code)
-
-
-def _members_of_channel(client: WebClient, channel: str) -> tuple[str, ...]:
-    members: list[str] = []
-    cursor = None
-    while True:
-        page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
-        members += page.get("members", [])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return tuple(members)
-
-
-def _preview_job(
-    deps: Deps,
-    user: SlackUser,
-    settings: matchmaking.RoundSettings,
-    channel: str | None,
-    language: str,
-) -> None:
-    """Runs on the worker pool: the engine never holds a listener thread or the ack."""
-    try:
-        if channel:
-            members = _members_of_channel(deps.gateway.client, channel)
-            settings = matchmaking.RoundSettings(
-                **{**settings.__dict__, "channel_members": members}
-            )
-        with deps.database.session() as session:
-            round_ = matchmaking.create_preview(
-                session, user, settings, deps.settings.default_language
-            )
-            answer = round_blocks.preview_message(round_, language)
-            round_id = round_.id
-        dm = deps.gateway.dm_channel(user.user_id)
-        ts = deps.gateway.post(dm, answer)
-        with deps.database.session() as session:
-            stored = matchmaking.load_round(session, round_id)
-            stored.preview_channel, stored.preview_ts = dm, ts
-    except (DeliveryError, SlackApiError) as error:
-        logger.warning("could not deliver a preview to %s: %s", user.user_id, error)
-    except Exception:
-        logger.exception("matching failed for %s", user.user_id)
-        with contextlib.suppress(DeliveryError):
-            deps.gateway.post(
-                deps.gateway.dm_channel(user.user_id), blocks.notice(t("errors.generic", language))
-            )
-
-
-def _run_job(deps: Deps, round_id: int) -> None:
-    try:
-        outcome = run_round(
-            deps.database,
-            deps.gateway,
-            round_id,
-            default_language=deps.settings.default_language,
-        )
-        logger.info("round %s: %s %s", round_id, outcome.status, outcome.detail)
-    except Exception:
-        logger.exception("round %s failed; it resumes on the next start or sweep", round_id)

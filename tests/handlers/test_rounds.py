@@ -353,3 +353,53 @@ def test_too_small_pool_notifies_each_person(
     ]
     assert len(notices) == 2
     assert "too few participants" in text_of(notices[0])
+
+
+def test_scheduled_matching_previews_once_per_period(
+    driver: SlackDriver, database: Database, slack: LocalSlack, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from bot.round_jobs import run_due_schedules
+    from models.base import utcnow
+
+    seed_people(driver, database, slack)
+    reply = text_of(
+        response_json(driver.command("/collider", "schedule every 2 weeks", user=FACILITATOR))
+    )
+    assert "every 2 weeks" in reply and "previews go to facilitators" in reply
+    gateway = SlackGateway(make_web_client(settings, timeout=2), SlackPacer(speedup=1000))
+    assert run_due_schedules(database, gateway, settings, utcnow()) == []
+    later = utcnow() + timedelta(weeks=2, minutes=1)
+    [round_id] = run_due_schedules(database, gateway, settings, later)
+    assert run_due_schedules(database, gateway, settings, later) == []  # claimed once
+    preview = wait_for_text(slack, "Think tank preview")
+    assert button(preview, ids.ROUND_CONFIRM)
+    with database.session() as session:
+        assert session.get(Round, round_id).status is RoundStatus.PREVIEW  # type: ignore[union-attr]
+
+
+def test_scheduled_matching_can_confirm_automatically(
+    driver: SlackDriver, database: Database, slack: LocalSlack, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from bot.round_jobs import run_due_schedules
+    from models.base import utcnow
+
+    seed_people(driver, database, slack)
+    driver.command("/collider", "schedule every 1 week auto", user=FACILITATOR)
+    gateway = SlackGateway(make_web_client(settings, timeout=2), SlackPacer(speedup=1000))
+    [round_id] = run_due_schedules(
+        database, gateway, settings, utcnow() + timedelta(weeks=1, minutes=1)
+    )
+    with database.session() as session:
+        assert session.get(Round, round_id).status is RoundStatus.COMPLETED  # type: ignore[union-attr]
+    assert len(intros(slack)) == 2
+    assert "Usage" in text_of(
+        response_json(driver.command("/collider", "schedule sometimes", user=FACILITATOR))
+    )
+    assert "off" in text_of(
+        response_json(driver.command("/collider", "schedule off", user=FACILITATOR))
+    )
+    assert run_due_schedules(database, gateway, settings, utcnow() + timedelta(weeks=9)) == []
