@@ -77,6 +77,11 @@ class CollideScheduler(BackgroundScheduler):  # type: ignore[misc]
         super().__init__(**options)
 
     def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            # APScheduler's loop makes one more pass after shutdown(); with the executors shut
+            # down, that pass would fail to submit due jobs yet store their next run time,
+            # losing them. Nothing is processed once stopped.
+            return None
         try:
             wait_seconds: float | None = super()._process_jobs()
         except Exception:  # noqa: BLE001 - an escaping error would silently end the scheduler thread
