@@ -36,6 +36,9 @@ class Settings:
     listener_threads: int = 16
     worker_threads: int = 4
     log_level: str = "INFO"
+    # Whether `collider run` also runs the scheduler (only the elected instance runs jobs); off
+    # when a separate `collider scheduler` process does it.
+    scheduler: bool = True
 
     def require_slack(self, *, http: bool) -> None:
         """Fail fast, naming every variable that a real Slack connection needs."""
@@ -112,6 +115,10 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append("COLLIDER_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
 
+    scheduler = (text("COLLIDER_SCHEDULER") or "on").lower()
+    if scheduler not in {"on", "off"}:
+        problems.append(f"COLLIDER_SCHEDULER must be on or off, got {scheduler!r}")
+
     listener_threads = _int(env, "COLLIDER_LISTENER_THREADS", 16, 1, 256, problems)
     worker_threads = _int(env, "COLLIDER_WORKER_THREADS", 4, 1, 64, problems)
 
@@ -128,6 +135,7 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
         listener_threads=listener_threads,
         worker_threads=worker_threads,
         log_level=log_level,
+        scheduler=scheduler != "off",
     )
 
 

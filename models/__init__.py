@@ -21,6 +21,7 @@ from models.rounds import (
     ThinkTank,
     ThinkTankMember,
 )
+from models.scheduling import ScheduledSend, SchedulerLease, SendState, apscheduler_jobs
 
 __all__ = [
     "DoNotMatch",
@@ -40,4 +41,8 @@ __all__ = [
     "OptIn",
     "OrganisationType",
     "Participant",
+    "ScheduledSend",
+    "SchedulerLease",
+    "SendState",
+    "apscheduler_jobs",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 
@@ -41,13 +42,20 @@ def run(args: argparse.Namespace) -> int:
     database = open_database(settings)
     logger.info("database ready: %s", redacted_url(settings.database_url))
     from bot.app import create_app
+    from bot.scheduling import start_scheduler
 
     if not args.http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         app = create_app(settings, database)
+        # Every instance starts one; only the elected instance runs jobs.
+        service = start_scheduler(settings, database)
         logger.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        try:
+            SocketModeHandler(app, settings.slack_app_token).start()
+        finally:
+            if service is not None:
+                service.stop()
         return 0
 
     from bot.http import CollideWsgi, GunicornServer
@@ -58,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
 
     def build() -> CollideWsgi:
         worker_database = Database(settings.database_url)
+        # Each worker competes for the scheduler; one leads, the others stand by and take over
+        # when it exits. atexit hands leadership over when gunicorn stops the worker.
+        service = start_scheduler(settings, worker_database)
+        if service is not None:
+            atexit.register(service.stop)
         return CollideWsgi(create_app(settings, worker_database), worker_database)
 
     options = {

@@ -1,0 +1,79 @@
+"""``collider scheduler``: run scheduled work on its own, or ``--list`` the stored jobs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from datetime import timedelta
+
+from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from models.db import Database
+from scheduler.outbox import sends_in_doubt
+from scheduler.runtime import build_scheduler
+
+DOUBT_AFTER = timedelta(minutes=5)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "scheduler",
+        help="run scheduled work (polls, matchmaking) in this process alone",
+        description=(
+            "Run the scheduler without serving Slack (for deployments that keep it apart; set "
+            "COLLIDER_SCHEDULER=off for `collider run` then). Several may run: one is elected."
+        ),
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="show the stored jobs and unsettled sends, then exit"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+    database = open_database(settings)
+    try:
+        if args.list:
+            print_jobs(database)
+            return 0
+        if not settings.slack_bot_token:
+            raise CommandFailed("SLACK_BOT_TOKEN is required: scheduled jobs message Slack")
+        from bot.scheduling import scheduler_service
+
+        service = scheduler_service(settings, database)
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        service.start()
+        try:
+            stopping.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            service.stop()
+        return 0
+    finally:
+        database.dispose()
+
+
+def print_jobs(database: Database) -> None:
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no "started"/"shut down" noise
+    # Started paused: it reads the store and runs nothing.
+    scheduler = build_scheduler(database)
+    scheduler.start(paused=True)
+    try:
+        jobs = scheduler.get_jobs()
+    finally:
+        scheduler.shutdown(wait=False)
+    if not jobs:
+        print("No scheduled jobs.")
+    for job in jobs:
+        when = job.next_run_time.isoformat() if job.next_run_time else "paused"
+        print(f"{job.id}  next {when}  {job.trigger}  {job.func_ref}{tuple(job.args) or ''}")
+    with database.session() as session:
+        doubtful = sends_in_doubt(session, older_than=DOUBT_AFTER)
+    if doubtful:
+        print(f"\n{len(doubtful)} send(s) cut off mid-way (maybe sent, never retried):")
+        for send in doubtful:
+            print(f"  {send.key}  claimed by {send.claimed_by} at {send.claimed_at.isoformat()}")
