@@ -3,18 +3,56 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
+from bot.round_jobs import carry_out, run_due_schedules
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from bot.slack_gateway import SlackGateway
 from models.db import Database
+from scheduler import jobs
+from scheduler.context import JobContext
 from scheduler.runtime import SchedulerService
+from scheduler.specs import JOB_PREFIX, JobSpec, register_job_source
+from services.round_runner import unfinished_rounds
+
+SCHEDULE_SWEEP_EVERY = timedelta(minutes=5)
 
 logger = logging.getLogger(__name__)
 
 
+def register_jobs(settings: Settings) -> None:
+    """Plug matchmaking into the scheduler's job functions (every process: any may lead)."""
+
+    def resume(context: JobContext) -> None:
+        gateway = context.slack()
+        for round_id in unfinished_rounds(context.database):
+            carry_out(context.database, gateway, settings, round_id)  # type: ignore[arg-type]
+
+    def due_schedules(context: JobContext) -> None:
+        run_due_schedules(context.database, context.slack(), settings)  # type: ignore[arg-type]
+
+    def matchmaking_jobs(session: Session) -> list[JobSpec]:
+        return [
+            JobSpec.every(
+                f"{JOB_PREFIX}schedules:due",
+                "scheduler.jobs:run_due_match_schedules",
+                SCHEDULE_SWEEP_EVERY,
+                run_at_start=True,
+            )
+        ]
+
+    jobs.register_job_handler(jobs.RESUME_UNFINISHED_ROUNDS, resume)
+    jobs.register_job_handler(jobs.RUN_DUE_MATCH_SCHEDULES, due_schedules)
+    register_job_source("matchmaking", matchmaking_jobs)
+
+
 def scheduler_service(settings: Settings, database: Database) -> SchedulerService:
-    """A service whose jobs message Slack through a client built from ``settings``."""
-    return SchedulerService(database, messenger=lambda: make_web_client(settings))
+    """A service whose jobs message Slack through the one gateway, built from ``settings``."""
+    register_jobs(settings)
+    return SchedulerService(database, messenger=lambda: SlackGateway(make_web_client(settings)))
 
 
 def start_scheduler(settings: Settings, database: Database) -> SchedulerService | None:

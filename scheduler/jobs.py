@@ -23,6 +23,7 @@ JobHandler = Callable[..., None]
 
 RESUME_UNFINISHED_ROUNDS = "resume_unfinished_rounds"
 RUN_MATCH_SCHEDULE = "run_match_schedule"
+RUN_DUE_MATCH_SCHEDULES = "run_due_match_schedules"
 SEND_POLL = "send_poll"
 
 _handlers: dict[str, JobHandler] = {}
@@ -68,6 +69,11 @@ def resume_unfinished_rounds() -> None:
 def run_match_schedule(schedule_id: int) -> None:
     """Start the matchmaking round that the schedule ``schedule_id`` asks for now."""
     _run(RUN_MATCH_SCHEDULE, schedule_id)
+
+
+def run_due_match_schedules() -> None:
+    """Start every scheduled matching whose time has come (each claimed once in the database)."""
+    _run(RUN_DUE_MATCH_SCHEDULES)
 
 
 def send_poll(poll_id: int) -> None:

@@ -64,6 +64,6 @@ def test_bot_processes_start_the_scheduler_unless_it_is_off(database: Database) 
     try:
         assert service.wait_until_leader(3)
         assert service.context.messenger is not None
-        assert service.context.slack().token == "xoxb-test"  # type: ignore[attr-defined]
+        assert service.context.slack().client.token == "xoxb-test"  # type: ignore[attr-defined]
     finally:
         service.stop()
