@@ -94,15 +94,18 @@ def construct(
     anchored = affinity.shape[1] if affinity is not None else 0
     anchor_columns = sp.csc_matrix(affinity) if affinity is not None else None
 
-    def first_free(allowed: list[int] | None = None) -> int | None:
+    def first_free(members: list[int]) -> int | None:
+        """The next free person in order, preferring one whom no member must avoid."""
         nonlocal cursor
         while cursor < n and assign[order[cursor]] >= 0:
             cursor += 1
+        if cursor == n:
+            return None
         for position in range(cursor, min(n, cursor + 200)):
             person = int(order[position])
-            if assign[person] < 0 and (allowed is None or person in allowed):
+            if assign[person] < 0 and not any(constraints.is_forbidden(person, m) for m in members):
                 return person
-        return int(order[cursor]) if cursor < n and allowed is None else None
+        return int(order[cursor])
 
     for g in sorted(range(len(sizes)), key=lambda g: (g >= anchored, -sizes[g])):
         members = groups[g]
@@ -120,7 +123,7 @@ def construct(
             if person is None:
                 person = _free_with_new_type(members, sizes[g], constraints, by_type, assign)
             if person is None:
-                person = first_free()
+                person = first_free(members)
             if person is None:
                 break
             assign[person] = g
