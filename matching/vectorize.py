@@ -30,6 +30,9 @@ class VectorizerConfig:
     char_ngrams: tuple[int, int] | None = (3, 5)
     # Share of a similarity that comes from character n-grams (0: words only, 1: n-grams only).
     char_weight: float = 0.5
+    # Character n-grams make vectors ~50x denser: on pools larger than this they would cost
+    # most of the time and memory budget (benchmarks/README.md), so stems are used alone.
+    char_ngrams_max_texts: int = 5_000
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class TextVectorizer:
         self._terms: dict[str, int] = {}
         self._surfaces: dict[str, int] = {}
         self._ngrams: dict[str, int] = {}
+        self._use_chars = self.config.char_ngrams is not None
         self._word_tfidf = TfidfTransformer(sublinear_tf=True)
         self._char_tfidf = TfidfTransformer(sublinear_tf=True)
         self.term_labels: list[str] = []
@@ -120,6 +124,9 @@ class TextVectorizer:
 
     def fit_transform(self, texts: Sequence[str]) -> TextVectors:
         analyzed = self.analyze(texts)
+        self._use_chars = (
+            self.config.char_ngrams is not None and len(texts) <= self.config.char_ngrams_max_texts
+        )
         words = _count_matrix([a.terms for a in analyzed], self._terms, grow=True)
         _fit(self._word_tfidf, words)
         self.term_labels = self._readable_labels(analyzed)
@@ -157,7 +164,7 @@ class TextVectorizer:
         )
 
     def _char_counts(self, analyzed: list[AnalyzedText], grow: bool) -> sp.csr_matrix | None:
-        if self.config.char_ngrams is None:
+        if not self._use_chars or self.config.char_ngrams is None:
             return None
         low, high = self.config.char_ngrams
         # The n-grams come from the words as written, so they still join inflected forms that a
