@@ -140,9 +140,10 @@ def _top_k_per_row(
     row, col, val = row[keep], col[keep], val[keep]
     if not len(row):
         return row, col, val
-    row_max = np.zeros(product.shape[0], dtype=val.dtype)
-    np.maximum.at(row_max, row - offset, val)
-    strong = val >= _KEEP_FRACTION_OF_BEST * row_max[row - offset]
+    # Rows stay in CSR order, so each row's entries are one contiguous run.
+    starts = np.flatnonzero(run_starts(row))
+    row_max = np.maximum.reduceat(val, starts)
+    strong = val >= _KEEP_FRACTION_OF_BEST * np.repeat(row_max, np.diff([*starts, len(val)]))
     row, col, val = row[strong], col[strong], val[strong]
     order = np.lexsort((-val, row))
     row, col, val = row[order], col[order], val[order]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 import numpy as np
@@ -179,11 +180,19 @@ class TextVectorizer:
 
     def _readable_labels(self, analyzed: list[AnalyzedText]) -> list[str]:
         """For each term, the surface word the pool used most often for it."""
-        usage: dict[str, Counter[str]] = {}
-        for text in analyzed:
-            for term, word in zip(text.terms, text.words, strict=True):
-                usage.setdefault(term, Counter())[word] += 1
+        # One Counter over (term, word) pairs counts in C; a Counter per term was seconds at 100k.
+        usage = Counter(
+            zip(
+                chain.from_iterable(text.terms for text in analyzed),
+                chain.from_iterable(text.words for text in analyzed),
+                strict=True,
+            )
+        )
+        best: dict[str, tuple[int, str]] = {}
+        for (term, word), count in usage.items():
+            if term not in best or (count, word) > best[term]:
+                best[term] = (count, word)
         labels = [""] * len(self._terms)
         for term, column in self._terms.items():
-            labels[column] = usage[term].most_common(1)[0][0]
+            labels[column] = best[term][1]
         return labels
