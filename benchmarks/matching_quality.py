@@ -29,16 +29,18 @@ ORGANISATION_TYPES = ("city", "company", "association", "research", "resident")
 SEEDS = (0, 1, 2)
 
 VARIANTS: dict[str, VectorizerConfig] = {
-    "words, no stop words removed": VectorizerConfig(stop_words=False, char_ngrams=None),
-    "words": VectorizerConfig(char_ngrams=None),
+    "words, no stop words removed": VectorizerConfig(
+        normalizer="none", stop_words=False, char_ngrams=None
+    ),
+    "words": VectorizerConfig(normalizer="none", char_ngrams=None),
     "snowball stems": VectorizerConfig(normalizer="snowball", char_ngrams=None),
     "simplemma lemmas": VectorizerConfig(normalizer="lemma", char_ngrams=None),
-    "char 3-5": VectorizerConfig(char_weight=1.0),
-    "words + char 3-5": VectorizerConfig(),
-    "snowball + char 3-5": VectorizerConfig(normalizer="snowball"),
+    "char 3-5": VectorizerConfig(normalizer="none", char_weight=1.0),
+    "words + char 3-5": VectorizerConfig(normalizer="none"),
+    "snowball + char 3-5": VectorizerConfig(),
     "lemmas + char 3-5": VectorizerConfig(normalizer="lemma"),
 }
-DEFAULT_VARIANT = "words + char 3-5"
+DEFAULT_VARIANT = "snowball + char 3-5"
 
 
 def pair_precision(groups: Sequence[Sequence[int]], labels: Sequence[str]) -> float:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from matching.arrays import members_by_group
 from matching.explain import (
     cohesion,
     mean_cohesion,
@@ -102,7 +103,7 @@ def form_groups(
         assign = repair(graph, assign, constraints, rng)
     else:
         assign = np.zeros(0, dtype=np.int64)
-    groups = [np.flatnonzero(assign == g).tolist() for g in range(len(sizes))]
+    groups = members_by_group(assign, len(sizes))
 
     if plan.problem:
         issues.append(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from matching.arrays import run_starts
+from matching.arrays import members_by_group, run_starts
 
 _EPSILON = 1e-7
 
@@ -30,7 +30,7 @@ class Constraints:
     pinned: dict[int, int] = field(default_factory=dict)
 
     def is_forbidden(self, a: int, b: int) -> bool:
-        return (min(a, b), max(a, b)) in self.forbidden
+        return bool(self.forbidden) and (min(a, b), max(a, b)) in self.forbidden
 
     def penalty(self, members: Iterable[int]) -> int:
         """Violations of a group: forbidden pairs weigh more than a missing type."""
@@ -94,15 +94,18 @@ def construct(
     anchored = affinity.shape[1] if affinity is not None else 0
     anchor_columns = sp.csc_matrix(affinity) if affinity is not None else None
 
-    def first_free(allowed: list[int] | None = None) -> int | None:
+    def first_free(members: list[int]) -> int | None:
+        """The next free person in order, preferring one whom no member must avoid."""
         nonlocal cursor
         while cursor < n and assign[order[cursor]] >= 0:
             cursor += 1
+        if cursor == n:
+            return None
         for position in range(cursor, min(n, cursor + 200)):
             person = int(order[position])
-            if assign[person] < 0 and (allowed is None or person in allowed):
+            if assign[person] < 0 and not any(constraints.is_forbidden(person, m) for m in members):
                 return person
-        return int(order[cursor]) if cursor < n and allowed is None else None
+        return int(order[cursor])
 
     for g in sorted(range(len(sizes)), key=lambda g: (g >= anchored, -sizes[g])):
         members = groups[g]
@@ -120,7 +123,7 @@ def construct(
             if person is None:
                 person = _free_with_new_type(members, sizes[g], constraints, by_type, assign)
             if person is None:
-                person = first_free()
+                person = first_free(members)
             if person is None:
                 break
             assign[person] = g
@@ -208,7 +211,7 @@ def improve(
     n_groups = int(assign.max()) + 1 if n else 0
     if n_groups < 2:
         return assign
-    members = [np.flatnonzero(assign == g).tolist() for g in range(n_groups)]
+    members = members_by_group(assign, n_groups)
     movable = np.ones(n, dtype=bool)
     movable[list(constraints.pinned)] = False
     graph = sp.csr_matrix(graph)
@@ -222,7 +225,7 @@ def improve(
             pull = sp.csr_matrix(pull + _pad_columns(affinity, n_groups))
         own = np.asarray(pull.multiply(membership).sum(axis=1)).ravel()
         total = float(own.sum())
-        if total_before is not None and total - total_before <= 1e-4 * abs(total_before):
+        if total_before is not None and total - total_before <= 1e-3 * abs(total_before):
             break
         total_before = total
         swaps = _candidate_swaps(pull, own, assign, movable, graph, n_groups)
@@ -343,7 +346,7 @@ def repair(
     if not n:
         return assign
     links = _Links(graph)
-    members = [np.flatnonzero(assign == g).tolist() for g in range(int(assign.max()) + 1)]
+    members = members_by_group(assign, int(assign.max()) + 1)
     for g in range(len(members)):
         if not constraints.penalty(members[g]):
             continue

@@ -19,6 +19,10 @@ from matching.arrays import run_starts
 # Rows of the dense block of a product kept in memory at once: about 64 MB of float32.
 _BLOCK_CELLS = 16_000_000
 _PAIR_CHUNK = 20_000
+# Candidate pairs per text the neighbour search may afford (see _search_columns).
+_PAIRS_PER_TEXT = 3_000
+# Neighbour candidates weaker than this share of a row's best match are not kept.
+_KEEP_FRACTION_OF_BEST = 0.2
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class PoolSimilarity:
         n_items = self.vectors.shape[0]
         if n_items == 0 or self.n_people < 2:
             return sp.csr_matrix((self.n_people, self.n_people), dtype=np.float32)
-        search = _drop_unshared_columns(self.vectors)
+        search = _search_columns(self.vectors)
         transposed = sp.csr_matrix(search.T)
         block = max(1, min(n_items, _BLOCK_CELLS // max(n_items, 1)))
         rows, cols, vals = [], [], []
@@ -104,25 +108,46 @@ class PoolSimilarity:
         return sp.csr_matrix(graph.maximum(graph.T))
 
 
-def _drop_unshared_columns(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Columns used by one text only add nothing to any dot product between two texts."""
-    used = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    return sp.csr_matrix(matrix[:, np.flatnonzero(used > 1)])
+def _search_columns(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """The columns worth searching neighbours on, within a work budget linear in the pool.
+
+    A column used by one text adds nothing to a dot product between two texts. A column used
+    by d texts costs d * d multiply-adds, so the commonest columns (lowest IDF, least telling)
+    are left out of the search until the work fits ``_PAIRS_PER_TEXT`` per text; vectors and
+    scores elsewhere keep every column.
+    """
+    used = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
+    order = np.argsort(used, kind="stable")
+    work = np.cumsum(used[order] ** 2)
+    affordable = order[work <= _PAIRS_PER_TEXT * matrix.shape[0]]
+    return sp.csr_matrix(matrix[:, np.sort(affordable[used[affordable] > 1])])
 
 
 def _top_k_per_row(
     product: sp.csr_matrix, owners: np.ndarray, offset: int, k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The k largest entries of each row whose column belongs to another person."""
-    coo = product.tocoo()
-    row = coo.row.astype(np.int64) + offset
-    col = coo.col.astype(np.int64)
-    keep = (owners[row] != owners[col]) & (coo.data > 0)
-    row, col, val = row[keep], col[keep], coo.data[keep]
+    """The k largest entries of each row whose column belongs to another person.
+
+    Entries below a fraction of their row's largest are dropped before sorting: on large pools
+    a row holds thousands of faint matches (one shared common word) that no group would use,
+    and sorting them all was most of the search time.
+    """
+    lengths = np.diff(product.indptr)
+    row = np.repeat(np.arange(product.shape[0], dtype=np.int64), lengths) + offset
+    col = product.indices.astype(np.int64)
+    val = product.data
+    keep = (owners[row] != owners[col]) & (val > 0)
+    row, col, val = row[keep], col[keep], val[keep]
+    if not len(row):
+        return row, col, val
+    # Rows stay in CSR order, so each row's entries are one contiguous run.
+    starts = np.flatnonzero(run_starts(row))
+    row_max = np.maximum.reduceat(val, starts)
+    strong = val >= _KEEP_FRACTION_OF_BEST * np.repeat(row_max, np.diff([*starts, len(val)]))
+    row, col, val = row[strong], col[strong], val[strong]
     order = np.lexsort((-val, row))
     row, col, val = row[order], col[order], val[order]
-    first = np.searchsorted(row, row, side="left")
-    rank = np.arange(len(row)) - first
+    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
     top = rank < k
     return row[top], col[top], val[top]
 

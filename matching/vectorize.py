@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 import numpy as np
@@ -30,6 +31,9 @@ class VectorizerConfig:
     char_ngrams: tuple[int, int] | None = (3, 5)
     # Share of a similarity that comes from character n-grams (0: words only, 1: n-grams only).
     char_weight: float = 0.5
+    # Character n-grams make vectors ~50x denser: on pools larger than this they would cost
+    # most of the time and memory budget (benchmarks/README.md), so stems are used alone.
+    char_ngrams_max_texts: int = 5_000
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class TextVectorizer:
         self._terms: dict[str, int] = {}
         self._surfaces: dict[str, int] = {}
         self._ngrams: dict[str, int] = {}
+        self._use_chars = self.config.char_ngrams is not None
         self._word_tfidf = TfidfTransformer(sublinear_tf=True)
         self._char_tfidf = TfidfTransformer(sublinear_tf=True)
         self.term_labels: list[str] = []
@@ -120,6 +125,9 @@ class TextVectorizer:
 
     def fit_transform(self, texts: Sequence[str]) -> TextVectors:
         analyzed = self.analyze(texts)
+        self._use_chars = (
+            self.config.char_ngrams is not None and len(texts) <= self.config.char_ngrams_max_texts
+        )
         words = _count_matrix([a.terms for a in analyzed], self._terms, grow=True)
         _fit(self._word_tfidf, words)
         self.term_labels = self._readable_labels(analyzed)
@@ -157,7 +165,7 @@ class TextVectorizer:
         )
 
     def _char_counts(self, analyzed: list[AnalyzedText], grow: bool) -> sp.csr_matrix | None:
-        if self.config.char_ngrams is None:
+        if not self._use_chars or self.config.char_ngrams is None:
             return None
         low, high = self.config.char_ngrams
         # The n-grams come from the words as written, so they still join inflected forms that a
@@ -172,11 +180,19 @@ class TextVectorizer:
 
     def _readable_labels(self, analyzed: list[AnalyzedText]) -> list[str]:
         """For each term, the surface word the pool used most often for it."""
-        usage: dict[str, Counter[str]] = {}
-        for text in analyzed:
-            for term, word in zip(text.terms, text.words, strict=True):
-                usage.setdefault(term, Counter())[word] += 1
+        # One Counter over (term, word) pairs counts in C; a Counter per term was seconds at 100k.
+        usage = Counter(
+            zip(
+                chain.from_iterable(text.terms for text in analyzed),
+                chain.from_iterable(text.words for text in analyzed),
+                strict=True,
+            )
+        )
+        best: dict[str, tuple[int, str]] = {}
+        for (term, word), count in usage.items():
+            if term not in best or (count, word) > best[term]:
+                best[term] = (count, word)
         labels = [""] * len(self._terms)
         for term, column in self._terms.items():
-            labels[column] = usage[term].most_common(1)[0][0]
+            labels[column] = best[term][1]
         return labels
