@@ -35,11 +35,12 @@ def register(app: App, deps: Deps) -> None:
             ack()
             _open_idea_modal(client, respond, deps, user, command, kind)
             return
-        language = deps.language(user)
         if not ideas.clean_text(text):
-            ack(**_error(InvalidInput("errors.empty", limit=ideas.MAX_BODY), language))
+            error = InvalidInput("errors.empty", limit=ideas.MAX_BODY)
+            ack(**_error(error, deps.language(user)))
             return
         # Stored before the ack: an idea the person sees confirmed is already committed.
+        # The author's row gives the language, so success costs one transaction, not two.
         try:
             with deps.database.session() as session:
                 submission = ideas.submit_idea(
@@ -48,14 +49,12 @@ def register(app: App, deps: Deps) -> None:
                     ideas.IdeaInput(kind=kind, body=text),
                     request_key=f"command:{command['trigger_id']}",
                 )
-                answer = blocks.idea_saved(
-                    submission.idea,
-                    language_of(submission.idea.author, deps.settings.default_language),
-                    duplicate=submission.duplicate,
-                )
+                language = language_of(submission.idea.author, deps.settings.default_language)
         except DomainError as error:
-            ack(**_error(error, language))
+            ack(**_error(error, deps.language(user)))
             return
+        # Rendered after the commit: the transaction (SQLite's write lock) ends sooner.
+        answer = blocks.idea_saved(submission.idea, language, duplicate=submission.duplicate)
         ack(response_type="ephemeral", **answer)
 
     @app.command("/idea")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,8 +32,11 @@ def claim_request(session: Session, key: str) -> bool:
 
 
 def set_request_result(session: Session, key: str, result: str) -> None:
-    handled = session.scalars(select(HandledRequest).where(HandledRequest.key == key)).one()
-    handled.result = result
+    # One UPDATE rather than loading the row first: this runs inside every captured idea.
+    session.execute(
+        update(HandledRequest).where(HandledRequest.key == key).values(result=result),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def request_result(session: Session, key: str) -> str | None:

@@ -4,12 +4,9 @@ local Slack server, and the real Bolt app driven by signed requests."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.app import create_app
 from bot.local_slack import LocalSlack
@@ -18,27 +15,13 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from models import Base
 from models.db import Database
+from tests.databases import scratch_postgres_database
 from tests.slack_driver import SlackDriver
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-def _postgres_database() -> Iterator[str]:
-    # A database of its own for each test run, so parallel runs never share tables.
-    server = make_url(os.environ["TEST_DATABASE_URL"])
-    name = f"collider_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -48,7 +31,9 @@ def database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'collider.sqlite3'}"
     else:
-        yield from _postgres_database()
+        # A database of its own for each test run, so parallel runs never share tables.
+        with scratch_postgres_database(os.environ["TEST_DATABASE_URL"]) as url:
+            yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,139 @@
+"""``collider run --http`` as a real subprocess: start it, wait until healthy, talk HTTP, stop it.
+
+Shared by the HTTP-mode tests and the benchmarks, so both exercise the command people deploy.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def clean_environment(variables: dict[str, str]) -> dict[str, str]:
+    """Only what Python needs plus ``variables``: no SLACK_* or DATABASE_URL leaks in."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(variables)
+    return env
+
+
+def run_collider(
+    args: list[str], variables: dict[str, str], cwd: Path, timeout: float = 20
+) -> subprocess.CompletedProcess[str]:
+    """Run ``collider ARGS`` to completion (for commands that should exit by themselves)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=clean_environment(variables),
+        cwd=cwd,  # a directory without .env, so only ``variables`` configure it
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class HttpCollider:
+    """One ``collider run --http`` process on 127.0.0.1 with its output in ``log_path``."""
+
+    def __init__(
+        self,
+        variables: dict[str, str],
+        workdir: Path,
+        *,
+        workers: int = 1,
+        threads: int | None = None,
+        verbose: bool = False,
+    ):
+        self.port = free_port()
+        self.log_path = workdir / f"collider-{self.port}.log"
+        args = [sys.executable, "-m", "bot"] + (["-v"] if verbose else [])
+        args += ["run", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+        args += ["--workers", str(workers)]
+        if threads is not None:
+            args += ["--threads", str(threads)]
+        self._log = self.log_path.open("w")
+        # A file, not a pipe: debug logs would fill a pipe nobody reads and stall the server.
+        self.process = subprocess.Popen(
+            args,
+            env=clean_environment(variables),
+            cwd=workdir,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 10,
+    ) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def wait_until_healthy(self, timeout: float = 20) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"collider exited with {self.process.returncode} before it was healthy:\n"
+                    + self.log()
+                )
+            try:
+                status, body = self.request("GET", "/healthz", timeout=1)
+            except OSError:
+                time.sleep(0.05)
+                continue
+            if status == 200:
+                return dict(json.loads(body))
+            time.sleep(0.05)
+        raise RuntimeError(f"collider was not healthy within {timeout} s:\n{self.log()}")
+
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM (gunicorn's graceful shutdown) and the exit code; SIGKILL if it hangs."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        return self.process.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def __enter__(self) -> HttpCollider:
+        try:
+            self.wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
