@@ -27,18 +27,20 @@ def create_app(
     client: WebClient | None = None,
     verify_token: bool = True,
     listener_executor: Executor | None = None,
+    worker_executor: Executor | None = None,
     pacer: SlackPacer | None = None,
 ) -> App:
     """Build the app. Nothing here runs at import time; the caller decides how it is served.
 
-    ``listener_executor`` replaces the listener pool (the console passes one it can watch, to
-    know when the work after an ack is done).
+    ``listener_executor`` and ``worker_executor`` replace the listener pool and the pool for long
+    work (the console passes pools it can watch, to know when the work after an ack is done).
     """
     client = client or make_web_client(settings)
     deps = Deps(
         settings=settings,
         database=database,
-        workers=ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
+        workers=worker_executor
+        or ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
         gateway=SlackGateway(client, pacer),
     )
     app = App(

@@ -88,6 +88,21 @@ class WatchedExecutor(ThreadPoolExecutor):
             return self._busy
 
 
+class WatchedPools:
+    """The listener pool and the pool for long work, watched together."""
+
+    def __init__(self, *pools: WatchedExecutor):
+        self.pools = pools
+
+    @property
+    def busy(self) -> int:
+        return sum(pool.busy for pool in self.pools)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        for pool in self.pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @dataclass(frozen=True)
 class Pressable:
     """A button as shown, with where it was shown (a message, or a view) for the payload."""
@@ -138,7 +153,7 @@ class Console:
         slack: LocalSlack,
         database: Database,
         settings: Settings,
-        listeners: WatchedExecutor,
+        listeners: WatchedExecutor | WatchedPools,
         out: TextIO,
         user_id: str,
     ):
@@ -579,10 +594,10 @@ class Console:
             self.pressables = {p.button.number: p for p in shown}
 
     def _show_message(
-        self, heading: str, message: dict[str, Any], shown: list[Pressable], **where: Any
+        self, heading: str, content: dict[str, Any], shown: list[Pressable], **where: Any
     ) -> None:
         first = len(shown) + 1
-        rendered = render_message(message, self.users, first_button=first)
+        rendered = render_message(content, self.users, first_button=first)
         self.say(f"-- {heading}")
         self.say(rendered.text)
         shown.extend(Pressable(button, **where) for button in rendered.buttons)
@@ -723,15 +738,23 @@ def local_console(
     slack = LocalSlack(token=LOCAL_BOT_TOKEN).start()
     local = replace(
         settings,
+        # Locally the guest and the demo's city staff may try the facilitator tools.
+        facilitators=settings.facilitators | {GUEST[0], *demo.FACILITATORS},
         slack_bot_token=LOCAL_BOT_TOKEN,
         slack_app_token=None,
         slack_signing_secret=secrets.token_hex(16),
         slack_api_url=slack.api_url,
     )
-    listeners = WatchedExecutor(local.listener_threads, thread_name_prefix="collider-listener")
+    listener_pool = WatchedExecutor(local.listener_threads, thread_name_prefix="collider-listener")
+    worker_pool = WatchedExecutor(local.worker_threads, thread_name_prefix="collider-work")
+    listeners = WatchedPools(listener_pool, worker_pool)
     try:
         app = create_app(
-            local, database, client=make_web_client(local, timeout=5), listener_executor=listeners
+            local,
+            database,
+            client=make_web_client(local, timeout=5),
+            listener_executor=listener_pool,
+            worker_executor=worker_pool,
         )
         requests = LocalRequests(app, slack, local.slack_signing_secret or "")
         user_id = GUEST[0]

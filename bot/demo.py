@@ -58,6 +58,9 @@ PEOPLE = (
     ),
 )
 
+# The demo's city staff run matchmaking: `as sanna`, then `/collider match`.
+FACILITATORS = ("U0SANNA", "U0JOHAN")
+
 IDEAS = (
     DemoIdea(
         "tool-library",
