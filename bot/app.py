@@ -12,6 +12,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers import collider, errors, ideas
 from handlers.context import Deps
+from handlers.slack_users import SlackDirectory
 from models.db import Database
 
 LISTENER_MODULES = (ideas, collider, errors)
@@ -25,13 +26,15 @@ def create_app(
     verify_token: bool = True,
 ) -> App:
     """Build the app. Nothing here runs at import time; the caller decides how it is served."""
+    client = client or make_web_client(settings)
     deps = Deps(
         settings=settings,
         database=database,
         workers=ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
+        directory=SlackDirectory(client),
     )
     app = App(
-        client=client or make_web_client(settings),
+        client=client,
         signing_secret=settings.slack_signing_secret or "",
         # Without a signing secret (Socket Mode) there is nothing to verify; Socket Mode
         # requests are authenticated by the app token's connection.

@@ -59,6 +59,8 @@ class Participant(Base):
     organisation: Mapped[str | None] = mapped_column(String(255))
     organisation_type: Mapped[OrganisationType | None] = mapped_column(_enum(OrganisationType))
     language: Mapped[str | None] = mapped_column(String(8))
+    # The locale Slack reports (``fi-FI``), fetched once; used when no language was chosen.
+    slack_locale: Mapped[str | None] = mapped_column(String(16))
     opt_in: Mapped[OptIn] = mapped_column(_enum(OptIn), default=OptIn.IN)
     paused_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
