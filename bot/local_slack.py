@@ -344,7 +344,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         content_type = self.headers.get("Content-Type", "")
-        if raw and "json" in content_type:
+        if urlparse(self.path).path.startswith("/upload/"):
+            # File bytes, whatever content type the uploader claims (urllib says "form").
+            params["_raw"] = raw
+        elif raw and "json" in content_type:
             params.update(json.loads(raw))
         elif raw and "form" in content_type:
             params.update({k: _decode(v) for k, v in parse_qsl(raw.decode())})

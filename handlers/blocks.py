@@ -113,7 +113,7 @@ def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, A
             language,
             kind=_kind_label(idea.kind, language),
             id=idea.id,
-            author=f"<@{idea.author.user_id}>",
+            author=author_label(idea.author, language),
         )
         if idea.theme:
             meta += " · " + t("ideas.theme", language, theme=escape_within(idea.theme, 100))
@@ -133,6 +133,13 @@ def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, A
     if nav:
         blocks.append({"type": "actions", "block_id": "ideas_nav", "elements": nav})
     return message(blocks, header)
+
+
+def author_label(author: Participant, language: str) -> str:
+    """A mention of the author, or a neutral label once they asked to be forgotten."""
+    if author.forgotten_at is not None:
+        return t("privacy.forgotten_author", language)
+    return f"<@{author.user_id}>"
 
 
 def _page_button(text: str, query: str, page: int) -> Block:

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
 from handlers.slack_users import SlackDirectory
+from i18n import normalize_language
 from models.db import Database
 from models.queries import find_participant
 from services.participants import SlackUser, language_of, remember_slack_locale
@@ -46,8 +47,11 @@ class Deps:
         profile = self.directory.profile(user.user_id) if self.directory else None
         if profile is None or profile.locale is None:
             return default
-        with self.database.session() as session:
-            return language_of(remember_slack_locale(session, user, profile.locale), default)
+        if participant is not None:
+            with self.database.session() as session:
+                remember_slack_locale(session, participant.id, profile.locale)
+        # Someone who only asked for help (or was just forgotten) gets no row for it.
+        return normalize_language(profile.locale, default)
 
 
 def user_from_command(command: dict[str, Any]) -> SlackUser:

@@ -16,7 +16,7 @@ from i18n import t
 from models import IdeaKind
 from services import ideas
 from services.errors import DomainError, InvalidInput
-from services.participants import SlackUser, language_of
+from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +55,7 @@ def register(app: App, deps: Deps) -> None:
                     request_key=f"command:{command['trigger_id']}",
                 )
                 answer = blocks.idea_saved(
-                    submission.idea,
-                    language_of(submission.idea.author, deps.settings.default_language),
-                    duplicate=submission.duplicate,
+                    submission.idea, language, duplicate=submission.duplicate
                 )
         except DomainError as error:
             ack(**_error(error, language))

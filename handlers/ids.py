@@ -21,3 +21,6 @@ PROFILE_FIELDS = {
     "language": "profile_language",
 }
 VALUE = "value"  # the action_id inside every input block
+
+FORGET_ME_CONFIRM = "forget_me_confirm"
+FORGET_ME_CANCEL = "forget_me_cancel"

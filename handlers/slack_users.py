@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 LOOKUP_TIMEOUT_SECONDS = 1
 RETRY_FAILED_AFTER_SECONDS = 300.0
+KEEP_ANSWERS_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,21 @@ class SlackDirectory:
         )
         self._retry_after = retry_after
         self._failed_at: dict[str, float] = {}
+        self._answers: dict[str, tuple[float, SlackProfile]] = {}
         self._lock = threading.Lock()
 
-    def profile(self, user_id: str) -> SlackProfile | None:
-        """The person's locale and admin flags, or None when Slack cannot say just now."""
+    def profile(self, user_id: str, max_age: float = KEEP_ANSWERS_SECONDS) -> SlackProfile | None:
+        """The person's locale and admin flags, or None when Slack cannot say just now.
+
+        An answer up to ``max_age`` seconds old is reused (0: ask Slack now).
+        """
+        now = time.monotonic()
         with self._lock:
             failed_at = self._failed_at.get(user_id)
-        if failed_at is not None and time.monotonic() - failed_at < self._retry_after:
+            answered = self._answers.get(user_id)
+        if answered is not None and now - answered[0] < max_age:
+            return answered[1]
+        if failed_at is not None and now - failed_at < self._retry_after:
             return None
         try:
             response = self._client.users_info(user=user_id, include_locale=True)
@@ -53,11 +62,13 @@ class SlackDirectory:
             with self._lock:
                 self._failed_at[user_id] = time.monotonic()
             return None
-        with self._lock:
-            self._failed_at.pop(user_id, None)
         user = response.get("user") or {}
         locale = user.get("locale")
-        return SlackProfile(
+        profile = SlackProfile(
             locale=locale if isinstance(locale, str) and locale else None,
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
+        with self._lock:
+            self._failed_at.pop(user_id, None)
+            self._answers[user_id] = (time.monotonic(), profile)
+        return profile

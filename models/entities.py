@@ -63,6 +63,9 @@ class Participant(Base):
     slack_locale: Mapped[str | None] = mapped_column(String(16))
     opt_in: Mapped[OptIn] = mapped_column(_enum(OptIn), default=OptIn.IN)
     paused_until: Mapped[datetime | None]
+    # Set when the person asked to be forgotten: the row stays, as an anonymous tombstone, so
+    # that counts and groups stay consistent.
+    forgotten_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

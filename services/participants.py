@@ -51,10 +51,10 @@ def language_of(participant: Participant | None, default: str) -> str:
     return normalize_language(participant.slack_locale, default)
 
 
-def remember_slack_locale(session: Session, user: SlackUser, locale: str) -> Participant:
-    participant = ensure_participant(session, user)
-    participant.slack_locale = locale[:16]
-    return participant
+def remember_slack_locale(session: Session, participant_id: int, locale: str) -> None:
+    participant = session.get(Participant, participant_id)
+    if participant is not None and participant.forgotten_at is None:
+        participant.slack_locale = locale[:16]
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,10 @@ def test_failed_lookup_is_retried_later(slack: LocalSlack, settings: Settings) -
     slack.fail("users.info", error="internal_error", times=2)
     assert patient.profile("UFI") is None and eager.profile("UFI") is None
     assert patient.profile("UFI") is None  # remembered: Slack is not asked again yet
-    assert eager.profile("UFI") is not None and eager.profile("UFI").locale == "fi-FI"
+    assert eager.profile("UFI").locale == "fi-FI"
+    assert eager.profile("UFI").locale == "fi-FI"  # a fresh answer is reused
+    assert len(slack.calls_to("users.info")) == 3
+    eager.profile("UFI", max_age=0)
     assert len(slack.calls_to("users.info")) == 4
 
 
