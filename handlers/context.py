@@ -79,7 +79,10 @@ def view_values(view: dict[str, Any], blocks: dict[str, str]) -> dict[str, str |
         if not isinstance(element, dict):
             element = {}
         selected = element.get("selected_option")
-        value = selected.get("value") if isinstance(selected, dict) else element.get("value")
+        if isinstance(selected, dict):
+            value = selected.get("value")
+        else:
+            value = element.get("selected_date") or element.get("value")
         values[name] = value if isinstance(value, str) else None
     return values
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,7 +15,7 @@ from handlers import blocks, ids
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
 from i18n import t
 from models import IdeaKind
-from services import ideas
+from services import ideas, themes
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
 
@@ -116,7 +117,10 @@ def register(app: App, deps: Deps) -> None:
             with deps.database.session() as session:
                 idea = ideas.idea_for_editing(session, user, _idea_id(action))
                 modal = blocks.idea_modal(
-                    language, idea=idea, metadata={"idea_id": idea.id, **_origin(body)}
+                    language,
+                    idea=idea,
+                    metadata={"idea_id": idea.id, **_origin(body)},
+                    themes=themes.open_themes(session, date.today()),
                 )
         except DomainError as error:
             _refuse(user, "edit", action, error)
@@ -165,6 +169,7 @@ def register(app: App, deps: Deps) -> None:
                 body=values["body"] or "",
                 title=values["title"],
                 theme=values["theme"],
+                theme_id=int(values["theme_id"]) if values["theme_id"] else None,
             )
         except ValueError:
             ack(
@@ -234,7 +239,13 @@ def _open_idea_modal(
     kind: IdeaKind,
 ) -> None:
     language = deps.language(user)
-    modal = blocks.idea_modal(language, kind=kind, metadata={"channel": command.get("channel_id")})
+    with deps.database.session() as session:
+        modal = blocks.idea_modal(
+            language,
+            kind=kind,
+            metadata={"channel": command.get("channel_id")},
+            themes=themes.open_themes(session, date.today()),
+        )
     open_modal(client, respond, command["trigger_id"], modal, language)
 
 

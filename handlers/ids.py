@@ -14,6 +14,7 @@ IDEA_FIELDS = {
     "body": "idea_body",
     "theme": "idea_theme",
     "kind": "idea_kind",
+    "theme_id": "idea_theme_id",
 }
 PROFILE_FIELDS = {
     "organisation": "profile_organisation",
@@ -24,3 +25,11 @@ VALUE = "value"  # the action_id inside every input block
 
 FORGET_ME_CONFIRM = "forget_me_confirm"
 FORGET_ME_CANCEL = "forget_me_cancel"
+
+THEME_MODAL = "theme_modal"
+THEME_FIELDS = {
+    "title": "theme_title",
+    "description": "theme_description",
+    "opens_on": "theme_opens_on",
+    "closes_on": "theme_closes_on",
+}

@@ -9,6 +9,8 @@ from models.entities import (
     OptIn,
     OrganisationType,
     Participant,
+    Theme,
+    ThemeStatus,
 )
 
 __all__ = [
@@ -20,4 +22,6 @@ __all__ = [
     "OptIn",
     "OrganisationType",
     "Participant",
+    "Theme",
+    "ThemeStatus",
 ]

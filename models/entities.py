@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -48,6 +48,11 @@ class IdeaStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ThemeStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Participant(Base):
     __tablename__ = "participants"
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
@@ -83,7 +88,9 @@ class Idea(Base):
     kind: Mapped[IdeaKind] = mapped_column(_enum(IdeaKind))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # A free label (typed in the form, or imported); ``theme_id`` links a facilitator's theme.
     theme: Mapped[str | None] = mapped_column(String(100))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
     status: Mapped[IdeaStatus] = mapped_column(_enum(IdeaStatus), default=IdeaStatus.OPEN)
     language: Mapped[str | None] = mapped_column(String(8))
     # Case-folded title, body and theme: SQLite's lower() folds ASCII only, so ä/ö/å searches
@@ -93,6 +100,31 @@ class Idea(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     author: Mapped[Participant] = relationship(back_populates="ideas")
+    challenge: Mapped[Theme | None] = relationship()
+
+
+class Theme(Base):
+    """A challenge facilitators open for a while (e.g. a goal of the city strategy)."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text, default="")
+    opens_on: Mapped[date]
+    closes_on: Mapped[date | None]
+    status: Mapped[ThemeStatus] = mapped_column(_enum(ThemeStatus), default=ThemeStatus.OPEN)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[Participant | None] = relationship()
+
+    def is_open_on(self, day: date) -> bool:
+        return (
+            self.status is ThemeStatus.OPEN
+            and self.opens_on <= day
+            and (self.closes_on is None or day <= self.closes_on)
+        )
 
 
 class HandledRequest(Base):

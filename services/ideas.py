@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from models import Idea, IdeaKind, IdeaStatus
+from models import Idea, IdeaKind, IdeaStatus, Theme
 from models.queries import claim_request, request_result, set_request_result
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
@@ -37,6 +38,7 @@ class IdeaInput:
     body: str
     title: str | None = None
     theme: str | None = None
+    theme_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def validate(data: IdeaInput) -> IdeaInput:
     theme = clean_text(data.theme).replace("\n", " ") or None
     if theme:
         _limit(theme, "theme", MAX_THEME)
-    return IdeaInput(kind=IdeaKind(data.kind), body=body, title=title, theme=theme)
+    return replace(data, kind=IdeaKind(data.kind), body=body, title=title, theme=theme)
 
 
 def _search_text(idea: Idea) -> str:
@@ -99,12 +101,14 @@ def submit_idea(
             raise NotFound("errors.already_handled")
         return Submission(idea=idea, duplicate=True)
     author = ensure_participant(session, user)
+    challenge = _open_theme(session, data.theme_id)
     idea = Idea(
         author=author,
         kind=data.kind,
         title=data.title or "",
         body=data.body,
         theme=data.theme,
+        challenge=challenge,
         status=IdeaStatus.OPEN,
     )
     idea.search_text = _search_text(idea)
@@ -113,6 +117,16 @@ def submit_idea(
     if request_key:
         set_request_result(session, request_key, str(idea.id))
     return Submission(idea=idea, duplicate=False)
+
+
+def _open_theme(session: Session, theme_id: int | None) -> Theme | None:
+    """The theme to attach; it must accept ideas today (a crafted form cannot pick another)."""
+    if theme_id is None:
+        return None
+    theme = session.get(Theme, theme_id)
+    if theme is None or not theme.is_open_on(date.today()):
+        raise InvalidInput("themes.not_open", field="theme_id")
+    return theme
 
 
 def _own_idea(session: Session, user: SlackUser, idea_id: int) -> Idea:
@@ -135,6 +149,8 @@ def update_idea(session: Session, user: SlackUser, idea_id: int, data: IdeaInput
     idea.title = data.title or ""
     idea.body = data.body
     idea.theme = data.theme
+    if data.theme_id != idea.theme_id:  # keeping a theme that has closed since is fine
+        idea.challenge = _open_theme(session, data.theme_id)
     idea.search_text = _search_text(idea)
     return idea
 
@@ -164,7 +180,7 @@ def list_ideas(
     ideas = list(
         session.scalars(
             select(Idea)
-            .options(joinedload(Idea.author))
+            .options(joinedload(Idea.author), joinedload(Idea.challenge))
             .where(*conditions)
             .order_by(Idea.created_at.desc(), Idea.id.desc())
             .offset((page - 1) * page_size)

@@ -147,6 +147,8 @@ class SlackDriver:
                     "value": given["option"],
                 }
                 entry = {"type": element["type"], "selected_option": chosen}
+            elif element["type"] == "datepicker":
+                entry = {"type": "datepicker", "selected_date": given}
             else:
                 entry = {"type": element["type"], "value": given}
             state[block["block_id"]] = {element["action_id"]: entry}

@@ -1,0 +1,35 @@
+"""Facilitator checks for listeners: the configured ids, else Slack's admin flags."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from handlers.blocks import notice
+from handlers.context import Deps
+from i18n import t
+from services import roles
+from services.participants import SlackUser
+
+logger = logging.getLogger(__name__)
+
+# Admin rights can be revoked: ask Slack again after a minute.
+ADMIN_ANSWER_MAX_AGE = 60.0
+
+
+def is_facilitator(deps: Deps, user: SlackUser) -> bool:
+    if roles.is_facilitator(user.user_id, deps.settings.facilitators, workspace_admin=False):
+        return True
+    profile = (
+        deps.directory.profile(user.user_id, max_age=ADMIN_ANSWER_MAX_AGE)
+        if deps.directory
+        else None
+    )
+    admin = profile is not None and profile.is_admin
+    return roles.is_facilitator(user.user_id, deps.settings.facilitators, workspace_admin=admin)
+
+
+def refusal(user: SlackUser, what: str, language: str) -> dict[str, Any]:
+    """A polite, localized no (and a log line) for someone who is not a facilitator."""
+    logger.warning("refused %s to %s/%s: not a facilitator", what, user.team_id, user.user_id)
+    return notice(t("roles.facilitators_only", language))
