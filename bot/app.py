@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 
 from bot.settings import Settings
 from bot.slack_client import make_web_client
-from handlers import collider, errors, ideas, privacy, themes
+from handlers import collider, errors, ideas, pipeline, privacy, themes
 from handlers.context import Deps
 from handlers.slack_users import SlackDirectory
 from models.db import Database
 
-LISTENER_MODULES = (ideas, collider, privacy, themes, errors)
+LISTENER_MODULES = (ideas, collider, privacy, themes, pipeline, errors)
 
 
 def create_app(

@@ -33,3 +33,7 @@ THEME_FIELDS = {
     "opens_on": "theme_opens_on",
     "closes_on": "theme_closes_on",
 }
+
+STAGE_MODAL = "stage_modal"
+STAGE_FIELDS = {"stage": "stage_stage", "note": "stage_note"}
+HOME_PROFILE = "home_profile"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from slack_bolt import Ack
+
 from handlers.blocks import notice
 from handlers.context import Deps
 from i18n import t
@@ -33,3 +35,11 @@ def refusal(user: SlackUser, what: str, language: str) -> dict[str, Any]:
     """A polite, localized no (and a log line) for someone who is not a facilitator."""
     logger.warning("refused %s to %s/%s: not a facilitator", what, user.team_id, user.user_id)
     return notice(t("roles.facilitators_only", language))
+
+
+def ack_unless_facilitator(deps: Deps, ack: Ack, user: SlackUser, what: str, language: str) -> bool:
+    """For a command: True for a facilitator; otherwise ack with the refusal and say False."""
+    if is_facilitator(deps, user):
+        return True
+    ack(response_type="ephemeral", **refusal(user, what, language))
+    return False

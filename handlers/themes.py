@@ -13,7 +13,7 @@ from handlers import ids
 from handlers.blocks import done_modal, notice
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
 from handlers.mrkdwn import escape_within
-from handlers.roles import is_facilitator, refusal
+from handlers.roles import ack_unless_facilitator, is_facilitator, refusal
 from handlers.theme_blocks import theme_list, theme_modal
 from i18n import t
 from services import themes
@@ -29,8 +29,7 @@ def register(app: App, deps: Deps) -> None:
         user = user_from_command(command)
         language = deps.language(user)
         action, _, rest = args.partition(" ")
-        if not is_facilitator(deps, user):
-            ack(response_type="ephemeral", **refusal(user, f"theme {action}", language))
+        if not ack_unless_facilitator(deps, ack, user, f"theme {action}", language):
             return
         if action == "open":
             ack()

@@ -48,6 +48,17 @@ class IdeaStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Stage(enum.StrEnum):
+    """Where the work on an idea stands, from idea to adopted service (or stopped)."""
+
+    IDEA = "idea"
+    THINK_TANK = "think_tank"
+    EXPERIMENT = "experiment"
+    PILOT = "pilot"
+    ADOPTED = "adopted"
+    STOPPED = "stopped"
+
+
 class ThemeStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -92,6 +103,8 @@ class Idea(Base):
     theme: Mapped[str | None] = mapped_column(String(100))
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
     status: Mapped[IdeaStatus] = mapped_column(_enum(IdeaStatus), default=IdeaStatus.OPEN)
+    # The latest of ``stages``, kept here so that counting per stage needs no subquery.
+    stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.IDEA)
     language: Mapped[str | None] = mapped_column(String(8))
     # Case-folded title, body and theme: SQLite's lower() folds ASCII only, so ä/ö/å searches
     # need a folded copy to be portable.
@@ -101,6 +114,24 @@ class Idea(Base):
 
     author: Mapped[Participant] = relationship(back_populates="ideas")
     challenge: Mapped[Theme | None] = relationship()
+    stages: Mapped[list[IdeaStage]] = relationship(
+        back_populates="idea", order_by="IdeaStage.changed_at"
+    )
+
+
+class IdeaStage(Base):
+    """One move of an idea through the pipeline, with a short note."""
+
+    __tablename__ = "idea_stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
+    stage: Mapped[Stage] = mapped_column(_enum(Stage))
+    note: Mapped[str] = mapped_column(Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    idea: Mapped[Idea] = relationship(back_populates="stages")
 
 
 class Theme(Base):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from i18n import t
-from models import Base, Idea, OptIn
+from models import Base, Idea, IdeaStage, OptIn, Theme
 from models.base import utcnow
 from models.queries import find_participant
 from services.participants import SlackUser
@@ -53,11 +53,22 @@ def personal_data(session: Session, user: SlackUser) -> dict[str, Any] | None:
     ideas = session.scalars(
         select(Idea).where(Idea.author_id == participant.id).order_by(Idea.id)
     ).all()
+    made = session.scalars(
+        select(IdeaStage).where(IdeaStage.changed_by_id == participant.id).order_by(IdeaStage.id)
+    ).all()
+    themes = session.scalars(
+        select(Theme).where(Theme.created_by_id == participant.id).order_by(Theme.id)
+    ).all()
     return {
         "format_version": FORMAT_VERSION,
         "generated_at": utcnow().isoformat(),
         "participant": row_as_dict(participant),
-        "ideas": [row_as_dict(idea) for idea in ideas],
+        "ideas": [
+            {**row_as_dict(idea), "stages": [row_as_dict(change) for change in idea.stages]}
+            for idea in ideas
+        ],
+        "stage_changes_made": [row_as_dict(change) for change in made],
+        "themes_created": [row_as_dict(theme) for theme in themes],
     }
 
 
@@ -92,8 +103,11 @@ def forget(session: Session, user: SlackUser, language: str) -> Forgotten | None
 
 
 def anonymize_idea(idea: Idea, language: str) -> None:
-    """Keep what is not personal (kind, theme, status, dates); replace the texts."""
+    """Keep what is not personal (kind, theme, stage, status, dates); replace the texts."""
     idea.title = t("privacy.removed_title", language)
     idea.body = t("privacy.removed_body", language)
     idea.language = None
     idea.search_text = ""
+    # Notes on the stages of their idea are about them and may name them.
+    for change in idea.stages:
+        change.note = ""

@@ -165,6 +165,25 @@ class SlackDriver:
         }
         return self.interaction(payload)
 
+    def event(self, event: dict[str, Any]) -> BoltResponse:
+        """Deliver an Events API callback (e.g. ``app_home_opened``)."""
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0COLLIDER",
+            "type": "event_callback",
+            "event_id": f"Ev{next(_counter):08d}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        return self.send(json.dumps(envelope), content_type="application/json")
+
+    def command_view(self, command: str, text: str = "", **kwargs: Any) -> dict[str, Any]:
+        """Send a command that opens a form, and return that form (opened after the ack)."""
+        opened = len(self.slack.calls_to("views.open"))
+        self.command(command, text, **kwargs)
+        return self.slack.wait_for("views.open", opened + 1)[-1]["view"]
+
     def last_opened_view(self) -> dict[str, Any]:
         return self.slack.wait_for("views.open")[-1]["view"]
 

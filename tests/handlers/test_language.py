@@ -46,8 +46,11 @@ def test_swedish_locale(driver: SlackDriver, slack: LocalSlack) -> None:
 
 def test_profile_language_wins_over_slack_locale(driver: SlackDriver, slack: LocalSlack) -> None:
     slack.add_user("UFI", "aino", locale="fi-FI")
-    driver.command("/collider", "profile", user="UFI")
-    driver.submit(driver.last_opened_view(), {"profile_language": {"option": "sv"}}, user="UFI")
+    driver.submit(
+        driver.command_view("/collider", "profile", user="UFI"),
+        {"profile_language": {"option": "sv"}},
+        user="UFI",
+    )
     shown = text_of(response_json(driver.command("/idea", "Verktyg", user="UFI")))
     assert "sparad" in shown.lower()
 

@@ -21,9 +21,8 @@ ORGANISATION = "Virtasen Verstas Oy"
 
 
 def set_profile(driver: SlackDriver, user: str, organisation: str, language: str = "en") -> None:
-    driver.command("/collider", "profile", user=user)
     driver.submit(
-        driver.last_opened_view(),
+        driver.command_view("/collider", "profile", user=user),
         {
             ids.PROFILE_FIELDS["organisation"]: organisation,
             ids.PROFILE_FIELDS["organisation_type"]: {"option": "company"},
@@ -112,6 +111,15 @@ def test_forget_me_leaves_no_personal_data_and_keeps_counts(
     driver.command("/idea", f"Olen {NAME} yrityksestä {ORGANISATION}", user=PERSON)
     driver.command("/need", "Tarvitsen tiloja", user=PERSON)
     driver.command("/idea", "Others stay", user="UOTHER")
+    driver.command("/collider", "theme open", user=PERSON)  # refused: leaves nothing behind
+    with database.session() as session:
+        first = session.scalar(select(func.min(Idea.id)))
+    stage_form = driver.command_view("/collider", f"stage {first}", user="UFACIL")
+    driver.submit(
+        stage_form,
+        {"stage_stage": {"option": "pilot"}, "stage_note": f"{NAME} leads the pilot"},
+        user="UFACIL",
+    )
     assert traces(database, PERSON, NAME, ORGANISATION)
 
     driver.click(ids.FORGET_ME_CONFIRM, user=PERSON)
@@ -120,7 +128,7 @@ def test_forget_me_leaves_no_personal_data_and_keeps_counts(
 
     assert traces(database, PERSON, NAME, ORGANISATION) == []
     with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(Participant)) == 2
+        assert session.scalar(select(func.count()).select_from(Participant)) == 3  # + facilitator
         assert session.scalar(select(func.count()).select_from(Idea)) == 3
         tombstone = session.scalars(
             select(Participant).where(Participant.forgotten_at.is_not(None))
@@ -132,8 +140,9 @@ def test_forget_me_leaves_no_personal_data_and_keeps_counts(
         )
         assert bodies == ["[removed at the author's request]"] * 2
         assert session.scalar(select(Idea.body).where(Idea.body == "Others stay"))
-    assert "forgot participant" in caplog.text
-    assert PERSON not in caplog.text and NAME not in caplog.text.lower()
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "handlers.privacy")
+    assert "forgot participant" in logged
+    assert PERSON not in logged and NAME not in logged.lower()
 
     listing = text_of(response_json(driver.command("/ideas", user="UOTHER")))
     assert "a former participant" in listing and "forgotten-" not in listing

@@ -18,8 +18,7 @@ TODAY = date.today()
 
 
 def open_theme(driver: SlackDriver, title: str, user: str = FACILITATOR, **dates: date) -> dict:
-    driver.command("/collider", "theme open", user=user)
-    view = driver.slack.wait_for("views.open")[-1]["view"]
+    view = driver.command_view("/collider", "theme open", user=user)
     values = {
         ids.THEME_FIELDS["title"]: title,
         ids.THEME_FIELDS["description"]: "Goal 3 of the city strategy",
@@ -58,15 +57,16 @@ def test_non_facilitator_is_refused_politely(
 
 def test_workspace_admin_counts_as_facilitator(driver: SlackDriver, slack: LocalSlack) -> None:
     slack.add_user("UADMIN", "admin", is_admin=True)
-    driver.command("/collider", "theme open", user="UADMIN")
-    assert driver.last_opened_view()["callback_id"] == ids.THEME_MODAL
+    assert (
+        driver.command_view("/collider", "theme open", user="UADMIN")["callback_id"]
+        == ids.THEME_MODAL
+    )
 
 
 def test_crafted_theme_submission_by_a_participant_is_refused(
     driver: SlackDriver, database: Database
 ) -> None:
-    driver.command("/collider", "theme open", user=FACILITATOR)
-    view = driver.last_opened_view()
+    view = driver.command_view("/collider", "theme open", user=FACILITATOR)
     answer = response_json(driver.submit(view, {ids.THEME_FIELDS["title"]: "Mine"}, user="U001"))
     assert answer["response_action"] == "errors"
     assert stored_themes(database) == []
@@ -87,8 +87,7 @@ def test_idea_form_offers_open_themes_and_attaches_the_idea(
     open_theme(driver, "Open now")
     open_theme(driver, "Not yet", opens_on=TODAY + timedelta(days=7))
     open_now, not_yet = stored_themes(database)
-    driver.command("/idea", "", user="U001")
-    view = driver.last_opened_view()
+    view = driver.command_view("/idea", "", user="U001")
     [select_block] = [b for b in view["blocks"] if b["block_id"] == ids.IDEA_FIELDS["theme_id"]]
     offered = [option["text"]["text"] for option in select_block["element"]["options"]]
     assert offered == ["Open now"]
@@ -113,10 +112,10 @@ def test_crafted_idea_for_a_theme_not_open_is_refused(
     open_theme(driver, "Open now")
     open_theme(driver, "Not yet", opens_on=TODAY + timedelta(days=7))
     _, not_yet = stored_themes(database)
-    driver.command("/idea", "", user="U001")
+    view = driver.command_view("/idea", "", user="U001")
     answer = response_json(
         driver.submit(
-            driver.last_opened_view(),
+            view,
             {
                 ids.IDEA_FIELDS["body"]: "Sneaky",
                 ids.IDEA_FIELDS["theme_id"]: {"option": str(not_yet.id)},
@@ -137,8 +136,7 @@ def test_closed_theme_is_no_longer_offered(driver: SlackDriver, database: Databa
         response_json(driver.command("/collider", f"theme close {theme.id}", user=FACILITATOR))
     )
     assert "Closed the theme" in closed
-    driver.command("/idea", "", user="U001")
-    view = driver.last_opened_view()
+    view = driver.command_view("/idea", "", user="U001")
     assert ids.IDEA_FIELDS["theme_id"] not in [b.get("block_id") for b in view["blocks"]]
     listing = text_of(response_json(driver.command("/collider", "themes")))
     assert "(closed)" in listing
