@@ -209,6 +209,16 @@ class LocalSlack:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "message_ts": self._ts()}
 
+    def _api_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), str(params.get("message_ts") or "")
+        if not channel or not ts:
+            return {"ok": False, "error": "message_not_found"}
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"https://local.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
+
     def _api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
 

@@ -75,9 +75,12 @@ def idea_saved(idea: Idea, language: str, *, duplicate: bool = False) -> dict[st
     else:
         key = "ideas.saved_need" if idea.kind is IdeaKind.NEED else "ideas.saved_idea"
         headline = t(key, language, title=_title(idea))
+    footer = t("ideas.saved_footer", language, id=idea.id)
+    if idea.source_url:
+        footer += " · " + t("shortcuts.from_message", language, url=idea.source_url)
     blocks = [
         section(headline + "\n" + quote(idea.body, 2000)),
-        context(t("ideas.saved_footer", language, id=idea.id)),
+        context(footer),
         idea_buttons(idea, language),
     ]
     return message(blocks, headline)
@@ -121,6 +124,8 @@ def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, A
             meta += " · " + t("ideas.theme", language, theme=escape_within(theme, 100))
         blocks.append({"type": "divider"})
         blocks.append(section(f"*{_title(idea)}*\n{escape_within(idea.body, 400)}"))
+        if idea.source_url:
+            meta += " · " + t("shortcuts.from_message", language, url=idea.source_url)
         blocks.append(context(meta))
         if idea.author.user_id == viewer_user_id:
             blocks.append(idea_buttons(idea, language))
@@ -206,6 +211,7 @@ def idea_modal(
     metadata: dict[str, Any] | None = None,
     limits: tuple[int, int, int] = (150, 3000, 80),
     themes: Sequence[Theme] = (),
+    initial_body: str | None = None,
 ) -> Block:
     """The form for a new idea or need, or for editing ``idea``; ``themes`` are open themes."""
     title_limit, body_limit, theme_limit = limits
@@ -241,7 +247,7 @@ def idea_modal(
         text_input(
             ids.IDEA_FIELDS["body"],
             t("ideas.field_body", language),
-            initial=idea.body if idea else None,
+            initial=idea.body if idea else initial_body,
             multiline=True,
             max_length=body_limit,
             placeholder=t("ideas.field_body_placeholder", language),

@@ -155,6 +155,25 @@ def register(app: App, deps: Deps) -> None:
             return
         respond(response_type="ephemeral", replace_original=False, **answer)
 
+    @app.shortcut(ids.SAVE_AS_IDEA)
+    def save_as_idea(
+        ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user = user_from_interaction(shortcut)
+        language = deps.language(user)
+        channel = (shortcut.get("channel") or {}).get("id")
+        message = shortcut.get("message") or {}
+        metadata = {"channel": channel, "source_url": _permalink(client, channel, message)}
+        with deps.database.session() as session:
+            modal = blocks.idea_modal(
+                language,
+                metadata=metadata,
+                themes=themes.open_themes(session, date.today()),
+                initial_body=(message.get("text") or "")[: ideas.MAX_BODY],
+            )
+        open_modal(client, respond, shortcut["trigger_id"], modal, language)
+
     @app.view(ids.IDEA_MODAL)
     def idea_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
@@ -170,6 +189,7 @@ def register(app: App, deps: Deps) -> None:
                 title=values["title"],
                 theme=values["theme"],
                 theme_id=int(values["theme_id"]) if values["theme_id"] else None,
+                source_url=metadata.get("source_url"),
             )
         except ValueError:
             ack(
@@ -202,6 +222,18 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         _confirm(client, user, metadata.get("channel"), answer)
+
+
+def _permalink(client: WebClient, channel: str | None, message: dict[str, Any]) -> str | None:
+    """The message's permalink; without one the idea is still saved, only without the link."""
+    if not channel or not message.get("ts"):
+        return None
+    try:
+        link = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
+    except SlackApiError as error:
+        logger.info("chat.getPermalink failed: %s", error.response.get("error"))
+        return None
+    return ideas.safe_link(link if isinstance(link, str) else None)
 
 
 def _idea_id(action: dict[str, Any]) -> int:

@@ -37,3 +37,5 @@ THEME_FIELDS = {
 STAGE_MODAL = "stage_modal"
 STAGE_FIELDS = {"stage": "stage_stage", "note": "stage_note"}
 HOME_PROFILE = "home_profile"
+
+SAVE_AS_IDEA = "save_as_idea"  # message shortcut callback id

@@ -102,6 +102,8 @@ class Idea(Base):
     # A free label (typed in the form, or imported); ``theme_id`` links a facilitator's theme.
     theme: Mapped[str | None] = mapped_column(String(100))
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
+    # The Slack message an idea was saved from ("Save as idea"), as its permalink.
+    source_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[IdeaStatus] = mapped_column(_enum(IdeaStatus), default=IdeaStatus.OPEN)
     # The latest of ``stages``, kept here so that counting per stage needs no subquery.
     stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.IDEA)

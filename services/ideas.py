@@ -39,6 +39,7 @@ class IdeaInput:
     title: str | None = None
     theme: str | None = None
     theme_id: int | None = None
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def submit_idea(
         body=data.body,
         theme=data.theme,
         challenge=challenge,
+        source_url=safe_link(data.source_url),
         status=IdeaStatus.OPEN,
     )
     idea.search_text = _search_text(idea)
@@ -117,6 +119,15 @@ def submit_idea(
     if request_key:
         set_request_result(session, request_key, str(idea.id))
     return Submission(idea=idea, duplicate=False)
+
+
+def safe_link(url: str | None) -> str | None:
+    """An https link that cannot break out of Slack's <url|label> syntax, else None."""
+    if not url or len(url) > 500 or not url.startswith("https://"):
+        return None
+    if any(char in url for char in "<>| \n"):
+        return None
+    return url
 
 
 def _open_theme(session: Session, theme_id: int | None) -> Theme | None:

@@ -108,6 +108,7 @@ def anonymize_idea(idea: Idea, language: str) -> None:
     idea.body = t("privacy.removed_body", language)
     idea.language = None
     idea.search_text = ""
+    idea.source_url = None  # a link to their own message
     # Notes on the stages of their idea are about them and may name them.
     for change in idea.stages:
         change.note = ""

@@ -123,6 +123,27 @@ class SlackDriver:
         }
         return self.interaction(payload)
 
+    def message_shortcut(
+        self,
+        callback_id: str,
+        text: str,
+        *,
+        user: str = "U001",
+        channel: str = "C001",
+        ts: str = "1700000000.000100",
+        author: str = "U002",
+    ) -> BoltResponse:
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            **self._actor(user),
+            "channel": {"id": channel, "name": "general"},
+            "message": {"type": "message", "user": author, "ts": ts, "text": text},
+            "message_ts": ts,
+            "response_url": self.slack.response_url(f"sc-{next(_counter)}"),
+        }
+        return self.interaction(payload)
+
     def submit(
         self,
         view: dict[str, Any],
