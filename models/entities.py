@@ -104,6 +104,8 @@ class Idea(Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
     # The Slack message an idea was saved from ("Save as idea"), as its permalink.
     source_url: Mapped[str | None] = mapped_column(String(500))
+    # Hash of an imported row's content: importing the same file again adds nothing.
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[IdeaStatus] = mapped_column(_enum(IdeaStatus), default=IdeaStatus.OPEN)
     # The latest of ``stages``, kept here so that counting per stage needs no subquery.
     stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.IDEA)

@@ -85,7 +85,7 @@ def validate(data: IdeaInput) -> IdeaInput:
     return replace(data, kind=IdeaKind(data.kind), body=body, title=title, theme=theme)
 
 
-def _search_text(idea: Idea) -> str:
+def search_text(idea: Idea) -> str:
     parts = (idea.title, idea.body, idea.theme or "")
     return unicodedata.normalize("NFC", " ".join(parts)).casefold()
 
@@ -113,7 +113,7 @@ def submit_idea(
         source_url=safe_link(data.source_url),
         status=IdeaStatus.OPEN,
     )
-    idea.search_text = _search_text(idea)
+    idea.search_text = search_text(idea)
     session.add(idea)
     session.flush()
     if request_key:
@@ -162,7 +162,7 @@ def update_idea(session: Session, user: SlackUser, idea_id: int, data: IdeaInput
     idea.theme = data.theme
     if data.theme_id != idea.theme_id:  # keeping a theme that has closed since is fine
         idea.challenge = _open_theme(session, data.theme_id)
-    idea.search_text = _search_text(idea)
+    idea.search_text = search_text(idea)
     return idea
 
 

@@ -109,6 +109,7 @@ def anonymize_idea(idea: Idea, language: str) -> None:
     idea.language = None
     idea.search_text = ""
     idea.source_url = None  # a link to their own message
+    idea.import_key = None  # a hash of their text
     # Notes on the stages of their idea are about them and may name them.
     for change in idea.stages:
         change.note = ""
