@@ -12,12 +12,13 @@ from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
-from handlers import collider, errors, ideas, participation, rounds
+from handlers import collider, errors, ideas, participation, pipeline, privacy, rounds, themes
 from handlers.context import Deps
+from handlers.slack_users import SlackDirectory
 from models.db import Database
 
 # errors comes last: its catch-alls answer what no other listener claimed.
-LISTENER_MODULES = (ideas, collider, rounds, participation, errors)
+LISTENER_MODULES = (ideas, collider, rounds, participation, privacy, themes, pipeline, errors)
 
 
 def create_app(
@@ -42,6 +43,7 @@ def create_app(
         workers=worker_executor
         or ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
         gateway=SlackGateway(client, pacer),
+        directory=SlackDirectory(client),
     )
     app = App(
         client=client,

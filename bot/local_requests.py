@@ -65,6 +65,10 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             entry["selected_option"] = None
         elif element["type"] in ("checkboxes", "multi_static_select"):
             entry["selected_options"] = []
+        elif element["type"] == "datepicker":
+            entry["selected_date"] = given
+        elif element["type"] == "conversations_select":
+            entry["selected_conversation"] = given
         else:
             entry["value"] = given
         state[block["block_id"]] = {element["action_id"]: entry}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from handlers import ids
 from handlers.mrkdwn import escape_within, quote, truncate
 from i18n import LANGUAGES, t
-from models import Idea, IdeaKind, OrganisationType, Participant
+from models import Idea, IdeaKind, OrganisationType, Participant, Theme
 from services.ideas import IdeaPage
 
 Block = dict[str, Any]
@@ -74,9 +75,12 @@ def idea_saved(idea: Idea, language: str, *, duplicate: bool = False) -> dict[st
     else:
         key = "ideas.saved_need" if idea.kind is IdeaKind.NEED else "ideas.saved_idea"
         headline = t(key, language, title=_title(idea))
+    footer = t("ideas.saved_footer", language, id=idea.id)
+    if idea.source_url:
+        footer += " · " + t("shortcuts.from_message", language, url=idea.source_url)
     blocks = [
         section(headline + "\n" + quote(idea.body, 2000)),
-        context(t("ideas.saved_footer", language, id=idea.id)),
+        context(footer),
         idea_buttons(idea, language),
     ]
     return message(blocks, headline)
@@ -113,12 +117,15 @@ def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, A
             language,
             kind=_kind_label(idea.kind, language),
             id=idea.id,
-            author=f"<@{idea.author.user_id}>",
+            author=author_label(idea.author, language),
         )
-        if idea.theme:
-            meta += " · " + t("ideas.theme", language, theme=escape_within(idea.theme, 100))
+        theme = idea.challenge.title if idea.challenge else idea.theme
+        if theme:
+            meta += " · " + t("ideas.theme", language, theme=escape_within(theme, 100))
         blocks.append({"type": "divider"})
         blocks.append(section(f"*{_title(idea)}*\n{escape_within(idea.body, 400)}"))
+        if idea.source_url:
+            meta += " · " + t("shortcuts.from_message", language, url=idea.source_url)
         blocks.append(context(meta))
         if idea.author.user_id == viewer_user_id:
             blocks.append(idea_buttons(idea, language))
@@ -135,6 +142,13 @@ def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, A
     return message(blocks, header)
 
 
+def author_label(author: Participant, language: str) -> str:
+    """A mention of the author, or a neutral label once they asked to be forgotten."""
+    if author.forgotten_at is not None:
+        return t("privacy.forgotten_author", language)
+    return f"<@{author.user_id}>"
+
+
 def _page_button(text: str, query: str, page: int) -> Block:
     return _button(text, ids.IDEAS_PAGE, json.dumps({"q": query, "p": page}, ensure_ascii=False))
 
@@ -149,7 +163,7 @@ def help_message(language: str, limit: int, prefix: str | None = None) -> dict[s
 # -- modals -----------------------------------------------------------------------------------
 
 
-def _text_input(
+def text_input(
     block_id: str,
     label: str,
     *,
@@ -182,7 +196,7 @@ def _text_input(
     return block
 
 
-def _option(text: str, value: str, description: str | None = None) -> Block:
+def option(text: str, value: str, description: str | None = None) -> Block:
     option: Block = {"text": plain(text), "value": value}
     if description:
         option["description"] = plain(description)
@@ -196,14 +210,16 @@ def idea_modal(
     idea: Idea | None = None,
     metadata: dict[str, Any] | None = None,
     limits: tuple[int, int, int] = (150, 3000, 80),
+    themes: Sequence[Theme] = (),
+    initial_body: str | None = None,
 ) -> Block:
-    """The form for a new idea or need, or for editing ``idea``."""
+    """The form for a new idea or need, or for editing ``idea``; ``themes`` are open themes."""
     title_limit, body_limit, theme_limit = limits
     kinds = [
-        _option(
+        option(
             t("ideas.kind_idea", language), IdeaKind.IDEA.value, t("ideas.kind_idea_hint", language)
         ),
-        _option(
+        option(
             t("ideas.kind_need", language), IdeaKind.NEED.value, t("ideas.kind_need_hint", language)
         ),
     ]
@@ -220,7 +236,7 @@ def idea_modal(
                 "initial_option": kinds[0] if chosen is IdeaKind.IDEA else kinds[1],
             },
         },
-        _text_input(
+        text_input(
             ids.IDEA_FIELDS["title"],
             t("ideas.field_title", language),
             initial=idea.title if idea else None,
@@ -228,15 +244,15 @@ def idea_modal(
             optional=True,
             hint=t("ideas.field_title_hint", language),
         ),
-        _text_input(
+        text_input(
             ids.IDEA_FIELDS["body"],
             t("ideas.field_body", language),
-            initial=idea.body if idea else None,
+            initial=idea.body if idea else initial_body,
             multiline=True,
             max_length=body_limit,
             placeholder=t("ideas.field_body_placeholder", language),
         ),
-        _text_input(
+        text_input(
             ids.IDEA_FIELDS["theme"],
             t("ideas.field_theme", language),
             initial=idea.theme if idea else None,
@@ -245,6 +261,17 @@ def idea_modal(
             hint=t("ideas.field_theme_hint", language),
         ),
     ]
+    if themes:
+        choices = [option(theme.title, str(theme.id)) for theme in themes]
+        if idea is not None and idea.challenge is not None and idea.challenge not in themes:
+            choices.insert(0, option(idea.challenge.title, str(idea.challenge.id)))
+        current = str(idea.theme_id) if idea is not None and idea.theme_id else None
+        blocks.insert(
+            1,
+            select_input(
+                ids.IDEA_FIELDS["theme_id"], t("themes.field_theme", language), choices, current
+            ),
+        )
     title_key = "ideas.modal_title_edit" if idea else "ideas.modal_title_new"
     return {
         "type": "modal",
@@ -257,7 +284,9 @@ def idea_modal(
     }
 
 
-def _select(block_id: str, label: str, options: list[Block], initial_value: str | None) -> Block:
+def select_input(
+    block_id: str, label: str, options: list[Block], initial_value: str | None
+) -> Block:
     element: Block = {"type": "static_select", "action_id": ids.VALUE, "options": options}
     chosen = [option for option in options if option["value"] == initial_value]
     if chosen:
@@ -273,13 +302,13 @@ def _select(block_id: str, label: str, options: list[Block], initial_value: str 
 
 def profile_modal(participant: Participant, language: str) -> Block:
     org_types = [
-        _option(t(f"profile.org_{kind.value}", language), kind.value) for kind in OrganisationType
+        option(t(f"profile.org_{kind.value}", language), kind.value) for kind in OrganisationType
     ]
-    languages = [_option(t(f"common.lang_{code}", language), code) for code in LANGUAGES]
+    languages = [option(t(f"common.lang_{code}", language), code) for code in LANGUAGES]
     current_type = participant.organisation_type.value if participant.organisation_type else None
     blocks = [
         section(t("profile.intro", language)),
-        _text_input(
+        text_input(
             ids.PROFILE_FIELDS["organisation"],
             t("profile.field_organisation", language),
             initial=participant.organisation,
@@ -287,23 +316,28 @@ def profile_modal(participant: Participant, language: str) -> Block:
             optional=True,
             placeholder=t("profile.field_organisation_placeholder", language),
         ),
-        _select(
+        select_input(
             ids.PROFILE_FIELDS["organisation_type"],
             t("profile.field_org_type", language),
             org_types,
             current_type,
         ),
-        _select(
+        select_input(
             ids.PROFILE_FIELDS["language"],
             t("profile.field_language", language),
             languages,
             participant.language,
         ),
     ]
+    return form_modal(ids.PROFILE_MODAL, t("profile.modal_title", language), blocks, language)
+
+
+def form_modal(callback_id: str, title: str, blocks: list[Block], language: str) -> Block:
+    """A modal with Save and Cancel."""
     return {
         "type": "modal",
-        "callback_id": ids.PROFILE_MODAL,
-        "title": plain(t("profile.modal_title", language), 24),
+        "callback_id": callback_id,
+        "title": plain(title, 24),
         "submit": plain(t("common.save", language), 24),
         "close": plain(t("common.cancel", language), 24),
         "blocks": blocks,

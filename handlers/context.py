@@ -14,9 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
+from handlers.slack_users import SlackDirectory
+from i18n import normalize_language
 from models.db import Database
 from models.queries import find_participant
-from services.participants import SlackUser, language_of
+from services.participants import SlackUser, language_of, remember_slack_locale
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +36,25 @@ class Deps:
     gateway: Any = None
     # ``/collider`` subcommands by name; each handler module adds its own in ``register``.
     subcommands: dict[str, Subcommand] = field(default_factory=dict)
-    # users.info answers about workspace admins, briefly remembered: (is_admin, expires_at).
-    admin_cache: dict[tuple[str, str], tuple[bool, float]] = field(default_factory=dict)
+    # ``users.info`` with a short timeout; None where no Slack is at hand.
+    directory: SlackDirectory | None = None
 
     def language(self, user: SlackUser) -> str:
+        """The profile's language, else the Slack locale (asked once, then kept), else default."""
+        default = self.settings.default_language
         with self.database.session() as session:
             participant = find_participant(session, user.team_id, user.user_id)
-            return language_of(participant, self.settings.default_language)
+            if participant is not None and (participant.language or participant.slack_locale):
+                return language_of(participant, default)
+        # Asked outside the transaction: no database lock is held while Slack answers.
+        profile = self.directory.profile(user.user_id) if self.directory else None
+        if profile is None or profile.locale is None:
+            return default
+        if participant is not None:
+            with self.database.session() as session:
+                remember_slack_locale(session, participant.id, profile.locale)
+        # Someone who only asked for help (or was just forgotten) gets no row for it.
+        return normalize_language(profile.locale, default)
 
 
 def user_from_command(command: dict[str, Any]) -> SlackUser:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,7 +15,7 @@ from handlers import blocks, ids
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
 from i18n import t
 from models import IdeaKind
-from services import ideas
+from services import ideas, themes
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser, language_of
 
@@ -49,11 +50,18 @@ def register(app: App, deps: Deps) -> None:
                     ideas.IdeaInput(kind=kind, body=text),
                     request_key=f"command:{command['trigger_id']}",
                 )
-                language = language_of(submission.idea.author, deps.settings.default_language)
+                author = submission.idea.author
+                # Known language: no second transaction; unknown: asked below, outside the lock.
+                language = (
+                    language_of(author, deps.settings.default_language)
+                    if author.language or author.slack_locale
+                    else None
+                )
         except DomainError as error:
             ack(**_error(error, deps.language(user)))
             return
         # Rendered after the commit: the transaction (SQLite's write lock) ends sooner.
+        language = language or deps.language(user)
         answer = blocks.idea_saved(submission.idea, language, duplicate=submission.duplicate)
         ack(response_type="ephemeral", **answer)
 
@@ -111,7 +119,10 @@ def register(app: App, deps: Deps) -> None:
             with deps.database.session() as session:
                 idea = ideas.idea_for_editing(session, user, _idea_id(action))
                 modal = blocks.idea_modal(
-                    language, idea=idea, metadata={"idea_id": idea.id, **_origin(body)}
+                    language,
+                    idea=idea,
+                    metadata={"idea_id": idea.id, **_origin(body)},
+                    themes=themes.open_themes(session, date.today()),
                 )
         except DomainError as error:
             _refuse(user, "edit", action, error)
@@ -146,6 +157,25 @@ def register(app: App, deps: Deps) -> None:
             return
         respond(response_type="ephemeral", replace_original=False, **answer)
 
+    @app.shortcut(ids.SAVE_AS_IDEA)
+    def save_as_idea(
+        ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user = user_from_interaction(shortcut)
+        language = deps.language(user)
+        channel = (shortcut.get("channel") or {}).get("id")
+        message = shortcut.get("message") or {}
+        metadata = {"channel": channel, "source_url": _permalink(client, channel, message)}
+        with deps.database.session() as session:
+            modal = blocks.idea_modal(
+                language,
+                metadata=metadata,
+                themes=themes.open_themes(session, date.today()),
+                initial_body=(message.get("text") or "")[: ideas.MAX_BODY],
+            )
+        open_modal(client, respond, shortcut["trigger_id"], modal, language)
+
     @app.view(ids.IDEA_MODAL)
     def idea_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
@@ -160,6 +190,8 @@ def register(app: App, deps: Deps) -> None:
                 body=values["body"] or "",
                 title=values["title"],
                 theme=values["theme"],
+                theme_id=int(values["theme_id"]) if values["theme_id"] else None,
+                source_url=metadata.get("source_url"),
             )
         except ValueError:
             ack(
@@ -192,6 +224,18 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         _confirm(client, user, metadata.get("channel"), answer)
+
+
+def _permalink(client: WebClient, channel: str | None, message: dict[str, Any]) -> str | None:
+    """The message's permalink; without one the idea is still saved, only without the link."""
+    if not channel or not message.get("ts"):
+        return None
+    try:
+        link = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
+    except SlackApiError as error:
+        logger.info("chat.getPermalink failed: %s", error.response.get("error"))
+        return None
+    return ideas.safe_link(link if isinstance(link, str) else None)
 
 
 def _idea_id(action: dict[str, Any]) -> int:
@@ -229,7 +273,13 @@ def _open_idea_modal(
     kind: IdeaKind,
 ) -> None:
     language = deps.language(user)
-    modal = blocks.idea_modal(language, kind=kind, metadata={"channel": command.get("channel_id")})
+    with deps.database.session() as session:
+        modal = blocks.idea_modal(
+            language,
+            kind=kind,
+            metadata={"channel": command.get("channel_id")},
+            themes=themes.open_themes(session, date.today()),
+        )
     open_modal(client, respond, command["trigger_id"], modal, language)
 
 

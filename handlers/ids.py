@@ -14,6 +14,7 @@ IDEA_FIELDS = {
     "body": "idea_body",
     "theme": "idea_theme",
     "kind": "idea_kind",
+    "theme_id": "idea_theme_id",
 }
 PROFILE_FIELDS = {
     "organisation": "profile_organisation",
@@ -40,3 +41,19 @@ MATCH_FIELDS = {
     "options": "match_options",
 }
 MOVE_FIELDS = {"person": "move_person", "group": "move_group"}
+FORGET_ME_CONFIRM = "forget_me_confirm"
+FORGET_ME_CANCEL = "forget_me_cancel"
+
+THEME_MODAL = "theme_modal"
+THEME_FIELDS = {
+    "title": "theme_title",
+    "description": "theme_description",
+    "opens_on": "theme_opens_on",
+    "closes_on": "theme_closes_on",
+}
+
+STAGE_MODAL = "stage_modal"
+STAGE_FIELDS = {"stage": "stage_stage", "note": "stage_note"}
+HOME_PROFILE = "home_profile"
+
+SAVE_AS_IDEA = "save_as_idea"  # message shortcut callback id

@@ -1,45 +1,51 @@
-"""Facilitator checks for listeners: configuration, the database, and Slack's admin flags."""
+"""Facilitator checks for listeners: configured ids, those added in Slack, workspace admins."""
 
 from __future__ import annotations
 
 import logging
-import time
+from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_bolt import Ack
 
+from handlers.blocks import notice
 from handlers.context import Deps
+from i18n import t
 from services import facilitators
 from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
-ADMIN_CACHE_SECONDS = 300
+
+# Admin rights can be revoked: ask Slack again after a minute.
+ADMIN_ANSWER_MAX_AGE = 60.0
 
 
-def _workspace_admin(deps: Deps, client: WebClient, user: SlackUser) -> bool:
-    key = (user.team_id, user.user_id)
-    cached = deps.admin_cache.get(key)
-    if cached and cached[1] > time.monotonic():
-        return cached[0]
-    try:
-        info = client.users_info(user=user.user_id)["user"]
-        is_admin = bool(info.get("is_admin") or info.get("is_owner"))
-    except SlackApiError as error:
-        # Unknown is not admin: refusing is the safe side, and the person can ask again.
-        logger.warning("users.info failed for %s: %s", user.user_id, error.response.get("error"))
-        return False
-    deps.admin_cache[key] = (is_admin, time.monotonic() + ADMIN_CACHE_SECONDS)
-    return is_admin
-
-
-def is_facilitator(deps: Deps, client: WebClient, user: SlackUser) -> bool:
+def is_facilitator(deps: Deps, user: SlackUser) -> bool:
     with deps.database.session() as session:
         if facilitators.is_facilitator(
             session, deps.settings.facilitators, user, workspace_admin=False
         ):
             return True
-    return _workspace_admin(deps, client, user)
+    profile = (
+        deps.directory.profile(user.user_id, max_age=ADMIN_ANSWER_MAX_AGE)
+        if deps.directory
+        else None
+    )
+    return profile is not None and profile.is_admin
 
 
-def refuse(user: SlackUser, action: str) -> None:
-    logger.warning("refused facilitator action %s by %s/%s", action, user.team_id, user.user_id)
+def refuse(user: SlackUser, what: str) -> None:
+    logger.warning("refused facilitator action %s by %s/%s", what, user.team_id, user.user_id)
+
+
+def refusal(user: SlackUser, what: str, language: str) -> dict[str, Any]:
+    """A polite, localized no (and a log line) for someone who is not a facilitator."""
+    refuse(user, what)
+    return notice(t("roles.facilitators_only", language))
+
+
+def ack_unless_facilitator(deps: Deps, ack: Ack, user: SlackUser, what: str, language: str) -> bool:
+    """For a command: True for a facilitator; otherwise ack with the refusal and say False."""
+    if is_facilitator(deps, user):
+        return True
+    ack(response_type="ephemeral", **refusal(user, what, language))
+    return False

@@ -52,12 +52,12 @@ def register(app: App, deps: Deps) -> None:
     def facilitator_only(
         ack_or_respond: Any, client: WebClient, user: SlackUser, action: str
     ) -> bool:
-        if is_facilitator(deps, client, user):
+        if is_facilitator(deps, user):
             return True
         refuse(user, action)
         ack_or_respond(
             response_type="ephemeral",
-            **blocks.notice(t("rounds.not_facilitator", deps.language(user))),
+            **blocks.notice(t("roles.facilitators_only", deps.language(user))),
         )
         return False
 
@@ -65,11 +65,11 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
     ) -> None:
         user = user_from_command(command)
-        if not is_facilitator(deps, client, user):
+        if not is_facilitator(deps, user):
             refuse(user, "match")
             ack(
                 response_type="ephemeral",
-                **blocks.notice(t("rounds.not_facilitator", deps.language(user))),
+                **blocks.notice(t("roles.facilitators_only", deps.language(user))),
             )
             return
         ack()
@@ -91,16 +91,15 @@ def register(app: App, deps: Deps) -> None:
         if verb not in ("add", "remove") or not target:
             ack(response_type="ephemeral", **blocks.notice(t("rounds.facilitator_usage", language)))
             return
-        if not is_facilitator(deps, client, user):
+        if not is_facilitator(deps, user):
             refuse(user, f"facilitator {verb}")
-            ack(response_type="ephemeral", **blocks.notice(t("rounds.not_facilitator", language)))
+            ack(response_type="ephemeral", **blocks.notice(t("roles.facilitators_only", language)))
             return
         with deps.database.session() as session:
             if verb == "add":
                 facilitators.add_facilitator(session, user, target)
             else:
                 facilitators.remove_facilitator(session, user, target)
-        deps.admin_cache.clear()
         key = "rounds.facilitator_added" if verb == "add" else "rounds.facilitator_removed"
         ack(response_type="ephemeral", **blocks.notice(t(key, language, user=f"<@{target}>")))
 
@@ -109,9 +108,9 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         user = user_from_command(command)
         language = deps.language(user)
-        if not is_facilitator(deps, client, user):
+        if not is_facilitator(deps, user):
             refuse(user, "schedule")
-            ack(response_type="ephemeral", **blocks.notice(t("rounds.not_facilitator", language)))
+            ack(response_type="ephemeral", **blocks.notice(t("roles.facilitators_only", language)))
             return
         try:
             with deps.database.session() as session:
@@ -143,11 +142,11 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         user = user_from_interaction(body)
         language = deps.language(user)
-        if not is_facilitator(deps, client, user):
+        if not is_facilitator(deps, user):
             refuse(user, "match form")
             ack(
                 response_action="errors",
-                errors={ids.MATCH_FIELDS["min_size"]: t("rounds.not_facilitator", language)},
+                errors={ids.MATCH_FIELDS["min_size"]: t("roles.facilitators_only", language)},
             )
             return
         values = view_values(view, ids.MATCH_FIELDS)
@@ -313,11 +312,11 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         user = user_from_interaction(body)
         language = deps.language(user)
-        if not is_facilitator(deps, client, user):
+        if not is_facilitator(deps, user):
             refuse(user, "move form")
             ack(
                 response_action="errors",
-                errors={ids.MOVE_FIELDS["person"]: t("rounds.not_facilitator", language)},
+                errors={ids.MOVE_FIELDS["person"]: t("roles.facilitators_only", language)},
             )
             return
         values = view_values(view, ids.MOVE_FIELDS)

@@ -5,10 +5,14 @@ from models.entities import (
     HandledRequest,
     Idea,
     IdeaKind,
+    IdeaStage,
     IdeaStatus,
     OptIn,
     OrganisationType,
     Participant,
+    Stage,
+    Theme,
+    ThemeStatus,
 )
 from models.rounds import (
     DoNotMatch,
@@ -37,6 +41,7 @@ __all__ = [
     "HandledRequest",
     "Idea",
     "IdeaKind",
+    "IdeaStage",
     "IdeaStatus",
     "OptIn",
     "OrganisationType",
@@ -45,4 +50,7 @@ __all__ = [
     "SchedulerLease",
     "SendState",
     "apscheduler_jobs",
+    "Stage",
+    "Theme",
+    "ThemeStatus",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -48,6 +48,22 @@ class IdeaStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Stage(enum.StrEnum):
+    """Where the work on an idea stands, from idea to adopted service (or stopped)."""
+
+    IDEA = "idea"
+    THINK_TANK = "think_tank"
+    EXPERIMENT = "experiment"
+    PILOT = "pilot"
+    ADOPTED = "adopted"
+    STOPPED = "stopped"
+
+
+class ThemeStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Participant(Base):
     __tablename__ = "participants"
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
@@ -59,8 +75,13 @@ class Participant(Base):
     organisation: Mapped[str | None] = mapped_column(String(255))
     organisation_type: Mapped[OrganisationType | None] = mapped_column(_enum(OrganisationType))
     language: Mapped[str | None] = mapped_column(String(8))
+    # The locale Slack reports (``fi-FI``), fetched once; used when no language was chosen.
+    slack_locale: Mapped[str | None] = mapped_column(String(16))
     opt_in: Mapped[OptIn] = mapped_column(_enum(OptIn), default=OptIn.IN)
     paused_until: Mapped[datetime | None]
+    # Set when the person asked to be forgotten: the row stays, as an anonymous tombstone, so
+    # that counts and groups stay consistent.
+    forgotten_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -78,8 +99,16 @@ class Idea(Base):
     kind: Mapped[IdeaKind] = mapped_column(_enum(IdeaKind))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # A free label (typed in the form, or imported); ``theme_id`` links a facilitator's theme.
     theme: Mapped[str | None] = mapped_column(String(100))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
+    # The Slack message an idea was saved from ("Save as idea"), as its permalink.
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    # Hash of an imported row's content: importing the same file again adds nothing.
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[IdeaStatus] = mapped_column(_enum(IdeaStatus), default=IdeaStatus.OPEN)
+    # The latest of ``stages``, kept here so that counting per stage needs no subquery.
+    stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.IDEA)
     language: Mapped[str | None] = mapped_column(String(8))
     # Case-folded title, body and theme: SQLite's lower() folds ASCII only, so ä/ö/å searches
     # need a folded copy to be portable.
@@ -88,6 +117,49 @@ class Idea(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     author: Mapped[Participant] = relationship(back_populates="ideas")
+    challenge: Mapped[Theme | None] = relationship()
+    stages: Mapped[list[IdeaStage]] = relationship(
+        back_populates="idea", order_by="IdeaStage.changed_at"
+    )
+
+
+class IdeaStage(Base):
+    """One move of an idea through the pipeline, with a short note."""
+
+    __tablename__ = "idea_stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
+    stage: Mapped[Stage] = mapped_column(_enum(Stage))
+    note: Mapped[str] = mapped_column(Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    idea: Mapped[Idea] = relationship(back_populates="stages")
+
+
+class Theme(Base):
+    """A challenge facilitators open for a while (e.g. a goal of the city strategy)."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text, default="")
+    opens_on: Mapped[date]
+    closes_on: Mapped[date | None]
+    status: Mapped[ThemeStatus] = mapped_column(_enum(ThemeStatus), default=ThemeStatus.OPEN)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[Participant | None] = relationship()
+
+    def is_open_on(self, day: date) -> bool:
+        return (
+            self.status is ThemeStatus.OPEN
+            and self.opens_on <= day
+            and (self.closes_on is None or day <= self.closes_on)
+        )
 
 
 class HandledRequest(Base):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from models import Idea, IdeaKind, IdeaStatus
+from models import Idea, IdeaKind, IdeaStatus, Theme
 from models.queries import claim_request, request_result, set_request_result
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
@@ -41,6 +42,8 @@ class IdeaInput:
     body: str
     title: str | None = None
     theme: str | None = None
+    theme_id: int | None = None
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,10 @@ def validate(data: IdeaInput) -> IdeaInput:
     theme = clean_text(data.theme).replace("\n", " ") or None
     if theme:
         _limit(theme, "theme", MAX_THEME)
-    return IdeaInput(kind=IdeaKind(data.kind), body=body, title=title, theme=theme)
+    return replace(data, kind=IdeaKind(data.kind), body=body, title=title, theme=theme)
 
 
-def _search_text(idea: Idea) -> str:
+def search_text(idea: Idea) -> str:
     parts = (idea.title, idea.body, idea.theme or "")
     return unicodedata.normalize("NFC", " ".join(parts)).casefold()
 
@@ -103,20 +106,42 @@ def submit_idea(
             raise NotFound("errors.already_handled")
         return Submission(idea=idea, duplicate=True)
     author = ensure_participant(session, user)
+    challenge = _open_theme(session, data.theme_id)
     idea = Idea(
         author=author,
         kind=data.kind,
         title=data.title or "",
         body=data.body,
         theme=data.theme,
+        challenge=challenge,
+        source_url=safe_link(data.source_url),
         status=IdeaStatus.OPEN,
     )
-    idea.search_text = _search_text(idea)
+    idea.search_text = search_text(idea)
     session.add(idea)
     session.flush()
     if request_key:
         set_request_result(session, request_key, str(idea.id))
     return Submission(idea=idea, duplicate=False)
+
+
+def safe_link(url: str | None) -> str | None:
+    """An https link that cannot break out of Slack's <url|label> syntax, else None."""
+    if not url or len(url) > 500 or not url.startswith("https://"):
+        return None
+    if any(char in url for char in "<>| \n"):
+        return None
+    return url
+
+
+def _open_theme(session: Session, theme_id: int | None) -> Theme | None:
+    """The theme to attach; it must accept ideas today (a crafted form cannot pick another)."""
+    if theme_id is None:
+        return None
+    theme = session.get(Theme, theme_id)
+    if theme is None or not theme.is_open_on(date.today()):
+        raise InvalidInput("themes.not_open", field="theme_id")
+    return theme
 
 
 def _own_idea(session: Session, user: SlackUser, idea_id: int) -> Idea:
@@ -139,7 +164,9 @@ def update_idea(session: Session, user: SlackUser, idea_id: int, data: IdeaInput
     idea.title = data.title or ""
     idea.body = data.body
     idea.theme = data.theme
-    idea.search_text = _search_text(idea)
+    if data.theme_id != idea.theme_id:  # keeping a theme that has closed since is fine
+        idea.challenge = _open_theme(session, data.theme_id)
+    idea.search_text = search_text(idea)
     return idea
 
 
@@ -168,7 +195,7 @@ def list_ideas(
     ideas = list(
         session.scalars(
             select(Idea)
-            .options(joinedload(Idea.author))
+            .options(joinedload(Idea.author), joinedload(Idea.challenge))
             .where(*conditions)
             .order_by(Idea.created_at.desc(), Idea.id.desc())
             .offset((page - 1) * page_size)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from i18n import LANGUAGES
+from i18n import LANGUAGES, normalize_language
 from models import OrganisationType, Participant
 from models.queries import find_participant, insert_ignoring_conflict
 from services.errors import InvalidInput
@@ -43,9 +43,18 @@ def ensure_participant(session: Session, user: SlackUser) -> Participant:
 
 
 def language_of(participant: Participant | None, default: str) -> str:
-    if participant is not None and participant.language in LANGUAGES:
+    """The language chosen in the profile, else the one of the Slack locale, else ``default``."""
+    if participant is None:
+        return default
+    if participant.language in LANGUAGES:
         return participant.language
-    return default
+    return normalize_language(participant.slack_locale, default)
+
+
+def remember_slack_locale(session: Session, participant_id: int, locale: str) -> None:
+    participant = session.get(Participant, participant_id)
+    if participant is not None and participant.forgotten_at is None:
+        participant.slack_locale = locale[:16]
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,63 @@ helpers to read what the app answered."""
 
 from __future__ import annotations
 
+import itertools
+import json
+import time
 from typing import Any
 
+from slack_bolt import BoltResponse
+
 from bot.local_requests import LocalRequests, response_json, sign
+from bot.local_slack import TEAM_ID
+
+_events = itertools.count(1)
 
 __all__ = ["SlackDriver", "response_json", "sign", "text_of"]
 
 
 class SlackDriver(LocalRequests):
     """Sends commands, button clicks and form submissions as signed requests to the app."""
+
+    def message_shortcut(
+        self,
+        callback_id: str,
+        text: str,
+        *,
+        user: str = "U001",
+        channel: str = "C001",
+        ts: str = "1700000000.000100",
+        author: str = "U002",
+    ) -> BoltResponse:
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            **self.actor(user),
+            "channel": {"id": channel, "name": "general"},
+            "message": {"type": "message", "user": author, "ts": ts, "text": text},
+            "message_ts": ts,
+            "response_url": self.new_response_url("sc"),
+        }
+        return self.interaction(payload)
+
+    def event(self, event: dict[str, Any]) -> BoltResponse:
+        """Deliver an Events API callback (e.g. ``app_home_opened``)."""
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0COLLIDER",
+            "type": "event_callback",
+            "event_id": f"Ev{next(_events):08d}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        return self.send(json.dumps(envelope), content_type="application/json")
+
+    def command_view(self, command: str, text: str = "", **kwargs: Any) -> dict[str, Any]:
+        """Send a command that opens a form, and return that form (opened after the ack)."""
+        opened = len(self.slack.calls_to("views.open"))
+        self.command(command, text, **kwargs)
+        return self.slack.wait_for("views.open", opened + 1)[-1]["view"]
 
     def last_opened_view(self) -> dict[str, Any]:
         return self.slack.wait_for("views.open")[-1]["view"]

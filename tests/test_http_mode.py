@@ -44,12 +44,10 @@ def server(
         yield process
 
 
-@pytest.fixture(scope="module")
-def store(database_url: str, server: HttpCollider) -> Iterator[Database]:
-    # The server has migrated the database; this is the tests' own view of it.
-    database = Database(database_url)
-    yield database
-    database.dispose()
+@pytest.fixture
+def store(database: Database, server: HttpCollider) -> Database:
+    # The tests' own view of the server's database; emptied after each test like any other.
+    return database
 
 
 @pytest.fixture(scope="module")

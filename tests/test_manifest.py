@@ -106,6 +106,8 @@ def test_scopes_cover_the_web_api_methods_the_code_calls() -> None:
         "files_upload_v2": "files:write",
         "conversations_create": "groups:write",
         "conversations_invite": "groups:write",
+        "conversations_history": "mpim:history",
+        "conversations_members": "channels:read",
     }
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT).glob("[bhs]*/**/*.py"))
     for method, scope in needs.items():

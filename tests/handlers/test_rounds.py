@@ -147,7 +147,7 @@ def test_non_facilitators_are_refused_everywhere(
 ) -> None:
     seed_people(driver, database, slack)
     refusal = text_of(response_json(driver.command("/collider", "match", user="U101")))
-    assert t("rounds.not_facilitator", "fi") in refusal  # U101 reads Finnish
+    assert t("roles.facilitators_only", "fi") in refusal  # U101 reads Finnish
     assert slack.calls_to("views.open") == []
     # A crafted form submission and a crafted confirm click are refused too.
     view = open_match_form(driver)
@@ -156,7 +156,7 @@ def test_non_facilitators_are_refused_everywhere(
     preview = request_preview(driver, slack)
     driver.click(ids.ROUND_CONFIRM, button(preview, ids.ROUND_CONFIRM)["value"], user="U103")
     [reply] = slack.wait_for("response_url")
-    assert t("rounds.not_facilitator", "fi") in text_of(reply)
+    assert t("roles.facilitators_only", "fi") in text_of(reply)
     with database.session() as session:
         assert session.scalars(select(Round.status)).all() == [RoundStatus.PREVIEW]
     assert caplog.text.count("refused facilitator action") >= 3

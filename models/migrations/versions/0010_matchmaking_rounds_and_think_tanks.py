@@ -1,7 +1,7 @@
 """matchmaking rounds and think tanks
 
 Revision ID: 0010
-Revises: 0001
+Revises: 0007
 Create Date: 2026-11-22 05:48:08.372668
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0001"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

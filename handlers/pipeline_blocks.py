@@ -1,0 +1,146 @@
+"""Block Kit for the pipeline: the stage form, the author's notice, the report, App Home."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from handlers import ids
+from handlers.blocks import (
+    Block,
+    context,
+    form_modal,
+    message,
+    notice,
+    option,
+    plain,
+    section,
+    select_input,
+    text_input,
+)
+from handlers.mrkdwn import escape_within, quote
+from i18n import t
+from models import Idea, IdeaStage, Stage
+from services.pipeline import MAX_NOTE, PipelineSummary
+
+
+def stage_label(stage: Stage, language: str) -> str:
+    return t(f"pipeline.stage_{stage.value}", language)
+
+
+def stage_modal(idea: Idea, language: str) -> Block:
+    choices = [option(stage_label(stage, language), stage.value) for stage in Stage]
+    stage_select = select_input(
+        ids.STAGE_FIELDS["stage"], t("pipeline.field_stage", language), choices, idea.stage.value
+    )
+    stage_select["optional"] = False
+    blocks = [
+        section(
+            t(
+                "pipeline.modal_intro",
+                language,
+                title=escape_within(idea.title, 150),
+                stage=stage_label(idea.stage, language),
+            )
+        ),
+        stage_select,
+        text_input(
+            ids.STAGE_FIELDS["note"],
+            t("pipeline.field_note", language),
+            multiline=True,
+            max_length=MAX_NOTE,
+            optional=True,
+        ),
+    ]
+    modal = form_modal(ids.STAGE_MODAL, t("pipeline.modal_title", language), blocks, language)
+    modal["private_metadata"] = json.dumps({"idea_id": idea.id})
+    return modal
+
+
+def stage_moved_notice(idea: Idea, change: IdeaStage, language: str) -> dict[str, Any]:
+    """The message to the author: their idea moved on."""
+    text = t(
+        "pipeline.moved_dm",
+        language,
+        title=escape_within(idea.title, 150),
+        stage=stage_label(change.stage, language),
+    )
+    if change.note:
+        text += "\n" + quote(change.note, 600)
+    return notice(text)
+
+
+def pipeline_blocks(summary: PipelineSummary, language: str) -> list[Block]:
+    lines = [
+        t("pipeline.count_line", language, stage=stage_label(stage, language), count=count)
+        for stage, count in summary.per_stage.items()
+    ]
+    totals = t(
+        "pipeline.totals",
+        language,
+        ideas=summary.ideas,
+        participants=summary.participants,
+        organisations=summary.organisations,
+    )
+    return [section(f"*{t('pipeline.header', language)}*\n" + "\n".join(lines)), context(totals)]
+
+
+def report(summary: PipelineSummary, language: str, theme: str | None = None) -> dict[str, Any]:
+    header = (
+        t("pipeline.report_theme_header", language, theme=escape_within(theme, 150))
+        if theme
+        else t("pipeline.report_header", language)
+    )
+    return message([section(f"*{header}*"), *pipeline_blocks(summary, language)], header)
+
+
+@dataclass(frozen=True)
+class HomeSections:
+    """What App Home shows; later issues add think tanks and polls as new fields."""
+
+    language: str
+    my_ideas: list[Idea]
+    pipeline: PipelineSummary
+
+
+def home_view(sections: HomeSections) -> Block:
+    language = sections.language
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(t("pipeline.home_title", language), 150)},
+        section(f"*{t('pipeline.home_my_ideas', language)}*"),
+    ]
+    if not sections.my_ideas:
+        blocks.append(context(t("pipeline.home_no_ideas", language)))
+    for idea in sections.my_ideas[:20]:
+        since = idea.stages[-1].changed_at if idea.stages else idea.created_at
+        blocks.append(
+            section(
+                t(
+                    "pipeline.home_idea",
+                    language,
+                    id=idea.id,
+                    title=escape_within(idea.title, 150),
+                    stage=stage_label(idea.stage, language),
+                    since=since.date().isoformat(),
+                )
+            )
+        )
+    blocks += [{"type": "divider"}, *pipeline_blocks(sections.pipeline, language)]
+    blocks += [
+        {"type": "divider"},
+        section(f"*{t('pipeline.home_settings', language)}*"),
+        {
+            "type": "actions",
+            "block_id": "home_settings",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": plain(t("pipeline.home_profile_button", language)),
+                    "action_id": ids.HOME_PROFILE,
+                    "value": "profile",
+                }
+            ],
+        },
+    ]
+    return {"type": "home", "blocks": blocks[:100]}

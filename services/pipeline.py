@@ -1,0 +1,111 @@
+"""The pipeline: ideas move from idea to think tank, experiment, pilot, adopted or stopped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from models import Idea, IdeaStage, IdeaStatus, Participant, Stage
+from services.errors import InvalidInput, NotFound
+from services.ideas import clean_text
+from services.participants import SlackUser, ensure_participant
+
+MAX_NOTE = 500
+
+
+@dataclass(frozen=True)
+class Move:
+    idea: Idea
+    previous: Stage
+    change: IdeaStage
+
+
+def move_idea(
+    session: Session, user: SlackUser, idea_id: int, stage: str | None, note: str | None
+) -> Move:
+    """Record that ``idea_id`` moved to ``stage`` (the caller checked the facilitator role)."""
+    try:
+        new_stage = Stage(stage or "")
+    except ValueError:
+        raise InvalidInput("errors.bad_choice", field="stage") from None
+    note = clean_text(note)
+    if len(note) > MAX_NOTE:
+        raise InvalidInput("errors.too_long", field="note", limit=MAX_NOTE, length=len(note))
+    idea = session.get(Idea, idea_id, options=[joinedload(Idea.author)])
+    if idea is None or idea.status is IdeaStatus.WITHDRAWN:
+        raise NotFound("errors.idea_not_found")
+    if idea.stage is new_stage:
+        raise InvalidInput("pipeline.same_stage", field="stage")
+    previous = idea.stage
+    change = IdeaStage(
+        idea=idea, stage=new_stage, note=note, changed_by_id=ensure_participant(session, user).id
+    )
+    session.add(change)
+    idea.stage = new_stage
+    session.flush()
+    return Move(idea=idea, previous=previous, change=change)
+
+
+def idea_for_stage_change(session: Session, idea_id: int) -> Idea:
+    idea = session.get(Idea, idea_id)
+    if idea is None or idea.status is IdeaStatus.WITHDRAWN:
+        raise NotFound("errors.idea_not_found")
+    return idea
+
+
+@dataclass(frozen=True)
+class PipelineSummary:
+    per_stage: dict[Stage, int]
+    participants: int
+    organisations: int
+
+    @property
+    def ideas(self) -> int:
+        return sum(self.per_stage.values())
+
+
+def pipeline_summary(session: Session, theme_id: int | None = None) -> PipelineSummary:
+    """Ideas per stage, their distinct authors and the authors' distinct organisations."""
+    conditions = [Idea.status == IdeaStatus.OPEN]
+    if theme_id is not None:
+        conditions.append(Idea.theme_id == theme_id)
+    counts = dict(
+        session.execute(
+            select(Idea.stage, func.count()).where(*conditions).group_by(Idea.stage)
+        ).all()
+    )
+    authors = select(Idea.author_id).where(*conditions).distinct().subquery()
+    participants = session.scalar(select(func.count()).select_from(authors)) or 0
+    organisations = (
+        session.scalar(
+            select(func.count(func.distinct(func.lower(Participant.organisation)))).where(
+                Participant.id.in_(select(authors.c.author_id)),
+                Participant.organisation.is_not(None),
+            )
+        )
+        or 0
+    )
+    return PipelineSummary(
+        per_stage={stage: int(counts.get(stage, 0)) for stage in Stage},
+        participants=participants,
+        organisations=organisations,
+    )
+
+
+def ideas_of(session: Session, user: SlackUser) -> list[Idea]:
+    """The person's open ideas and needs, newest first, with their stage history."""
+    return list(
+        session.scalars(
+            select(Idea)
+            .join(Idea.author)
+            .options(joinedload(Idea.stages))
+            .where(
+                Participant.team_id == user.team_id,
+                Participant.user_id == user.user_id,
+                Idea.status == IdeaStatus.OPEN,
+            )
+            .order_by(Idea.created_at.desc(), Idea.id.desc())
+        ).unique()
+    )

@@ -1,0 +1,83 @@
+"""Themes (challenges): facilitators open them for a while; ideas can be attached to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Theme, ThemeStatus
+from services.errors import InvalidInput, NotFound
+from services.ideas import clean_text
+from services.participants import SlackUser, ensure_participant
+
+MAX_TITLE = 150
+MAX_DESCRIPTION = 3000
+
+
+@dataclass(frozen=True)
+class ThemeInput:
+    title: str
+    description: str
+    opens_on: date
+    closes_on: date | None = None
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("themes.bad_date", field=field) from None
+
+
+def validate(data: ThemeInput) -> ThemeInput:
+    title = clean_text(data.title).replace("\n", " ")
+    if not title:
+        raise InvalidInput("themes.title_required", field="title")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput("errors.too_long", field="title", limit=MAX_TITLE, length=len(title))
+    description = clean_text(data.description)
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            "errors.too_long", field="description", limit=MAX_DESCRIPTION, length=len(description)
+        )
+    if data.closes_on is not None and data.closes_on < data.opens_on:
+        raise InvalidInput("themes.closes_before_opening", field="closes_on")
+    return ThemeInput(title, description, data.opens_on, data.closes_on)
+
+
+def open_theme(session: Session, user: SlackUser, data: ThemeInput) -> Theme:
+    """Store a new theme (the caller checked that ``user`` is a facilitator)."""
+    data = validate(data)
+    theme = Theme(
+        title=data.title,
+        description=data.description,
+        opens_on=data.opens_on,
+        closes_on=data.closes_on,
+        status=ThemeStatus.OPEN,
+        created_by=ensure_participant(session, user),
+    )
+    session.add(theme)
+    session.flush()
+    return theme
+
+
+def close_theme(session: Session, theme_id: int) -> Theme:
+    theme = session.get(Theme, theme_id)
+    if theme is None:
+        raise NotFound("themes.not_found", id=theme_id)
+    theme.status = ThemeStatus.CLOSED
+    return theme
+
+
+def all_themes(session: Session) -> list[Theme]:
+    return list(session.scalars(select(Theme).order_by(Theme.opens_on.desc(), Theme.id.desc())))
+
+
+def open_themes(session: Session, today: date) -> list[Theme]:
+    """Themes that accept ideas today, newest first."""
+    return [theme for theme in all_themes(session) if theme.is_open_on(today)]

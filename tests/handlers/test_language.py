@@ -1,0 +1,110 @@
+"""Which language the bot speaks: profile, else Slack locale (asked once), else the default."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.local_slack import LocalSlack
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from handlers.slack_users import SlackDirectory
+from models import Participant
+from models.db import Database
+from tests.conftest import SIGNING_SECRET
+from tests.slack_driver import SlackDriver, response_json, text_of
+
+
+def stored_locale(database: Database, user_id: str) -> str | None:
+    with database.session() as session:
+        return session.scalar(
+            select(Participant.slack_locale).where(Participant.user_id == user_id)
+        )
+
+
+def test_slack_locale_is_used_and_asked_only_once(
+    driver: SlackDriver, slack: LocalSlack, database: Database
+) -> None:
+    slack.add_user("UFI", "aino", locale="fi-FI")
+    first = text_of(response_json(driver.command("/idea", "Kirjastoon työkaluja", user="UFI")))
+    second = text_of(response_json(driver.command("/collider", "help", user="UFI")))
+    assert "tallennettu" in first
+    assert "Idea Collider" in second and "jaa idea" in second.lower()
+    assert stored_locale(database, "UFI") == "fi-FI"
+    [lookup] = slack.calls_to("users.info")
+    assert lookup["user"] == "UFI" and lookup["include_locale"] in (True, "true", "1")
+
+
+def test_swedish_locale(driver: SlackDriver, slack: LocalSlack) -> None:
+    slack.add_user("USV", "elsa", locale="sv-SE")
+    shown = text_of(response_json(driver.command("/idea", "Ett bibliotek för verktyg", user="USV")))
+    assert "sparad" in shown.lower()
+
+
+def test_profile_language_wins_over_slack_locale(driver: SlackDriver, slack: LocalSlack) -> None:
+    slack.add_user("UFI", "aino", locale="fi-FI")
+    driver.submit(
+        driver.command_view("/collider", "profile", user="UFI"),
+        {"profile_language": {"option": "sv"}},
+        user="UFI",
+    )
+    shown = text_of(response_json(driver.command("/idea", "Verktyg", user="UFI")))
+    assert "sparad" in shown.lower()
+
+
+def test_unsupported_locale_falls_back_and_is_not_asked_again(
+    driver: SlackDriver, slack: LocalSlack, database: Database
+) -> None:
+    slack.add_user("UDE", "hans", locale="de-DE")
+    assert "Saved your idea" in text_of(response_json(driver.command("/idea", "A", user="UDE")))
+    driver.command("/collider", "help", user="UDE")
+    assert stored_locale(database, "UDE") == "de-DE"
+    assert len(slack.calls_to("users.info")) == 1
+
+
+def test_failed_lookup_uses_the_configured_default(
+    settings: Settings, database: Database, slack: LocalSlack
+) -> None:
+    swedish = dataclasses.replace(settings, default_language="sv")
+    app = create_app(swedish, database, client=make_web_client(swedish, timeout=2))
+    driver = SlackDriver(app, slack, SIGNING_SECRET)
+    slack.add_user("UFI", "aino", locale="fi-FI")
+    slack.fail("users.info", status=500)
+    shown = text_of(response_json(driver.command("/idea", "Något", user="UFI")))
+    assert "sparad" in shown.lower()
+    assert stored_locale(database, "UFI") is None
+
+
+def test_slow_lookup_does_not_hold_the_ack(driver: SlackDriver, slack: LocalSlack) -> None:
+    slack.add_user("UFI", "aino", locale="fi-FI")
+    slack.fail("users.info", delay=2.5)
+    started = time.monotonic()
+    response = driver.command("/collider", "help", user="UFI")
+    assert time.monotonic() - started < 2.0
+    assert "Idea Collider" in text_of(response_json(response))
+
+
+def test_failed_lookup_is_retried_later(slack: LocalSlack, settings: Settings) -> None:
+    slack.add_user("UFI", "aino", locale="fi-FI")
+    client = make_web_client(settings)
+    patient = SlackDirectory(client, retry_after=300)
+    eager = SlackDirectory(client, retry_after=0)
+    slack.fail("users.info", error="internal_error", times=2)
+    assert patient.profile("UFI") is None and eager.profile("UFI") is None
+    assert patient.profile("UFI") is None  # remembered: Slack is not asked again yet
+    assert eager.profile("UFI").locale == "fi-FI"
+    assert eager.profile("UFI").locale == "fi-FI"  # a fresh answer is reused
+    assert len(slack.calls_to("users.info")) == 3
+    eager.profile("UFI", max_age=0)
+    assert len(slack.calls_to("users.info")) == 4
+
+
+def test_admin_flags_are_read(slack: LocalSlack, settings: Settings) -> None:
+    slack.add_user("UADM", "boss", is_owner=True)
+    slack.add_user("UPLAIN", "pat")
+    directory = SlackDirectory(make_web_client(settings))
+    assert directory.profile("UADM").is_admin
+    assert not directory.profile("UPLAIN").is_admin
