@@ -122,9 +122,31 @@ def test_export_ideas_is_safe_against_formulas(
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
 
 
-def test_export_of_what_does_not_exist_yet_says_so(
-    cli_env: Path, capsys: pytest.CaptureFixture[str]
+def test_export_rounds_and_think_tanks(
+    cli_env: Path, database: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["export", "rounds", "--out", str(cli_env / "r.csv")]) == 2
-    assert "not available yet" in capsys.readouterr().err
-    assert not (cli_env / "r.csv").exists()
+    from services import ideas, matchmaking
+    from services.participants import SlackUser
+
+    with database.session() as session:
+        for number in range(6):
+            user = SlackUser("T0LOCAL", f"U9{number}", name=f"=person{number}")
+            topic = "library tools lending" if number < 3 else "school yard trees garden"
+            ideas.submit_idea(session, user, ideas.IdeaInput(kind="idea", body=f"{topic} {number}"))
+        facilitator = SlackUser("T0LOCAL", "UFACIL")
+        preview = matchmaking.create_preview(
+            session, facilitator, matchmaking.RoundSettings(min_size=3, max_size=3, min_distinct=0)
+        )
+        matchmaking.confirm(session, preview.id, preview.version, facilitator)
+    rounds_csv, tanks_csv = cli_env / "rounds.csv", cli_env / "tanks.csv"
+    assert main(["export", "rounds", "--out", str(rounds_csv)]) == 0
+    assert main(["export", "thinktanks", "--out", str(tanks_csv)]) == 0
+    [round_row] = list(csv.DictReader(rounds_csv.open(encoding="utf-8")))
+    assert (round_row["status"], round_row["think_tanks"], round_row["people"]) == (
+        "confirmed",
+        "2",
+        "6",
+    )
+    members = list(csv.DictReader(tanks_csv.open(encoding="utf-8")))
+    assert len(members) == 6 and {row["think_tank"] for row in members} == {"1", "2"}
+    assert all(row["member"].startswith("'=person") for row in members)  # formula-safe

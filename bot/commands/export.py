@@ -1,4 +1,4 @@
-"""``collider export ideas --out FILE.csv``: ideas as CSV, safe to open in a spreadsheet."""
+"""``collider export ideas|rounds|thinktanks --out FILE.csv``: CSV safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -8,33 +8,31 @@ from pathlib import Path
 
 from bot.commands.common import CommandFailed, open_database, settings_or_exit
 from services.importing import idea_rows
+from services.round_exports import round_rows, think_tank_rows
 
-NOT_YET = ("rounds", "thinktanks")
+EXPORTS = {"ideas": idea_rows, "rounds": round_rows, "thinktanks": think_tank_rows}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("export", help="export ideas as CSV")
-    parser.add_argument("what", choices=("ideas", *NOT_YET), help="what to export")
+    parser = subparsers.add_parser("export", help="export ideas, rounds or think tanks as CSV")
+    parser.add_argument("what", choices=tuple(EXPORTS), help="what to export")
     parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
     parser.set_defaults(handler=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:
-    if args.what in NOT_YET:
-        raise CommandFailed(
-            f"Exporting {args.what} is not available yet: Idea Collider does not store them yet."
-        )
     database = open_database(settings_or_exit())
     count = -1  # the header row
     try:
         with database.session() as session, args.out.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            for row in idea_rows(session):
+            for row in EXPORTS[args.what](session):
                 writer.writerow(row)
                 count += 1
     except OSError as error:
         raise CommandFailed(f"Could not write {args.out}: {error}") from None
     finally:
         database.dispose()
-    print(f"Exported {count} ideas to {args.out}.")
+    noun = {"thinktanks": "think tank members"}.get(args.what, args.what)
+    print(f"Exported {count} {noun} to {args.out}.")
     return 0
