@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from handlers import ids
-from handlers.blocks import Block, context, message, notice, plain, section
-from handlers.mrkdwn import escape_within
+from handlers.blocks import Block, context, message, notice, option, plain, section, select_input
+from handlers.mrkdwn import escape_within, truncate
 from i18n import catalog, t
-from models import Round, ThinkTank
+from models import Round, Theme, ThinkTank
 from services.delivery import Intro, RoundSummary, Unplaced
 
 MAX_PREVIEW_GROUPS = 40
@@ -204,8 +205,20 @@ def _number_input(block_id: str, label: str, initial: int, low: int, high: int) 
     }
 
 
-def match_modal(language: str) -> Block:
+def match_modal(language: str, themes: Sequence[Theme] = ()) -> Block:
+    """The facilitator's match form; the theme choice appears once some theme exists."""
     fields = ids.MATCH_FIELDS
+    theme_block: list[Block] = []
+    if themes:
+        theme_block = [
+            select_input(
+                fields["theme"],
+                t("rounds.field_theme", language),
+                [option(truncate(theme.title, 75), str(theme.id)) for theme in themes[:100]],
+                None,
+            )
+        ]
+        theme_block[0]["hint"] = plain(t("rounds.field_theme_hint", language), 2000)
     blocks: list[Block] = [
         {
             "type": "input",
@@ -215,14 +228,7 @@ def match_modal(language: str) -> Block:
             "hint": plain(t("rounds.field_since_hint", language), 2000),
             "element": {"type": "datepicker", "action_id": ids.VALUE},
         },
-        {
-            "type": "input",
-            "block_id": fields["theme"],
-            "optional": True,
-            "label": plain(t("rounds.field_theme", language), 2000),
-            "hint": plain(t("rounds.field_theme_hint", language), 2000),
-            "element": {"type": "plain_text_input", "action_id": ids.VALUE, "max_length": 80},
-        },
+        *theme_block,
         {
             "type": "input",
             "block_id": fields["channel"],

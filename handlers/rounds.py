@@ -19,9 +19,9 @@ from handlers.context import (
     user_from_interaction,
     view_values,
 )
-from handlers.roles import is_facilitator, refuse
+from handlers.roles import ack_unless_facilitator, is_facilitator, refuse
 from i18n import t
-from services import facilitators, matchmaking, schedules
+from services import facilitators, matchmaking, schedules, themes
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
@@ -65,21 +65,13 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
     ) -> None:
         user = user_from_command(command)
-        if not is_facilitator(deps, user):
-            refuse(user, "match")
-            ack(
-                response_type="ephemeral",
-                **blocks.notice(t("roles.facilitators_only", deps.language(user))),
-            )
+        language = deps.language(user)
+        if not ack_unless_facilitator(deps, ack, user, "match", language):
             return
         ack()
-        open_modal(
-            client,
-            respond,
-            command["trigger_id"],
-            round_blocks.match_modal(deps.language(user)),
-            deps.language(user),
-        )
+        with deps.database.session() as session:
+            modal = round_blocks.match_modal(language, themes.all_themes(session))
+        open_modal(client, respond, command["trigger_id"], modal, language)
 
     def facilitator(
         ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
@@ -157,7 +149,7 @@ def register(app: App, deps: Deps) -> None:
                 min_distinct=_int(values["diversity"], "diversity"),
                 repeat_window=_int(values["window"], "window"),
                 since=values["since"],
-                theme=(values["theme"] or "").strip() or None,
+                theme_id=_int(values["theme"], "theme") if values["theme"] else None,
                 around_needs="around_needs" in (values["options"] or ""),
             ).validate()
         except InvalidInput as error:

@@ -55,7 +55,7 @@ class RoundSettings:
     min_distinct: int = 2
     repeat_window: int = 3
     since: str | None = None  # ISO date: only ideas and needs from this day on
-    theme: str | None = None
+    theme_id: int | None = None
     channel_members: tuple[str, ...] | None = None  # Slack user ids
     around_needs: bool = False
     seed: int = 0
@@ -111,8 +111,8 @@ def build_pool(session: Session, team_id: str, settings: RoundSettings) -> list[
     if settings.since:
         start = datetime.combine(date.fromisoformat(settings.since), time.min, tzinfo=UTC)
         conditions.append(Idea.created_at >= start)
-    if settings.theme:
-        conditions.append(Idea.theme == settings.theme)
+    if settings.theme_id is not None:
+        conditions.append(Idea.theme_id == settings.theme_id)
     if settings.channel_members is not None:
         conditions.append(Participant.user_id.in_(settings.channel_members))
     rows = session.execute(

@@ -403,3 +403,34 @@ def test_scheduled_matching_can_confirm_automatically(
         response_json(driver.command("/collider", "schedule off", user=FACILITATOR))
     )
     assert run_due_schedules(database, gateway, settings, utcnow() + timedelta(weeks=9)) == []
+
+
+def test_match_form_can_limit_the_pool_to_a_theme(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    from datetime import date
+
+    from services import themes
+
+    seed_people(driver, database, slack)
+    with database.session() as session:
+        theme = themes.open_theme(
+            session,
+            participants.SlackUser(TEAM_ID, FACILITATOR),
+            themes.ThemeInput(title="Koulupihat", description="", opens_on=date.today(), closes_on=None),
+        )
+        theme_id = theme.id
+        from models import Idea
+
+        for idea in session.scalars(select(Idea)):
+            if idea.author.user_id in ("U104", "U105", "U106"):
+                idea.theme_id = theme_id
+    view = open_match_form(driver)
+    theme_block = next(b for b in view["blocks"] if b["block_id"] == ids.MATCH_FIELDS["theme"])
+    assert theme_block["element"]["options"][0]["text"]["text"] == "Koulupihat"
+    values = {**form_values(), ids.MATCH_FIELDS["theme"]: {"option": str(theme_id)}}
+    driver.submit(view, values, user=FACILITATOR)
+    preview = wait_for_text(slack, "3 people in 1 groups")
+    shown = text_of(preview)
+    assert all(f"<@{u}>" in shown for u in ("U104", "U105", "U106"))
+    assert "<@U101>" not in shown
