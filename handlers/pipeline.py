@@ -22,7 +22,8 @@ from handlers.pipeline_blocks import (
 from handlers.roles import ack_unless_facilitator, is_facilitator, refusal
 from i18n import t
 from models import Theme
-from services import participants, pipeline
+from models.queries import find_participant
+from services import matchmaking, participants, pipeline
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser, language_of
 
@@ -142,6 +143,8 @@ def publish_home(deps: Deps, client: WebClient, user: SlackUser) -> None:
             language=language,
             my_ideas=pipeline.ideas_of(session, user),
             pipeline=pipeline.pipeline_summary(session),
+            think_tanks=matchmaking.think_tanks_of(session, user),
+            participant=find_participant(session, user.team_id, user.user_id),
         )
         view = home_view(sections)
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from handlers import ids
@@ -21,7 +21,7 @@ from handlers.blocks import (
 )
 from handlers.mrkdwn import escape_within, quote
 from i18n import t
-from models import Idea, IdeaStage, Stage
+from models import Idea, IdeaStage, OptIn, Participant, Stage, ThinkTank
 from services.pipeline import MAX_NOTE, PipelineSummary
 
 
@@ -102,6 +102,8 @@ class HomeSections:
     language: str
     my_ideas: list[Idea]
     pipeline: PipelineSummary
+    think_tanks: list[ThinkTank] = field(default_factory=list)
+    participant: Participant | None = None
 
 
 def home_view(sections: HomeSections) -> Block:
@@ -126,10 +128,12 @@ def home_view(sections: HomeSections) -> Block:
                 )
             )
         )
+    blocks += [{"type": "divider"}, *think_tank_blocks(sections)]
     blocks += [{"type": "divider"}, *pipeline_blocks(sections.pipeline, language)]
     blocks += [
         {"type": "divider"},
         section(f"*{t('pipeline.home_settings', language)}*"),
+        context(matchmaking_status(sections.participant, language)),
         {
             "type": "actions",
             "block_id": "home_settings",
@@ -144,3 +148,47 @@ def home_view(sections: HomeSections) -> Block:
         },
     ]
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def think_tank_blocks(sections: HomeSections) -> list[Block]:
+    language = sections.language
+    blocks: list[Block] = [section(f"*{t('rounds.home_think_tanks', language)}*")]
+    if not sections.think_tanks:
+        return [*blocks, context(t("rounds.home_no_think_tanks", language))]
+    for tank in sections.think_tanks:
+        members = ", ".join(
+            f"<@{member.participant.user_id}>"
+            for member in tank.members
+            if member.participant.forgotten_at is None
+        )
+        where = (
+            f"<https://slack.com/app_redirect?channel={tank.conversation_id}|"
+            f"{t('rounds.home_open_conversation', language)}>"
+            if tank.conversation_id
+            else ""
+        )
+        started = (tank.started_at or tank.round.created_at).date().isoformat()
+        blocks.append(
+            section(
+                t(
+                    "rounds.home_think_tank",
+                    language,
+                    number=tank.number,
+                    round=tank.round_id,
+                    date=started,
+                    members=members,
+                    link=where,
+                )
+            )
+        )
+    return blocks
+
+
+def matchmaking_status(participant: Participant | None, language: str) -> str:
+    if participant is None or participant.opt_in is OptIn.IN:
+        return t("rounds.home_status_in", language)
+    if participant.opt_in is OptIn.PAUSED and participant.paused_until:
+        return t(
+            "rounds.home_status_paused", language, date=participant.paused_until.date().isoformat()
+        )
+    return t("rounds.home_status_out", language)

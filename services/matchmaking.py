@@ -433,3 +433,23 @@ def confirm(session: Session, round_id: int, version: int, facilitator: SlackUse
         confirmed_by=facilitator.user_id,
         confirmed_at=utcnow(),
     )
+
+
+def think_tanks_of(session: Session, user: SlackUser, limit: int = 10) -> list[ThinkTank]:
+    """The think tanks a person has been placed in by carried-out rounds, newest first."""
+    return list(
+        session.scalars(
+            select(ThinkTank)
+            .join(ThinkTankMember, ThinkTankMember.think_tank_id == ThinkTank.id)
+            .join(Participant, Participant.id == ThinkTankMember.participant_id)
+            .join(Round, Round.id == ThinkTank.round_id)
+            .where(
+                Participant.team_id == user.team_id,
+                Participant.user_id == user.user_id,
+                Round.status.in_([RoundStatus.CONFIRMED, RoundStatus.COMPLETED]),
+            )
+            .options(selectinload(ThinkTank.members).selectinload(ThinkTankMember.participant))
+            .order_by(ThinkTank.id.desc())
+            .limit(limit)
+        )
+    )

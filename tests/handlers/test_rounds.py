@@ -417,7 +417,9 @@ def test_match_form_can_limit_the_pool_to_a_theme(
         theme = themes.open_theme(
             session,
             participants.SlackUser(TEAM_ID, FACILITATOR),
-            themes.ThemeInput(title="Koulupihat", description="", opens_on=date.today(), closes_on=None),
+            themes.ThemeInput(
+                title="Koulupihat", description="", opens_on=date.today(), closes_on=None
+            ),
         )
         theme_id = theme.id
         from models import Idea
@@ -434,3 +436,19 @@ def test_match_form_can_limit_the_pool_to_a_theme(
     shown = text_of(preview)
     assert all(f"<@{u}>" in shown for u in ("U104", "U105", "U106"))
     assert "<@U101>" not in shown
+
+
+def test_app_home_shows_my_think_tanks_and_matchmaking_status(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    seed_people(driver, database, slack)
+    preview = request_preview(driver, slack)
+    driver.click(ids.ROUND_CONFIRM, button(preview, ids.ROUND_CONFIRM)["value"], user=FACILITATOR)
+    wait_for_round(database, RoundStatus.COMPLETED)
+    driver.command("/collider", "pause 3w", user="U101")
+    driver.event({"type": "app_home_opened", "user": "U101", "channel": "D1", "tab": "home"})
+    [published] = slack.wait_for("views.publish")
+    home = text_of(published["view"])
+    assert t("rounds.home_think_tanks", "fi") in home
+    assert "<@U102>" in home and "app_redirect?channel=G" in home
+    assert "tauolla" in home  # paused, in the person's language
