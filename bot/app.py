@@ -12,13 +12,33 @@ from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
-from handlers import collider, errors, ideas, participation, pipeline, privacy, rounds, themes
+from handlers import (
+    collider,
+    errors,
+    ideas,
+    participation,
+    pipeline,
+    privacy,
+    rounds,
+    similar,
+    themes,
+)
 from handlers.context import Deps
 from handlers.slack_users import SlackDirectory
 from models.db import Database
 
 # errors comes last: its catch-alls answer what no other listener claimed.
-LISTENER_MODULES = (ideas, collider, rounds, participation, privacy, themes, pipeline, errors)
+LISTENER_MODULES = (
+    ideas,
+    similar,
+    collider,
+    rounds,
+    participation,
+    privacy,
+    themes,
+    pipeline,
+    errors,
+)
 
 
 def create_app(

@@ -352,3 +352,44 @@ def done_modal(title: str, text: str, language: str) -> Block:
         "close": plain(t("common.close", language), 24),
         "blocks": [section(text)],
     }
+
+
+def similar_ideas_message(own_id: int, found: list[Any], language: str) -> dict[str, Any]:
+    """Up to three similar ideas by others, each with the author's three choices."""
+    header = t("ideas.similar_header", language)
+    result: list[Block] = [section(header)]
+    for suggestion in found:
+        idea = suggestion.idea
+        value = json.dumps({"own": own_id, "other": idea.id})
+        result.append(
+            section(
+                t(
+                    "ideas.similar_line",
+                    language,
+                    title=escape_within(idea.title, 150),
+                    author=f"<@{idea.author.user_id}>",
+                    kind=_kind_label(idea.kind, language),
+                )
+                + "\n"
+                + escape_within(idea.body, 300)
+            )
+        )
+        join = _button(t("ideas.similar_join", language), ids.SIMILAR_JOIN, value, "primary")
+        join["confirm"] = {
+            "title": plain(t("ideas.similar_join_confirm_title", language), 100),
+            "text": plain(t("ideas.similar_join_confirm_text", language, title=idea.title), 300),
+            "confirm": plain(t("ideas.similar_join", language), 30),
+            "deny": plain(t("common.cancel", language), 30),
+        }
+        result.append(
+            {
+                "type": "actions",
+                "block_id": f"similar_{own_id}_{idea.id}",
+                "elements": [
+                    join,
+                    _button(t("ideas.similar_link", language), ids.SIMILAR_LINK, value),
+                    _button(t("ideas.similar_separate", language), ids.SIMILAR_SEPARATE, value),
+                ],
+            }
+        )
+    return message(result, header)

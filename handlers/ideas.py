@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers import blocks, ids
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
+from handlers.similar import suggest_similar
 from i18n import t
 from models import IdeaKind
 from services import ideas, themes
@@ -64,6 +65,14 @@ def register(app: App, deps: Deps) -> None:
         language = language or deps.language(user)
         answer = blocks.idea_saved(submission.idea, language, duplicate=submission.duplicate)
         ack(response_type="ephemeral", **answer)
+        if not submission.duplicate:
+            deps.workers.submit(
+                suggest_similar,
+                deps,
+                submission.idea.id,
+                language,
+                lambda m: respond(response_type="ephemeral", replace_original=False, **m),
+            )
 
     @app.command("/idea")
     def idea_command(
@@ -199,6 +208,7 @@ def register(app: App, deps: Deps) -> None:
                 errors={ids.IDEA_FIELDS["kind"]: t("errors.bad_choice", language)},
             )
             return
+        new_idea: int | None = None
         try:
             with deps.database.session() as session:
                 if metadata.get("idea_id"):
@@ -211,6 +221,7 @@ def register(app: App, deps: Deps) -> None:
                     answer = blocks.idea_saved(
                         submission.idea, language, duplicate=submission.duplicate
                     )
+                    new_idea = None if submission.duplicate else submission.idea.id
         except InvalidInput as error:
             block = ids.IDEA_FIELDS.get(error.field or "body", ids.IDEA_FIELDS["body"])
             ack(response_action="errors", errors={block: t(error.key, language, **error.params)})
@@ -223,7 +234,16 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()
-        _confirm(client, user, metadata.get("channel"), answer)
+        channel = metadata.get("channel")
+        _confirm(client, user, channel, answer)
+        if new_idea:
+            deps.workers.submit(
+                suggest_similar,
+                deps,
+                new_idea,
+                language,
+                lambda m: _confirm(client, user, channel, m),
+            )
 
 
 def _permalink(client: WebClient, channel: str | None, message: dict[str, Any]) -> str | None:

@@ -57,3 +57,7 @@ STAGE_FIELDS = {"stage": "stage_stage", "note": "stage_note"}
 HOME_PROFILE = "home_profile"
 
 SAVE_AS_IDEA = "save_as_idea"  # message shortcut callback id
+
+SIMILAR_JOIN = "similar_join"
+SIMILAR_LINK = "similar_link"
+SIMILAR_SEPARATE = "similar_separate"

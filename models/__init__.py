@@ -1,6 +1,7 @@
 """ORM models, the one session factory, and query functions (which never commit)."""
 
 from models.base import Base
+from models.collaboration import IdeaCoauthor, IdeaLink
 from models.entities import (
     HandledRequest,
     Idea,
@@ -28,6 +29,8 @@ from models.rounds import (
 from models.scheduling import ScheduledSend, SchedulerLease, SendState, apscheduler_jobs
 
 __all__ = [
+    "IdeaCoauthor",
+    "IdeaLink",
     "DoNotMatch",
     "Facilitator",
     "MatchSchedule",

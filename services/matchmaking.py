@@ -22,6 +22,7 @@ from matching.model import Participant as PoolPerson
 from models import (
     DoNotMatch,
     Idea,
+    IdeaCoauthor,
     IdeaKind,
     IdeaStatus,
     OptIn,
@@ -122,11 +123,20 @@ def build_pool(session: Session, team_id: str, settings: RoundSettings) -> list[
         .order_by(Participant.id, Idea.id)
         .limit(MAX_POOL * 10)
     ).all()
+    # Co-authors bring the ideas they joined, as if they had written them.
+    coauthored = session.execute(
+        select(Participant, Idea)
+        .join(IdeaCoauthor, IdeaCoauthor.participant_id == Participant.id)
+        .join(Idea, Idea.id == IdeaCoauthor.idea_id)
+        .where(*conditions)
+        .order_by(Participant.id, Idea.id)
+        .limit(MAX_POOL)
+    ).all()
     pool: dict[int, PoolEntry] = {}
-    for participant, idea in rows:
+    for participant, idea in [*rows, *coauthored]:
         if _available(participant, now):
             pool.setdefault(participant.id, PoolEntry(participant)).ideas.append(idea)
-    return list(pool.values())
+    return sorted(pool.values(), key=lambda entry: entry.participant.id)
 
 
 def _engine_person(entry: PoolEntry) -> PoolPerson:

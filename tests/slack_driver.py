@@ -61,6 +61,20 @@ class SlackDriver(LocalRequests):
         self.command(command, text, **kwargs)
         return self.slack.wait_for("views.open", opened + 1)[-1]["view"]
 
+    def click_replies(self, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """What the app said through the response URLs of button clicks (not of commands)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            replies = [
+                call
+                for call in self.slack.calls_to("response_url")
+                if str(call.get("_key", "")).startswith("act-")
+            ]
+            if len(replies) >= count or time.monotonic() > deadline:
+                assert len(replies) >= count, f"expected {count} click replies, got {replies}"
+                return replies
+            time.sleep(0.01)
+
     def last_opened_view(self) -> dict[str, Any]:
         return self.slack.wait_for("views.open")[-1]["view"]
 

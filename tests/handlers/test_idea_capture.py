@@ -248,7 +248,7 @@ def test_ideas_lists_newest_first_and_pages(driver: SlackDriver, slack: LocalSla
     assert first.index("Idea number 6") < first.index("Idea number 2")
     assert "Idea number 1" not in first and "Page 1 of 2" in first
     driver.click(ids.IDEAS_PAGE, '{"q": "", "p": 2}')
-    [second] = slack.wait_for("response_url")
+    [second] = driver.click_replies()
     assert second["replace_original"] is True
     assert "Idea number 1" in text_of(second) and "Idea number 0" in text_of(second)
 

@@ -155,7 +155,7 @@ def test_non_facilitators_are_refused_everywhere(
     assert crafted["response_action"] == "errors"
     preview = request_preview(driver, slack)
     driver.click(ids.ROUND_CONFIRM, button(preview, ids.ROUND_CONFIRM)["value"], user="U103")
-    [reply] = slack.wait_for("response_url")
+    [reply] = driver.click_replies()
     assert t("roles.facilitators_only", "fi") in text_of(reply)
     with database.session() as session:
         assert session.scalars(select(Round.status)).all() == [RoundStatus.PREVIEW]
@@ -207,7 +207,7 @@ def test_concurrent_confirms_create_one_round(
     for thread in threads:
         thread.join()
     wait_for_round(database, RoundStatus.COMPLETED)
-    replies = slack.wait_for("response_url", count=3)
+    replies = driver.click_replies(count=3)
     assert sum("Confirmed by" in text_of(reply) for reply in replies) == 1
     assert sum("has changed or was already confirmed" in text_of(reply) for reply in replies) == 2
     assert len(intros(slack)) == 2
@@ -309,13 +309,13 @@ def test_preview_rerun_lock_move_and_discard(
     preview = request_preview(driver, slack)
     lock = button(preview, ids.ROUND_LOCK)
     driver.click(ids.ROUND_LOCK, lock["value"], user=FACILITATOR)
-    redrawn = slack.wait_for("response_url")[-1]
+    redrawn = driver.click_replies()[-1]
     assert ":lock:" in text_of(redrawn)
     # The old preview's buttons are stale now.
     driver.click(ids.ROUND_DISCARD, button(preview, ids.ROUND_DISCARD)["value"], user=FACILITATOR)
-    assert "has changed" in text_of(slack.wait_for("response_url", count=2)[-1])
+    assert "has changed" in text_of(driver.click_replies(count=2)[-1])
     driver.click(ids.ROUND_RERUN, button(redrawn, ids.ROUND_RERUN)["value"], user=FACILITATOR)
-    rerun = slack.wait_for("response_url", count=3)[-1]
+    rerun = driver.click_replies(count=3)[-1]
     assert ":lock:" in text_of(rerun)
     driver.click(ids.ROUND_MOVE, button(rerun, ids.ROUND_MOVE)["value"], user=FACILITATOR)
     move_view = slack.wait_for("views.open", count=2)[-1]["view"]
@@ -329,7 +329,7 @@ def test_preview_rerun_lock_move_and_discard(
     )
     assert locked_answer["response_action"] == "errors"  # group 1 is locked
     driver.click(ids.ROUND_DISCARD, button(rerun, ids.ROUND_DISCARD)["value"], user=FACILITATOR)
-    assert "discarded" in text_of(slack.wait_for("response_url", count=4)[-1])
+    assert "discarded" in text_of(driver.click_replies(count=4)[-1])
     with database.session() as session:
         assert session.scalars(select(Round.status)).all() == [RoundStatus.DISCARDED]
     assert intros(slack) == []

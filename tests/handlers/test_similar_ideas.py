@@ -1,0 +1,109 @@
+"""Similar ideas on submission: suggested after the ack, and only the author's choice merges."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from bot.local_slack import LocalSlack
+from handlers import ids
+from models import Idea, IdeaCoauthor, IdeaLink, IdeaStatus
+from models.db import Database
+from tests.slack_driver import SlackDriver, text_of
+
+LIBRARY = "Tool library for residents: lend drills, ladders and saws from the public library"
+
+
+def suggestion(slack: LocalSlack) -> dict:
+    return slack.wait_for("response_url")[-1]
+
+
+def button_value(message: dict, action_id: str) -> str:
+    for block in message["blocks"]:
+        for element in block.get("elements", []):
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return element["value"]
+    raise AssertionError(action_id)
+
+
+def ideas(database: Database) -> dict[str, Idea]:
+    with database.session() as session:
+        return {idea.body: idea for idea in session.scalars(select(Idea))}
+
+
+def share_two(driver: SlackDriver, slack: LocalSlack) -> dict:
+    driver.command("/idea", LIBRARY, user="U001")
+    driver.command("/idea", "Completely different: a choir for seniors on Sundays", user="U003")
+    assert slack.calls_to("response_url") == []  # nothing similar to the first ones
+    driver.command("/idea", "A library where residents can borrow drills and ladders", user="U002")
+    return suggestion(slack)
+
+
+def test_similar_idea_by_someone_else_is_suggested_after_the_ack(
+    driver: SlackDriver, slack: LocalSlack
+) -> None:
+    shown = share_two(driver, slack)
+    text = text_of(shown)
+    assert "Tool library for residents" in text and "<@U001>" in text
+    assert "choir" not in text
+    assert shown["replace_original"] is False
+    value = json.loads(button_value(shown, ids.SIMILAR_JOIN))
+    assert set(value) == {"own", "other"}
+
+
+def test_join_as_coauthor_withdraws_own_idea_and_tells_the_author(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    shown = share_two(driver, slack)
+    driver.click(ids.SIMILAR_JOIN, button_value(shown, ids.SIMILAR_JOIN), user="U002")
+    reply = slack.wait_for("response_url", count=2)[-1]
+    assert "co-author" in text_of(reply) and reply["replace_original"] is True
+    stored = ideas(database)
+    own = stored["A library where residents can borrow drills and ladders"]
+    assert own.status is IdeaStatus.WITHDRAWN
+    with database.session() as session:
+        [coauthor] = session.scalars(select(IdeaCoauthor)).all()
+        assert coauthor.idea_id == stored[LIBRARY].id and coauthor.joined_from_id == own.id
+    [told] = slack.wait_for("chat.postMessage")
+    assert told["channel"] == "U001" and "<@U002>" in text_of(told)
+
+
+def test_link_as_related_and_keep_separate_merge_nothing(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    shown = share_two(driver, slack)
+    driver.click(ids.SIMILAR_LINK, button_value(shown, ids.SIMILAR_LINK), user="U002")
+    assert "linked" in text_of(slack.wait_for("response_url", count=2)[-1])
+    driver.click(ids.SIMILAR_SEPARATE, button_value(shown, ids.SIMILAR_SEPARATE), user="U002")
+    assert "separate" in text_of(slack.wait_for("response_url", count=3)[-1])
+    with database.session() as session:
+        assert len(session.scalars(select(IdeaLink)).all()) == 1
+        assert session.scalars(select(IdeaCoauthor)).all() == []
+    assert all(idea.status is IdeaStatus.OPEN for idea in ideas(database).values())
+
+
+def test_someone_else_cannot_use_the_authors_choice(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    shown = share_two(driver, slack)
+    driver.click(ids.SIMILAR_JOIN, button_value(shown, ids.SIMILAR_JOIN), user="U003")
+    assert "Only the author" in text_of(slack.wait_for("response_url", count=2)[-1])
+    with database.session() as session:
+        assert session.scalars(select(IdeaCoauthor)).all() == []
+    assert all(idea.status is IdeaStatus.OPEN for idea in ideas(database).values())
+
+
+def test_coauthors_enter_matchmaking_with_the_idea_they_joined(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    from bot.local_slack import TEAM_ID
+    from services import matchmaking
+
+    shown = share_two(driver, slack)
+    driver.click(ids.SIMILAR_JOIN, button_value(shown, ids.SIMILAR_JOIN), user="U002")
+    driver.click_replies()
+    with database.session() as session:
+        pool = matchmaking.build_pool(session, TEAM_ID, matchmaking.RoundSettings())
+        by_user = {entry.participant.user_id: [idea.body for idea in entry.ideas] for entry in pool}
+    assert by_user["U002"] == [LIBRARY]
