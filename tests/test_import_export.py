@@ -150,3 +150,12 @@ def test_export_rounds_and_think_tanks(
     members = list(csv.DictReader(tanks_csv.open(encoding="utf-8")))
     assert len(members) == 6 and {row["think_tank"] for row in members} == {"1", "2"}
     assert all(row["member"].startswith("'=person") for row in members)  # formula-safe
+
+
+def test_cli_constants_match_the_domain() -> None:
+    from bot.commands import import_ideas
+    from models import IdeaKind
+    from services import importing
+
+    assert tuple(kind.value for kind in IdeaKind) == import_ideas.KINDS
+    assert import_ideas.IMPORT_TEAM == importing.IMPORT_TEAM

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
-from models.db import Database
+
+if TYPE_CHECKING:
+    from models.db import Database
 
 
 class CommandFailed(Exception):
@@ -20,6 +23,9 @@ def settings_or_exit() -> Settings:
 
 
 def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
+    # Imported here: commands such as match-csv start without the database stack.
+    from models.db import Database
+
     database = Database(settings.database_url)
     if upgrade:
         try:

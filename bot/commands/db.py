@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from bot.commands.common import open_database, settings_or_exit
-from models.db import redacted_url
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,6 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_upgrade(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     database = open_database(settings)
+    from models.db import redacted_url
+
     print(f"Database is up to date: {redacted_url(settings.database_url)}")
     database.dispose()
     return 0

@@ -7,26 +7,28 @@ import csv
 from pathlib import Path
 
 from bot.commands.common import CommandFailed, open_database, settings_or_exit
-from services.importing import idea_rows
-from services.round_exports import round_rows, think_tank_rows
 
-EXPORTS = {"ideas": idea_rows, "rounds": round_rows, "thinktanks": think_tank_rows}
+EXPORTS = ("ideas", "rounds", "thinktanks")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("export", help="export ideas, rounds or think tanks as CSV")
-    parser.add_argument("what", choices=tuple(EXPORTS), help="what to export")
+    parser.add_argument("what", choices=EXPORTS, help="what to export")
     parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
     parser.set_defaults(handler=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from services.importing import idea_rows
+    from services.round_exports import round_rows, think_tank_rows
+
+    rows = {"ideas": idea_rows, "rounds": round_rows, "thinktanks": think_tank_rows}[args.what]
     database = open_database(settings_or_exit())
     count = -1  # the header row
     try:
         with database.session() as session, args.out.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            for row in EXPORTS[args.what](session):
+            for row in rows(session):
                 writer.writerow(row)
                 count += 1
     except OSError as error:

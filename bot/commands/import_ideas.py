@@ -9,8 +9,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.commands.common import CommandFailed, open_database, settings_or_exit
-from models import IdeaKind
-from services.importing import IMPORT_TEAM, ImportFileError, ImportOptions, import_rows, read_rows
+
+# Kept in step with models.IdeaKind and services.importing.IMPORT_TEAM (a test checks), so the
+# CLI starts without importing the database stack.
+KINDS = ("idea", "need")
+IMPORT_TEAM = "T0IMPORT"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,9 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="ideas from CSV: a 'text' column, or 'title'/'body' (Decidim exports work as is)",
     )
     ideas.add_argument("file", type=Path, help="the CSV file (UTF-8; comma, semicolon or tab)")
-    ideas.add_argument(
-        "--kind", choices=[kind.value for kind in IdeaKind], default="idea", help="default: idea"
-    )
+    ideas.add_argument("--kind", choices=KINDS, default="idea", help="default: idea")
     ideas.add_argument("--theme", help="theme label for every row (default: the row's category)")
     ideas.add_argument(
         "--author-column", help="column naming the author (default: author or author_name)"
@@ -35,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from models import IdeaKind
+    from services.importing import ImportFileError, ImportOptions, import_rows, read_rows
+
     try:
         rows = read_rows(args.file)
     except ImportFileError as error:

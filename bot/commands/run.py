@@ -8,7 +8,6 @@ import logging
 import os
 
 from bot.commands.common import open_database, settings_or_exit
-from models.db import redacted_url
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     settings.require_slack(http=args.http)
     database = open_database(settings)
+    from models.db import redacted_url
+
     logger.info("database ready: %s", redacted_url(settings.database_url))
     from bot.app import create_app
     from bot.scheduling import start_scheduler

@@ -7,11 +7,12 @@ import logging
 import signal
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.commands.common import CommandFailed, open_database, settings_or_exit
-from models.db import Database
-from scheduler.outbox import sends_in_doubt
-from scheduler.runtime import build_scheduler
+
+if TYPE_CHECKING:
+    from models.db import Database
 
 DOUBT_AFTER = timedelta(minutes=5)
 
@@ -58,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_jobs(database: Database) -> None:
+    from scheduler.outbox import sends_in_doubt
+    from scheduler.runtime import build_scheduler
+
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no "started"/"shut down" noise
     # Started paused: it reads the store and runs nothing.
     scheduler = build_scheduler(database)
