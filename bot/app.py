@@ -12,12 +12,12 @@ from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
-from handlers import collider, errors, ideas, participation, rounds
+from handlers import collider, errors, ideas, participation, polls, rounds
 from handlers.context import Deps
 from models.db import Database
 
 # errors comes last: its catch-alls answer what no other listener claimed.
-LISTENER_MODULES = (ideas, collider, rounds, participation, errors)
+LISTENER_MODULES = (ideas, collider, rounds, participation, polls, errors)
 
 
 def create_app(

@@ -10,6 +10,16 @@ from models.entities import (
     OrganisationType,
     Participant,
 )
+from models.polls import (
+    AppSecret,
+    DeliveryState,
+    Poll,
+    PollAnswer,
+    PollDelivery,
+    PollState,
+    PollTemplate,
+    QuestionKind,
+)
 from models.rounds import (
     DoNotMatch,
     Facilitator,
@@ -24,6 +34,14 @@ from models.rounds import (
 from models.scheduling import ScheduledSend, SchedulerLease, SendState, apscheduler_jobs
 
 __all__ = [
+    "AppSecret",
+    "DeliveryState",
+    "Poll",
+    "PollAnswer",
+    "PollDelivery",
+    "PollState",
+    "PollTemplate",
+    "QuestionKind",
     "DoNotMatch",
     "Facilitator",
     "MatchSchedule",
