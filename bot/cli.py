@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.commands import console, db, match_csv, run, scheduler
+from bot.commands import console, db, export_polls, match_csv, run, scheduler
 from bot.commands.common import CommandFailed
 from bot.settings import SettingsError
 
-COMMANDS = (run, console, db, match_csv, scheduler)
+COMMANDS = (run, console, db, match_csv, scheduler, export_polls)
 
 
 def build_parser() -> argparse.ArgumentParser:
