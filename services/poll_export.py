@@ -38,7 +38,9 @@ def answer_rows(session: Session, team_id: str | None, language: str) -> Iterato
     query = select(PollAnswer, Poll).join(Poll, Poll.id == PollAnswer.poll_id)
     if team_id:
         query = query.where(Poll.team_id == team_id)
-    users = dict(session.execute(select(Participant.id, Participant.user_id)).tuples().all())
+    users = {
+        row.id: row.user_id for row in session.execute(select(Participant.id, Participant.user_id))
+    }
     for answer, poll in session.execute(query.order_by(Poll.id, PollAnswer.id)):
         item = next((q for q in poll.questions if q["key"] == answer.question_key), None)
         wording = label(item["text"], language) if item else ""

@@ -135,6 +135,7 @@ def _summarize(
             kind = QuestionKind(item["kind"])
             if item["key"] == MET_KEY and "i18n" in item["text"]:
                 met.append(answer.value == MET_YES)
+                continue  # shown as the share who met
             if kind is QuestionKind.LIKERT:
                 scales[wording].append(int(answer.value))
             elif kind is QuestionKind.CHOICE:
