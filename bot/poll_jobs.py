@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # A claim left in "sending" this long belongs to a process that died mid-send.
 IN_DOUBT_AFTER = timedelta(minutes=5)
+# What ``deliver`` says when another run (another process) had already sent it.
+SENT_ELSEWHERE = "sent_elsewhere"
 
 
 @dataclass
@@ -89,6 +91,8 @@ def deliver(
     with database.session() as session:
         delivery = session.get(PollDelivery, delivery_id)
         assert delivery is not None
+        if delivery.state is DeliveryState.SENT:
+            return SENT_ELSEWHERE  # another run got there first
         if delivery.state is not DeliveryState.PENDING:
             return delivery.state.value
         poll = delivery.poll
@@ -118,7 +122,7 @@ def deliver(
         if outcome in (SendOutcome.SENT, SendOutcome.ALREADY_SENT) and row and row.result:
             channel, ts = row.result.split(" ", 1)
             polls.record_sent(session, delivery_id, channel, ts)
-            return DeliveryState.SENT.value
+            return DeliveryState.SENT.value if outcome is SendOutcome.SENT else SENT_ELSEWHERE
         if outcome is SendOutcome.FAILED and row is not None:
             kind, _, code = (row.error or "temporary:unknown").partition(":")
             polls.record_failure(session, delivery_id, code, permanent=kind == "permanent", now=now)
@@ -255,7 +259,7 @@ def send_pending(
             continue
         if state == DeliveryState.SENT.value:
             result.sent += 1
-        elif state != DeliveryState.PENDING.value:
+        elif state not in (DeliveryState.PENDING.value, SENT_ELSEWHERE):
             result.failed += 1
 
 
