@@ -7,11 +7,20 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.commands import console, db, export, import_ideas, match_csv, run, scheduler
+from bot.commands import (
+    console,
+    db,
+    export,
+    export_polls,
+    import_ideas,
+    match_csv,
+    run,
+    scheduler,
+)
 from bot.commands.common import CommandFailed
 from bot.settings import SettingsError
 
-COMMANDS = (run, console, db, scheduler, match_csv, import_ideas, export)
+COMMANDS = (run, console, db, scheduler, match_csv, import_ideas, export, export_polls)
 
 
 def build_parser() -> argparse.ArgumentParser:

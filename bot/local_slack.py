@@ -15,6 +15,8 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
@@ -375,6 +377,20 @@ class LocalSlack:
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
 
+def _uploaded_bytes(raw: bytes, content_type: str) -> bytes:
+    """The file's bytes from an upload body: the first part of a multipart body, else the body."""
+    if not content_type.startswith("multipart/"):
+        return raw
+    message = BytesParser(policy=email_policy).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    for part in message.iter_parts():  # type: ignore[attr-defined]
+        payload = part.get_payload(decode=True)
+        if payload is not None:
+            return bytes(payload)
+    return raw
+
+
 class _Handler(BaseHTTPRequestHandler):
     slack: LocalSlack
     protocol_version = "HTTP/1.1"
@@ -400,9 +416,10 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         content_type = self.headers.get("Content-Type", "")
         if urlparse(self.path).path.startswith("/upload/"):
-            # File bytes, whatever content type the uploader claims (urllib says "form").
-            params["_raw"] = raw
-        elif raw and "json" in content_type:
+            # files_upload_v2 posts the file itself here, often as multipart/form-data.
+            params["_raw"] = _uploaded_bytes(raw, content_type)
+            return params
+        if raw and "json" in content_type:
             params.update(json.loads(raw))
         elif raw and "form" in content_type:
             params.update({k: _decode(v) for k, v in parse_qsl(raw.decode())})

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.poll_jobs import run_poll_sweep, send_poll_now
 from bot.round_jobs import carry_out, run_due_schedules
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -19,6 +20,7 @@ from scheduler.specs import JOB_PREFIX, JobSpec, register_job_source
 from services.round_runner import unfinished_rounds
 
 SCHEDULE_SWEEP_EVERY = timedelta(minutes=5)
+POLL_SWEEP_EVERY = timedelta(minutes=5)
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,29 @@ def register_jobs(settings: Settings) -> None:
             )
         ]
 
+    def poll_sweep(context: JobContext) -> None:
+        gateway = context.slack()
+        run_poll_sweep(context.database, gateway, settings, holder=context.holder)  # type: ignore[arg-type]
+
+    def send_poll(context: JobContext, poll_id: int) -> None:
+        gateway = context.slack()
+        send_poll_now(context.database, gateway, settings, poll_id, holder=context.holder)  # type: ignore[arg-type]
+
+    def poll_jobs(session: Session) -> list[JobSpec]:
+        # One sweep plans, opens, reminds and closes every poll: the polls table is the
+        # schedule, so a restart or a missed run loses nothing (the sweep catches up).
+        return [
+            JobSpec.every(
+                f"{JOB_PREFIX}polls:sweep",
+                "scheduler.jobs:run_poll_sweep",
+                POLL_SWEEP_EVERY,
+                run_at_start=True,
+            )
+        ]
+
+    jobs.register_job_handler(jobs.RUN_POLL_SWEEP, poll_sweep)
+    jobs.register_job_handler(jobs.SEND_POLL, send_poll)
+    register_job_source("polls", poll_jobs)
     jobs.register_job_handler(jobs.RESUME_UNFINISHED_ROUNDS, resume)
     jobs.register_job_handler(jobs.RUN_DUE_MATCH_SCHEDULES, due_schedules)
     register_job_source("matchmaking", matchmaking_jobs)

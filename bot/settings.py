@@ -39,6 +39,9 @@ class Settings:
     # Whether `collider run` also runs the scheduler (only the elected instance runs jobs); off
     # when a separate `collider scheduler` process does it.
     scheduler: bool = True
+    # Keys the respondent hash of anonymous poll answers (services/polls.py). Unset: a random
+    # key is generated and kept in the database on first use.
+    answer_key: str | None = field(default=None, repr=False)
 
     def require_slack(self, *, http: bool) -> None:
         """Fail fast, naming every variable that a real Slack connection needs."""
@@ -119,6 +122,12 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
     if scheduler not in {"on", "off"}:
         problems.append(f"COLLIDER_SCHEDULER must be on or off, got {scheduler!r}")
 
+    answer_key = text("COLLIDER_ANSWER_KEY")
+    if answer_key and len(answer_key) < 32:
+        problems.append(
+            "COLLIDER_ANSWER_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+        )
+
     listener_threads = _int(env, "COLLIDER_LISTENER_THREADS", 16, 1, 256, problems)
     worker_threads = _int(env, "COLLIDER_WORKER_THREADS", 4, 1, 64, problems)
 
@@ -136,6 +145,7 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
         worker_threads=worker_threads,
         log_level=log_level,
         scheduler=scheduler != "off",
+        answer_key=answer_key,
     )
 
 

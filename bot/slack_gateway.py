@@ -180,3 +180,17 @@ class SlackGateway:
 
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", channel=channel, ts=ts, **message)
+
+    def upload_file(self, channel: str, content: bytes, filename: str, title: str) -> None:
+        """Share a file (a report chart) in ``channel``: files.getUploadURLExternal, the upload,
+        then files.completeUploadExternal, all inside the SDK's files_upload_v2."""
+        self.pacer.before("files.upload_v2")
+        try:
+            self.client.files_upload_v2(
+                channel=channel, file=content, filename=filename, title=title
+            )
+        except SlackApiError as error:
+            code = _error_code(error)
+            raise DeliveryError(code, permanent=code in PERMANENT_ERRORS) from error
+        except (SlackClientError, OSError) as error:
+            raise DeliveryError(f"connection: {type(error).__name__}", permanent=False) from error

@@ -61,3 +61,20 @@ SAVE_AS_IDEA = "save_as_idea"  # message shortcut callback id
 SIMILAR_JOIN = "similar_join"
 SIMILAR_LINK = "similar_link"
 SIMILAR_SEPARATE = "similar_separate"
+
+# Evaluation polls. Each answer button has its own action_id (unique within its block), all
+# starting with POLL_ANSWER_PREFIX; the listener matches the prefix.
+POLL_ANSWER_PREFIX = "poll_answer:"
+POLL_WRITE = "poll_write"
+POLL_TEXT_MODAL = "poll_text_modal"
+POLL_TEXT_PREFIX = "poll_text:"
+POLL_TEMPLATE_MODAL = "poll_template_modal"
+POLL_SEND_MODAL = "poll_send_modal"
+TEMPLATE_FIELDS = {"name": "template_name", "questions": "template_questions"}
+POLL_SEND_FIELDS = {
+    "round": "poll_round",
+    "tank": "poll_tank",
+    "template": "poll_template",
+    "days": "poll_days",
+    "options": "poll_options",
+}

@@ -15,13 +15,11 @@ from handlers.context import Deps, open_modal, user_from_command, user_from_inte
 from handlers.pipeline_blocks import (
     HomeSections,
     home_view,
-    report,
     stage_modal,
     stage_moved_notice,
 )
 from handlers.roles import ack_unless_facilitator, is_facilitator, refusal
 from i18n import t
-from models import Theme
 from models.queries import find_participant
 from services import matchmaking, participants, pipeline
 from services.errors import DomainError, InvalidInput
@@ -56,25 +54,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         open_modal(client, respond, command["trigger_id"], modal, language)
 
-    def report_(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        user = user_from_command(command)
-        language = deps.language(user)
-        if not ack_unless_facilitator(deps, ack, user, "report", language):
-            return
-        theme_id = _number(args)
-        with deps.database.session() as session:
-            theme = session.get(Theme, theme_id) if theme_id is not None else None
-            if args.strip() and theme is None:
-                text = t("themes.not_found", language, id=args.strip()[:20])
-                ack(response_type="ephemeral", **blocks.notice(text))
-                return
-            summary = pipeline.pipeline_summary(session, theme.id if theme else None)
-            answer = report(summary, language, theme.title if theme else None)
-        ack(response_type="ephemeral", **answer)
-
-    deps.subcommands.update({"stage": stage, "report": report_})
+    deps.subcommands.update({"stage": stage})
 
     @app.view(ids.STAGE_MODAL)
     def stage_submitted(

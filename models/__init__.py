@@ -15,6 +15,16 @@ from models.entities import (
     Theme,
     ThemeStatus,
 )
+from models.polls import (
+    AppSecret,
+    DeliveryState,
+    Poll,
+    PollAnswer,
+    PollDelivery,
+    PollState,
+    PollTemplate,
+    QuestionKind,
+)
 from models.rounds import (
     DoNotMatch,
     Facilitator,
@@ -31,6 +41,14 @@ from models.scheduling import ScheduledSend, SchedulerLease, SendState, apschedu
 __all__ = [
     "IdeaCoauthor",
     "IdeaLink",
+    "AppSecret",
+    "DeliveryState",
+    "Poll",
+    "PollAnswer",
+    "PollDelivery",
+    "PollState",
+    "PollTemplate",
+    "QuestionKind",
     "DoNotMatch",
     "Facilitator",
     "MatchSchedule",

@@ -25,6 +25,7 @@ RESUME_UNFINISHED_ROUNDS = "resume_unfinished_rounds"
 RUN_MATCH_SCHEDULE = "run_match_schedule"
 RUN_DUE_MATCH_SCHEDULES = "run_due_match_schedules"
 SEND_POLL = "send_poll"
+RUN_POLL_SWEEP = "run_poll_sweep"
 
 _handlers: dict[str, JobHandler] = {}
 _handlers_lock = threading.Lock()
@@ -79,3 +80,8 @@ def run_due_match_schedules() -> None:
 def send_poll(poll_id: int) -> None:
     """Send the evaluation poll ``poll_id`` (issue 5)."""
     _run(SEND_POLL, poll_id)
+
+
+def run_poll_sweep() -> None:
+    """Plan, open, deliver, remind and close evaluation polls whose time has come (issue 5)."""
+    _run(RUN_POLL_SWEEP)

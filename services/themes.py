@@ -81,3 +81,12 @@ def all_themes(session: Session) -> list[Theme]:
 def open_themes(session: Session, today: date) -> list[Theme]:
     """Themes that accept ideas today, newest first."""
     return [theme for theme in all_themes(session) if theme.is_open_on(today)]
+
+
+def find_theme(session: Session, text: str) -> Theme | None:
+    """A theme by its id (``3``, ``#3``) or its title, ignoring case."""
+    text = text.strip().lstrip("#")
+    if text.isdigit():
+        return session.get(Theme, int(text))
+    wanted = text.casefold()
+    return next((theme for theme in all_themes(session) if theme.title.casefold() == wanted), None)

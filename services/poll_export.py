@@ -1,0 +1,68 @@
+"""Poll answers as rows for a spreadsheet: one row per answer, never a name for anonymous polls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Participant, Poll, PollAnswer
+from services.polls import label
+
+COLUMNS = (
+    "poll_id",
+    "round_id",
+    "think_tank_id",
+    "opens_at",
+    "anonymous",
+    "respondent",
+    "question_key",
+    "question",
+    "kind",
+    "value",
+)
+# Opaque but stable within a poll: enough to count and group one person's answers, and still
+# far too short to try participants against it without the key.
+RESPONDENT_PREFIX = 16
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def answer_rows(session: Session, team_id: str | None, language: str) -> Iterator[list[str]]:
+    query = select(PollAnswer, Poll).join(Poll, Poll.id == PollAnswer.poll_id)
+    if team_id:
+        query = query.where(Poll.team_id == team_id)
+    users = {
+        row.id: row.user_id for row in session.execute(select(Participant.id, Participant.user_id))
+    }
+    for answer, poll in session.execute(query.order_by(Poll.id, PollAnswer.id)):
+        item = next((q for q in poll.questions if q["key"] == answer.question_key), None)
+        wording = label(item["text"], language) if item else ""
+        value = answer.value
+        if item and item["kind"] == "choice":
+            value = label(item["options"][int(answer.value)], language)
+        if poll.anonymous or answer.participant_id is None:
+            respondent = "anon-" + answer.respondent[:RESPONDENT_PREFIX]
+        else:
+            respondent = users.get(answer.participant_id, "")
+        yield [
+            safe_cell(cell)
+            for cell in (
+                poll.id,
+                poll.round_id,
+                answer.think_tank_id,
+                poll.opens_at.isoformat(),
+                "yes" if poll.anonymous else "no",
+                respondent,
+                answer.question_key,
+                wording,
+                item["kind"] if item else "",
+                value,
+            )
+        ]
