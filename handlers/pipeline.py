@@ -21,7 +21,7 @@ from handlers.pipeline_blocks import (
 from handlers.roles import ack_unless_facilitator, is_facilitator, refusal
 from i18n import t
 from models.queries import find_participant
-from services import matchmaking, participants, pipeline
+from services import matchmaking, participants, pipeline, polls
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser, language_of
 
@@ -124,7 +124,8 @@ def publish_home(deps: Deps, client: WebClient, user: SlackUser) -> None:
             my_ideas=pipeline.ideas_of(session, user),
             pipeline=pipeline.pipeline_summary(session),
             think_tanks=matchmaking.think_tanks_of(session, user),
-            participant=find_participant(session, user.team_id, user.user_id),
+            participant=(participant := find_participant(session, user.team_id, user.user_id)),
+            polls=polls.pending_polls(session, participant) if participant else [],
         )
         view = home_view(sections)
     try:

@@ -23,6 +23,7 @@ from handlers.mrkdwn import escape_within, quote
 from i18n import t
 from models import Idea, IdeaStage, OptIn, Participant, Stage, ThinkTank
 from services.pipeline import MAX_NOTE, PipelineSummary
+from services.polls import PendingPoll
 
 
 def stage_label(stage: Stage, language: str) -> str:
@@ -104,6 +105,7 @@ class HomeSections:
     pipeline: PipelineSummary
     think_tanks: list[ThinkTank] = field(default_factory=list)
     participant: Participant | None = None
+    polls: list[PendingPoll] = field(default_factory=list)
 
 
 def home_view(sections: HomeSections) -> Block:
@@ -128,7 +130,7 @@ def home_view(sections: HomeSections) -> Block:
                 )
             )
         )
-    blocks += [{"type": "divider"}, *think_tank_blocks(sections)]
+    blocks += [{"type": "divider"}, *think_tank_blocks(sections), *poll_blocks(sections)]
     blocks += [{"type": "divider"}, *pipeline_blocks(sections.pipeline, language)]
     blocks += [
         {"type": "divider"},
@@ -192,3 +194,20 @@ def matchmaking_status(participant: Participant | None, language: str) -> str:
             "rounds.home_status_paused", language, date=participant.paused_until.date().isoformat()
         )
     return t("rounds.home_status_out", language)
+
+
+def poll_blocks(sections: HomeSections) -> list[Block]:
+    language = sections.language
+    if not sections.polls:
+        return []
+    lines = []
+    for poll in sections.polls:
+        title = escape_within(poll.title or t("polls.default_title", language), 150)
+        link = (
+            f"<https://slack.com/app_redirect?channel={poll.channel}|{title}>"
+            if poll.channel
+            else title
+        )
+        key = "rounds.home_poll_answered" if poll.answered else "rounds.home_poll_open"
+        lines.append(t(key, language, poll=link, date=poll.closes_at.date().isoformat()))
+    return [section(f"*{t('rounds.home_polls', language)}*\n" + "\n".join(lines))]

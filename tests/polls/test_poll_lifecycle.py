@@ -199,3 +199,14 @@ def test_pending_polls_for_the_app_home(
         pending = pending_polls(session, person, now=after(15))
         assert [(p.answered, p.closes_at) for p in pending] == [(False, after(21))]
         assert pending_polls(session, person, now=after(22)) == []
+
+
+def test_app_home_lists_my_open_polls(
+    database: Database, slack: LocalSlack, settings: Settings, driver: SlackDriver
+) -> None:
+    make_round(database, slack, [PEOPLE[:3]])
+    sweep(database, settings, after(14))  # START is 15 days ago: the poll is open now
+    driver.event({"type": "app_home_opened", "user": "U201", "channel": "D1", "tab": "home"})
+    [published] = slack.wait_for("views.publish")
+    home = text_of(published["view"])
+    assert "My open polls" in home

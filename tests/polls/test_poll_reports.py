@@ -99,7 +99,7 @@ def test_templates_ad_hoc_attributed_polls_and_the_csv_export(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    round_id, _ = make_round(database, slack, [["U401", "U402", "U403"]], theme="mobility")
+    round_id, _ = make_round(database, slack, [["U401", "U402", "U403"]])
     assert "only facilitators" in text_of(
         response_json(driver.command("/collider", "poll new", user="U401"))
     )

@@ -23,7 +23,7 @@ START = (datetime.now(UTC) - timedelta(days=15)).replace(microsecond=0)
 
 
 def make_round(
-    database: Database, slack: LocalSlack, groups: list[list[str]], *, theme: str | None = None
+    database: Database, slack: LocalSlack, groups: list[list[str]], *, theme_id: int | None = None
 ) -> tuple[int, list[int]]:
     """A completed round whose think tanks (one per list of user ids) started at START."""
     slack.add_user(FACILITATOR, "fasi")
@@ -33,7 +33,7 @@ def make_round(
             status=RoundStatus.COMPLETED,
             created_by=FACILITATOR,
             confirmed_by=FACILITATOR,
-            parameters={"theme": theme} if theme else {},
+            parameters={"theme_id": theme_id} if theme_id else {},
         )
         session.add(round_)
         session.flush()
