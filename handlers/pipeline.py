@@ -18,7 +18,7 @@ from handlers.pipeline_blocks import (
     stage_modal,
     stage_moved_notice,
 )
-from handlers.roles import ack_unless_facilitator, is_facilitator, refusal
+from handlers.roles import ack_unless_facilitator, form_unless_facilitator
 from i18n import t
 from models.queries import find_participant
 from services import matchmaking, participants, pipeline, polls
@@ -63,9 +63,9 @@ def register(app: App, deps: Deps) -> None:
         user = user_from_interaction(body)
         language = deps.language(user)
         fields = ids.STAGE_FIELDS
-        if not is_facilitator(deps, user):
-            text = refusal(user, "stage submission", language)["text"]
-            ack(response_action="errors", errors={fields["stage"]: text})
+        if not form_unless_facilitator(
+            deps, ack, user, "stage submission", language, fields["stage"]
+        ):
             return
         values = view_values(view, fields)
         try:

@@ -17,7 +17,7 @@ from handlers import blocks, ids, poll_blocks
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
 from handlers.mrkdwn import escape_within
 from handlers.pipeline_blocks import report as pipeline_report
-from handlers.roles import is_facilitator, refuse
+from handlers.roles import ack_unless_facilitator, form_unless_facilitator
 from i18n import t
 from services import pipeline, poll_reports, polls, themes
 from services.errors import DomainError, InvalidInput, NotAllowed
@@ -45,14 +45,7 @@ def _int_or_none(value: str | None, field: str) -> int | None:
 
 def register(app: App, deps: Deps) -> None:
     def refused(ack: Ack, client: WebClient, user: SlackUser, action: str) -> bool:
-        if is_facilitator(deps, user):
-            return False
-        refuse(user, action)
-        ack(
-            response_type="ephemeral",
-            **blocks.notice(t("roles.facilitators_only", deps.language(user))),
-        )
-        return True
+        return not ack_unless_facilitator(deps, ack, user, action, deps.language(user))
 
     def poll(
         ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
@@ -116,10 +109,9 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         user = user_from_interaction(body)
         language = deps.language(user)
-        if not is_facilitator(deps, user):
-            refuse(user, "poll template")
-            field = ids.TEMPLATE_FIELDS["name"]
-            ack(response_action="errors", errors={field: t("roles.facilitators_only", language)})
+        if not form_unless_facilitator(
+            deps, ack, user, "poll template", language, ids.TEMPLATE_FIELDS["name"]
+        ):
             return
         values = view_values(view, ids.TEMPLATE_FIELDS)
         try:
@@ -143,12 +135,7 @@ def register(app: App, deps: Deps) -> None:
         user = user_from_interaction(body)
         language = deps.language(user)
         fields = ids.POLL_SEND_FIELDS
-        if not is_facilitator(deps, user):
-            refuse(user, "poll send")
-            ack(
-                response_action="errors",
-                errors={fields["round"]: t("roles.facilitators_only", language)},
-            )
+        if not form_unless_facilitator(deps, ack, user, "poll send", language, fields["round"]):
             return
         values = view_values(view, fields)
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, Respond
 
 from handlers.blocks import notice
 from handlers.context import Deps
@@ -43,9 +43,22 @@ def refusal(user: SlackUser, what: str, language: str) -> dict[str, Any]:
     return notice(t("roles.facilitators_only", language))
 
 
-def ack_unless_facilitator(deps: Deps, ack: Ack, user: SlackUser, what: str, language: str) -> bool:
-    """For a command: True for a facilitator; otherwise ack with the refusal and say False."""
+def ack_unless_facilitator(
+    deps: Deps, reply: Ack | Respond, user: SlackUser, what: str, language: str
+) -> bool:
+    """True for a facilitator; otherwise answer with the refusal (ack for a command, respond
+    for a button) and say False."""
     if is_facilitator(deps, user):
         return True
-    ack(response_type="ephemeral", **refusal(user, what, language))
+    reply(response_type="ephemeral", **refusal(user, what, language))
+    return False
+
+
+def form_unless_facilitator(
+    deps: Deps, ack: Ack, user: SlackUser, what: str, language: str, block_id: str
+) -> bool:
+    """For a form submission: True for a facilitator; otherwise the refusal under ``block_id``."""
+    if is_facilitator(deps, user):
+        return True
+    ack(response_action="errors", errors={block_id: refusal(user, what, language)["text"]})
     return False

@@ -19,12 +19,11 @@ from handlers.context import (
     user_from_interaction,
     view_values,
 )
-from handlers.roles import ack_unless_facilitator, is_facilitator, refuse
+from handlers.roles import ack_unless_facilitator, form_unless_facilitator
 from i18n import t
 from services import facilitators, matchmaking, schedules, themes
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
-from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
 
@@ -49,18 +48,6 @@ def _int(value: str | None, field: str) -> int:
 
 
 def register(app: App, deps: Deps) -> None:
-    def facilitator_only(
-        ack_or_respond: Any, client: WebClient, user: SlackUser, action: str
-    ) -> bool:
-        if is_facilitator(deps, user):
-            return True
-        refuse(user, action)
-        ack_or_respond(
-            response_type="ephemeral",
-            **blocks.notice(t("roles.facilitators_only", deps.language(user))),
-        )
-        return False
-
     def match(
         ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
     ) -> None:
@@ -83,9 +70,7 @@ def register(app: App, deps: Deps) -> None:
         if verb not in ("add", "remove") or not target:
             ack(response_type="ephemeral", **blocks.notice(t("rounds.facilitator_usage", language)))
             return
-        if not is_facilitator(deps, user):
-            refuse(user, f"facilitator {verb}")
-            ack(response_type="ephemeral", **blocks.notice(t("roles.facilitators_only", language)))
+        if not ack_unless_facilitator(deps, ack, user, f"facilitator {verb}", language):
             return
         with deps.database.session() as session:
             if verb == "add":
@@ -100,9 +85,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         user = user_from_command(command)
         language = deps.language(user)
-        if not is_facilitator(deps, user):
-            refuse(user, "schedule")
-            ack(response_type="ephemeral", **blocks.notice(t("roles.facilitators_only", language)))
+        if not ack_unless_facilitator(deps, ack, user, "schedule", language):
             return
         try:
             with deps.database.session() as session:
@@ -134,12 +117,9 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         user = user_from_interaction(body)
         language = deps.language(user)
-        if not is_facilitator(deps, user):
-            refuse(user, "match form")
-            ack(
-                response_action="errors",
-                errors={ids.MATCH_FIELDS["min_size"]: t("roles.facilitators_only", language)},
-            )
+        if not form_unless_facilitator(
+            deps, ack, user, "match form", language, ids.MATCH_FIELDS["min_size"]
+        ):
             return
         values = view_values(view, ids.MATCH_FIELDS)
         try:
@@ -180,7 +160,7 @@ def register(app: App, deps: Deps) -> None:
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, what: str
     ):
         user = user_from_interaction(body)
-        if not facilitator_only(respond, client, user, what):
+        if not ack_unless_facilitator(deps, respond, user, what, deps.language(user)):
             return None, None, None
         try:
             return user, _round_ref(action.get("value")), deps.language(user)
@@ -304,12 +284,9 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         user = user_from_interaction(body)
         language = deps.language(user)
-        if not is_facilitator(deps, user):
-            refuse(user, "move form")
-            ack(
-                response_action="errors",
-                errors={ids.MOVE_FIELDS["person"]: t("roles.facilitators_only", language)},
-            )
+        if not form_unless_facilitator(
+            deps, ack, user, "move form", language, ids.MOVE_FIELDS["person"]
+        ):
             return
         values = view_values(view, ids.MOVE_FIELDS)
         try:

@@ -13,7 +13,7 @@ from handlers import ids
 from handlers.blocks import done_modal, notice
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
 from handlers.mrkdwn import escape_within
-from handlers.roles import ack_unless_facilitator, is_facilitator, refusal
+from handlers.roles import ack_unless_facilitator, form_unless_facilitator
 from handlers.theme_blocks import theme_list, theme_modal
 from i18n import t
 from services import themes
@@ -66,9 +66,10 @@ def register(app: App, deps: Deps) -> None:
         user = user_from_interaction(body)
         language = deps.language(user)
         fields = ids.THEME_FIELDS
-        if not is_facilitator(deps, user):  # a crafted submission
-            text = refusal(user, "theme submission", language)["text"]
-            ack(response_action="errors", errors={fields["title"]: text})
+        # Checked again here: the submission may be crafted.
+        if not form_unless_facilitator(
+            deps, ack, user, "theme submission", language, fields["title"]
+        ):
             return
         values = view_values(view, fields)
         try:
