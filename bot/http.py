@@ -46,7 +46,19 @@ class CollideWsgi:
                 status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
             )
             return [data]
-        return self.slack(environ, start_response)
+        try:
+            # The adapter builds the whole response before calling start_response.
+            return self.slack(environ, start_response)
+        except Exception:  # noqa: BLE001 - a malformed request must never become a 500
+            # Bolt trusts the shape of a signed payload (e.g. ``"user": false`` raises in its
+            # context builder). Log it here; the sender gets a plain refusal, no trace.
+            logger.warning("malformed request refused", exc_info=True)
+            data = json.dumps({"ok": False, "error": "bad_request"}).encode()
+            start_response(
+                "400 Bad Request",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+            )
+            return [data]
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
