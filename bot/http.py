@@ -46,6 +46,11 @@ class CollideWsgi:
                 status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
             )
             return [data]
+        if not str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")).isdigit():
+            # Bolt's verifier calls int() on it: a forged value would raise there and be
+            # answered as a failed listener (200) instead of refused.
+            logger.warning("refused a request without a valid signature timestamp")
+            return self._refuse(start_response, "401 Unauthorized", "invalid request")
         try:
             # The adapter builds the whole response before calling start_response.
             return self.slack(environ, start_response)
@@ -53,12 +58,15 @@ class CollideWsgi:
             # Bolt trusts the shape of a signed payload (e.g. ``"user": false`` raises in its
             # context builder). Log it here; the sender gets a plain refusal, no trace.
             logger.warning("malformed request refused", exc_info=True)
-            data = json.dumps({"ok": False, "error": "bad_request"}).encode()
-            start_response(
-                "400 Bad Request",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
-            )
-            return [data]
+            return self._refuse(start_response, "400 Bad Request", "bad_request")
+
+    @staticmethod
+    def _refuse(start_response: StartResponse, status: str, error: str) -> Iterable[bytes]:
+        data = json.dumps({"ok": False, "error": error}).encode()
+        start_response(
+            status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        )
+        return [data]
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
