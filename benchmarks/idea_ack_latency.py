@@ -83,6 +83,17 @@ def sqlite_database(workdir: Path) -> Iterator[str]:
     yield f"sqlite:///{workdir / 'bench.sqlite3'}"
 
 
+def collider_variables(slack: LocalSlack, database_url: str) -> dict[str, str]:
+    """The environment of a benchmarked ``collider run --http``."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+        "COLLIDER_LOG_LEVEL": "WARNING",
+    }
+
+
 def send_commands(
     server: HttpCollider, forms: list[str], concurrency: int
 ) -> tuple[list[float], int, float]:
@@ -121,13 +132,7 @@ def stored_bodies(database_url: str, prefix: str) -> Counter[str]:
 
 def run_backend(backend: str, database_url: str, args: argparse.Namespace, workdir: Path) -> Result:
     with LocalSlack(token=BOT_TOKEN) as slack:
-        variables = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": database_url,
-            "COLLIDER_LOG_LEVEL": "WARNING",
-        }
+        variables = collider_variables(slack, database_url)
         forms_for = SlackDriver(None, slack, SIGNING_SECRET)  # type: ignore[arg-type]
         prefix = f"Benchmark {uuid.uuid4().hex[:8]}"
 

@@ -46,7 +46,28 @@ class CollideWsgi:
                 status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
             )
             return [data]
-        return self.slack(environ, start_response)
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
+        if environ.get("PATH_INFO") == "/slack/events" and not timestamp.isdigit():
+            # Bolt's verifier calls int() on it: a forged value would raise there and be
+            # answered as a failed listener (200) instead of refused.
+            logger.warning("refused a request without a valid signature timestamp")
+            return self._refuse(start_response, "401 Unauthorized", "invalid request")
+        try:
+            # The adapter builds the whole response before calling start_response.
+            return self.slack(environ, start_response)
+        except Exception:  # noqa: BLE001 - a malformed request must never become a 500
+            # Bolt trusts the shape of a signed payload (e.g. ``"user": false`` raises in its
+            # context builder). Log it here; the sender gets a plain refusal, no trace.
+            logger.warning("malformed request refused", exc_info=True)
+            return self._refuse(start_response, "400 Bad Request", "bad_request")
+
+    @staticmethod
+    def _refuse(start_response: StartResponse, status: str, error: str) -> Iterable[bytes]:
+        data = json.dumps({"ok": False, "error": error}).encode()
+        start_response(
+            status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        )
+        return [data]
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]

@@ -136,8 +136,12 @@ class LocalRequests:
     def command(self, command: str, text: str = "", **kwargs: Any) -> BoltResponse:
         return self.send(self.command_body(command, text, **kwargs))
 
+    @staticmethod
+    def interaction_body(payload: dict[str, Any]) -> str:
+        return urlencode({"payload": json.dumps(payload)})
+
     def interaction(self, payload: dict[str, Any], **kwargs: Any) -> BoltResponse:
-        return self.send(urlencode({"payload": json.dumps(payload)}), **kwargs)
+        return self.send(self.interaction_body(payload), **kwargs)
 
     def actor(self, user: str, user_name: str | None = None) -> dict[str, Any]:
         """The parts every interaction payload shares: who, where, and a fresh trigger."""
@@ -150,7 +154,7 @@ class LocalRequests:
             "trigger_id": self.new_trigger(),
         }
 
-    def click(
+    def click_payload(
         self,
         action_id: str,
         value: str = "",
@@ -162,8 +166,8 @@ class LocalRequests:
         message: dict[str, Any] | None = None,
         view: dict[str, Any] | None = None,
         response_url: str | None = None,
-    ) -> BoltResponse:
-        """Press a button: in an ephemeral message (the default), a ``message``, or a ``view``."""
+    ) -> dict[str, Any]:
+        """What Slack sends when a button is pressed (see :meth:`click`)."""
         payload: dict[str, Any] = {"type": "block_actions", **self.actor(user, user_name)}
         if view is not None:
             payload["container"] = {"type": "view", "view_id": view.get("id")}
@@ -188,7 +192,11 @@ class LocalRequests:
                 "action_ts": str(time.time()),
             }
         ]
-        return self.interaction(payload)
+        return payload
+
+    def click(self, action_id: str, value: str = "", **kwargs: Any) -> BoltResponse:
+        """Press a button: in an ephemeral message (the default), a ``message``, or a ``view``."""
+        return self.interaction(self.click_payload(action_id, value, **kwargs))
 
     def submit(
         self,

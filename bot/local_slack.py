@@ -8,12 +8,14 @@ told to fail, rate-limit or stall the next calls of a method.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import random
 import sys
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from email import policy as email_policy
 from email.parser import BytesParser
@@ -23,6 +25,7 @@ from urllib.parse import parse_qsl, urlparse
 
 BOT_USER_ID = "UCOLLIDER"
 TEAM_ID = "T0LOCAL"
+CHAOS_SPARED = frozenset({"auth.test", "response_url"})
 
 
 @dataclass
@@ -41,6 +44,28 @@ class Fault:
     error: str | None = None
     retry_after: int | None = None
     delay: float = 0.0
+
+
+@dataclass
+class _Chaos:
+    rate: float
+    random: random.Random
+    stall: float
+    methods: frozenset[str] | None
+    drawn: Counter[str] = field(default_factory=Counter)
+
+    def draw(self, method: str) -> Fault | None:
+        if self.methods is not None and method not in self.methods:
+            return None
+        if self.random.random() >= self.rate:
+            return None
+        kind = ("429", "500", "stall")[self.random.randrange(3)]
+        self.drawn[kind] += 1
+        if kind == "429":
+            return Fault(429, "ratelimited", retry_after=1)
+        if kind == "500":
+            return Fault(500, "internal_error")
+        return Fault(delay=self.stall)
 
 
 @dataclass
@@ -81,6 +106,7 @@ class LocalSlack:
         self.users: dict[str, User] = {}
         self.uploads: dict[str, bytes] = {}
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._chaos: _Chaos | None = None
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -149,6 +175,30 @@ class LocalSlack:
             for _ in range(times):
                 self._faults[method].append(Fault(status, error, retry_after, delay))
 
+    def chaos(
+        self,
+        rate: float = 0.2,
+        *,
+        seed: int = 0,
+        stall: float = 2.0,
+        methods: frozenset[str] | None = None,
+    ) -> None:
+        """From now on a share ``rate`` of Web API calls fails at random (same ``seed``, same
+        draws): a third each answer 429 (Retry-After 1), answer 500, or stall ``stall`` seconds
+        (past a short client timeout) and then carry the call out, as a slow Slack does.
+        ``methods`` limits it to those methods; ``auth.test`` (the app's start-up) and response
+        URLs (not the Web API) are spared.
+        """
+        with self._lock:
+            self._chaos = _Chaos(rate, random.Random(seed), stall, methods)
+
+    def calm(self) -> Counter[str]:
+        """Stop the random faults (queued ``fail`` faults still apply); how many of each kind
+        were drawn."""
+        with self._lock:
+            chaos, self._chaos = self._chaos, None
+        return chaos.drawn if chaos else Counter()
+
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [call.params for call in self.calls if call.method == method]
@@ -172,7 +222,11 @@ class LocalSlack:
     def _next_fault(self, method: str) -> Fault | None:
         with self._lock:
             queue = self._faults.get(method)
-            return queue.popleft() if queue else None
+            if queue:
+                return queue.popleft()
+            if self._chaos and method not in CHAOS_SPARED:
+                return self._chaos.draw(method)
+            return None
 
     def _record(self, method: str, params: dict[str, Any], token: str | None) -> Call:
         call = Call(method, params, token)
@@ -407,7 +461,9 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        # The client may have given up waiting (a stall past its timeout), as with real Slack.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
 
     def _params(self) -> dict[str, Any]:
         url = urlparse(self.path)

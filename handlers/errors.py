@@ -33,14 +33,14 @@ def _describe(body: dict[str, Any]) -> str:
 def register(app: App, deps: Deps) -> None:
     """Register last: the catch-alls answer whatever no other listener claimed."""
 
-    @app.action(re.compile(".+"))
+    @app.action(re.compile(".+", re.DOTALL))
     def unknown_action(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         logger.warning("unknown action: %s", _describe(body))
         text = t("errors.bad_request", deps.settings.default_language)
         respond(response_type="ephemeral", replace_original=False, **blocks.notice(text))
 
-    @app.view(re.compile(".+"))
+    @app.view(re.compile(".+", re.DOTALL))
     def unknown_view(ack: Ack, body: dict[str, Any]) -> None:
         logger.warning("unknown form: %s", _describe(body))
         text = t("errors.bad_request", deps.settings.default_language)

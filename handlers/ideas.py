@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers import blocks, ids
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
@@ -306,15 +306,25 @@ def _open_idea_modal(
 def _confirm(
     client: WebClient, user: SlackUser, channel: str | None, answer: dict[str, Any]
 ) -> None:
-    """Tell the author where they started; their DM with the app if that channel refuses."""
+    """Tell the author where they started; their DM with the app if that channel refuses.
+
+    Slack may fail in any way here (an error, 5xx past the retries, a timeout): the idea is
+    committed, so a failure costs only the confirmation, and is logged rather than raised.
+    """
     try:
         if channel:
             client.chat_postEphemeral(channel=channel, user=user.user_id, **answer)
             return
-    except SlackApiError as error:
-        logger.info("ephemeral confirmation failed (%s); sending a DM", error.response.get("error"))
+    except (SlackClientError, OSError) as error:
+        logger.info("ephemeral confirmation failed (%s); sending a DM", _slack_error(error))
     try:
         client.chat_postMessage(channel=user.user_id, **answer)
-    except SlackApiError as error:
+    except (SlackClientError, OSError) as error:
         # The idea is committed; only the confirmation is lost, and /ideas shows it.
-        logger.warning("could not confirm to %s: %s", user.user_id, error.response.get("error"))
+        logger.warning("could not confirm to %s: %s", user.user_id, _slack_error(error))
+
+
+def _slack_error(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return type(error).__name__

@@ -2,7 +2,10 @@
 those not placed, a summary for the facilitator.
 
 Exactly once, across double clicks, several processes and crashes:
-- one runner per round at a time (a lease on the round row, taken with a conditional UPDATE);
+- one runner per round at a time (a lease on the round row, taken with a conditional UPDATE and
+  renewed before each step). A runner's id names its host and process, so after a crash (SIGKILL,
+  OOM) a process on the same host takes the round over at once when that process is gone; a
+  runner on another host waits for the lease to run out;
 - each Slack step is marked SENDING in its own committed transaction before the call and DONE
   after it; a step found SENDING on resume asks Slack (by a marker in the message metadata)
   whether it already happened before doing it again.
@@ -11,6 +14,8 @@ Exactly once, across double clicks, several processes and crashes:
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,16 +49,42 @@ class RunOutcome:
     detail: str = ""
 
 
+def new_runner_id() -> str:
+    """``host/pid/random``: unique, and says where to look whether its process still lives."""
+    return f"{socket.gethostname()[:32]}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
+
+
+def is_dead_local_runner(runner: str | None) -> bool:
+    """True only when ``runner`` ran on this host in a process that no longer exists."""
+    host, _, rest = (runner or "").partition("/")
+    pid, _, _ = rest.partition("/")
+    if host != socket.gethostname()[:32] or not pid.isdigit():
+        return False
+    return int(pid) != os.getpid() and _process_gone(int(pid))
+
+
 def _claim(database: Database, round_id: int, runner: str) -> bool:
     now = utcnow()
     with database.session() as session:
+        holder = session.scalar(select(Round.runner).where(Round.id == round_id))
+        free = or_(Round.runner.is_(None), Round.runner_until < now, Round.runner == runner)
+        if is_dead_local_runner(holder):
+            # Crashed mid-way on this host: take over now rather than after the lease.
+            logger.warning("round %s: runner %s is gone; taking over", round_id, holder)
+            free = or_(free, Round.runner == holder)
         claimed = session.execute(
             update(Round)
-            .where(
-                Round.id == round_id,
-                Round.status == RoundStatus.CONFIRMED,
-                or_(Round.runner.is_(None), Round.runner_until < now, Round.runner == runner),
-            )
+            .where(Round.id == round_id, Round.status == RoundStatus.CONFIRMED, free)
             .values(runner=runner, runner_until=now + LEASE)
             .returning(Round.id)
         ).scalar()
@@ -225,13 +256,16 @@ def _send_notice(database: Database, messenger: Messenger, notice_id: int, defau
         notice.state = state
 
 
-def _renew(database: Database, round_id: int, runner: str) -> None:
+def _renew(database: Database, round_id: int, runner: str) -> bool:
+    """Extend the lease; False when another runner has taken the round over."""
     with database.session() as session:
-        session.execute(
+        renewed = session.execute(
             update(Round)
             .where(Round.id == round_id, Round.runner == runner)
             .values(runner_until=utcnow() + LEASE)
-        )
+            .returning(Round.id)
+        ).scalar()
+    return renewed is not None
 
 
 def _finish(database: Database, round_id: int, default_language: str) -> RoundSummary:
@@ -268,6 +302,11 @@ def _finish(database: Database, round_id: int, default_language: str) -> RoundSu
         )
 
 
+def _lost(round_id: int, runner: str) -> RunOutcome:
+    logger.warning("round %s: runner %s lost its lease; the new runner goes on", round_id, runner)
+    return RunOutcome(round_id, "busy", "lease lost")
+
+
 def run_round(
     database: Database,
     messenger: Messenger,
@@ -277,7 +316,7 @@ def run_round(
     runner: str | None = None,
 ) -> RunOutcome:
     """Carry out a confirmed round, or continue one that was interrupted."""
-    runner = runner or uuid.uuid4().hex
+    runner = runner or new_runner_id()
     if not _claim(database, round_id, runner):
         return RunOutcome(round_id, "busy")
     try:
@@ -297,9 +336,12 @@ def run_round(
             channel = _open_conversation(database, messenger, tank_id)
             if channel:
                 _send_intro(database, messenger, tank_id, channel, default_language)
-            _renew(database, round_id, runner)
+            if not _renew(database, round_id, runner):
+                return _lost(round_id, runner)
         for notice_id in notice_ids:
             _send_notice(database, messenger, notice_id, default_language)
+            if not _renew(database, round_id, runner):
+                return _lost(round_id, runner)
         summary = _finish(database, round_id, default_language)
     except DeliveryError as error:
         logger.warning("round %s interrupted by %s; it resumes later", round_id, error.code)

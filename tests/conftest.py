@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -70,8 +71,20 @@ def settings(slack: LocalSlack, database: Database) -> Settings:
 
 
 @pytest.fixture
-def driver(settings: Settings, database: Database, slack: LocalSlack) -> SlackDriver:
+def driver(settings: Settings, database: Database, slack: LocalSlack) -> Iterator[SlackDriver]:
     client = make_web_client(settings, timeout=2)
+    listeners = ThreadPoolExecutor(8, thread_name_prefix="test-listener")
+    workers = ThreadPoolExecutor(4, thread_name_prefix="test-work")
     # Pacing is tested on its own; here it would only slow the suite down.
-    app = create_app(settings, database, client=client, pacer=SlackPacer(speedup=1000))
-    return SlackDriver(app, slack, SIGNING_SECRET)
+    app = create_app(
+        settings,
+        database,
+        client=client,
+        pacer=SlackPacer(speedup=1000),
+        listener_executor=listeners,
+        worker_executor=workers,
+    )
+    yield SlackDriver(app, slack, SIGNING_SECRET)
+    # Work a test started after the ack ends with the test, not in the next one.
+    listeners.shutdown(wait=True)
+    workers.shutdown(wait=True)

@@ -15,7 +15,8 @@ def scratch_postgres_database(server_url: str, prefix: str = "collider_test") ->
     """The URL of a new, empty database on ``server_url``'s server (so runs never share tables)."""
     server = make_url(server_url)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    # pre_ping: the reliability tests restart the server while a scratch database is open.
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:

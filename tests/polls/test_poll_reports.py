@@ -104,8 +104,7 @@ def test_templates_ad_hoc_attributed_polls_and_the_csv_export(
         response_json(driver.command("/collider", "poll new", user="U401"))
     )
 
-    driver.command("/collider", "poll new", user=FACILITATOR)
-    form = driver.last_opened_view()
+    form = driver.command_view("/collider", "poll new", user=FACILITATOR)
     fields = ids.TEMPLATE_FIELDS
     wrong = response_json(
         driver.submit(
@@ -122,8 +121,7 @@ def test_templates_ad_hoc_attributed_polls_and_the_csv_export(
     )
     assert "3 questions" in text_of(saved["view"])
 
-    driver.command("/collider", "poll send", user=FACILITATOR)
-    form = driver.last_opened_view()
+    form = driver.command_view("/collider", "poll send", user=FACILITATOR)
     template = next(
         o["value"]
         for b in form["blocks"]
