@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from matching.arrays import run_starts
 from matching.similarity import PoolSimilarity
+from matching.stopwords import GENERIC_TERMS
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def shared_terms(
     for g in range(len(groups)):
         start, stop = shared.indptr[g], shared.indptr[g + 1]
         columns, values = shared.indices[start:stop], shared.data[start:stop]
-        top = columns[np.argsort(-values, kind="stable")[:limit]]
-        result.append(tuple(labels[c] for c in top))
+        ranked = (labels[c] for c in columns[np.argsort(-values, kind="stable")])
+        terms = [label for label in ranked if label.casefold() not in GENERIC_TERMS]
+        result.append(tuple(terms[:limit]))
     return result

@@ -51,3 +51,18 @@ ENGLISH = frozenset(
 )
 
 STOP_WORDS: dict[str, frozenset[str]] = {"fi": FINNISH, "sv": SWEDISH, "en": ENGLISH}
+
+
+# Words that carry no topic of their own: fine for similarity, but no use as a reason shown to
+# people ("you share: need, week"). Only explanations leave them out.
+GENERIC_TERMS = frozenset(
+    """
+    tarvitaan tarvitsemme tarvitsee tarvitsen tarvitsevat tarve tarpeen haluamme haluaisimme
+    haluan voisi voisimme voidaan tehdä tehdään muutetaan muuttaa saada saadaan ehdotus
+    ehdotan idea ideana viikossa viikko viikon päivä päivän vuosi vuoden enemmän uusi uusia
+    behöver behövs behov vill skulle kunna göra görs dag dagens vecka veckan år delar dela
+    förslag ny nya mer
+    need needs needed want wants would could should make made new more week weeks day days
+    year idea ideas suggestion
+    """.split()
+)

@@ -205,3 +205,24 @@ def test_many_contributions_per_person_still_one_place_each() -> None:
     assert sorted(placed) == sorted(p.id for p in participants)
     for group in result.groups:
         assert len(list(combinations(group.member_ids, 2))) >= 3
+
+
+def test_key_terms_leave_out_words_without_a_topic() -> None:
+    from matching.grouping import form_groups
+    from matching.model import Contribution, GroupingOptions, Participant
+
+    texts = [
+        "We need volunteers for the library book club every week",
+        "The library book club needs a new reading room every week",
+        "A book club at the library, we need more readers",
+    ]
+    people = [
+        Participant(str(i), (Contribution(str(i), text),), organisation_type="city")
+        for i, text in enumerate(texts)
+    ]
+    [group] = form_groups(
+        people, GroupingOptions(min_size=3, max_size=3, min_distinct_types=0)
+    ).groups
+    terms = {term.casefold() for term in group.key_terms}
+    assert {"library", "book", "club"} & terms
+    assert not {"need", "needs", "week"} & terms
