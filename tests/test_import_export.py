@@ -159,3 +159,13 @@ def test_cli_constants_match_the_domain() -> None:
 
     assert tuple(kind.value for kind in IdeaKind) == import_ideas.KINDS
     assert import_ideas.IMPORT_TEAM == importing.IMPORT_TEAM
+
+
+def test_the_cli_starts_without_the_database_stack() -> None:
+    """match-csv and --help must not pay for SQLAlchemy, Alembic and Bolt at start-up."""
+    import subprocess
+    import sys
+
+    probe = "import sys, bot.cli; print(sorted(m for m in ('sqlalchemy', 'alembic', 'slack_bolt') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

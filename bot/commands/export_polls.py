@@ -8,7 +8,6 @@ import csv
 from pathlib import Path
 
 from bot.commands.common import CommandFailed, open_database, settings_or_exit
-from services.poll_export import COLUMNS, answer_rows
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    from services.poll_export import COLUMNS, answer_rows
+
     settings = settings_or_exit()
     database = open_database(settings)
     rows = 0
