@@ -27,7 +27,15 @@ def suggest_similar(deps: Deps, idea_id: int, language: str, send: Send) -> None
     """Runs after the ack, on the worker pool: the index may take a moment to build."""
     try:
         with deps.database.session() as session:
-            found = similar_ideas.suggestions_for(session, idea_id)
+            query = similar_ideas.similarity_query(session, idea_id)
+        if query is None:
+            return
+        # The search is CPU work: done between two short transactions, holding no lock.
+        hits = query.run()
+        if not hits:
+            return
+        with deps.database.session() as session:
+            found = similar_ideas.suggestions(session, query, hits)
             if not found:
                 return
             message = blocks.similar_ideas_message(idea_id, found, language)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from matching.vectorize import TextVectorizer, VectorizerConfig
 
@@ -29,6 +30,17 @@ class SimilarityIndex:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    def extend(self, ideas: Iterable[tuple[str, str]]) -> None:
+        """Add ideas without refitting: their vectors use the vocabulary and weights fitted so
+        far (cheap; refit by building a new index when the pool has grown a lot)."""
+        pairs = list(ideas)
+        if not pairs:
+            return
+        added = self._vectorizer.transform([text for _, text in pairs]).matrix
+        # Ids first: a search running meanwhile may see more ids than rows, never fewer.
+        self._ids = self._ids + [idea_id for idea_id, _ in pairs]
+        self._matrix = sp.vstack([self._matrix, added], format="csr")
 
     def search(self, text: str, k: int = 5, min_score: float = 0.1) -> list[SimilarIdea]:
         """Up to ``k`` ideas with cosine of at least ``min_score`` to ``text``, best first."""

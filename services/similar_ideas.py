@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from matching.similar import SimilarityIndex
@@ -30,46 +30,70 @@ class Suggestion:
     score: float
 
 
+@dataclass
+class _Entry:
+    index: SimilarityIndex
+    fitted_on: int  # how many ideas the weights were fitted on
+    last_id: int  # the newest idea in the index
+    last_created: str  # and when it was created: a changed value means the table was rewritten
+    built_at: float
+
+
 class _IndexCache:
-    """One index per database. A small pool is re-indexed whenever it changes; a large one
-    when it is out of date by a tenth or five minutes, since rebuilding on every new idea
-    would cost O(n) per submission (newer ideas wait for the next rebuild to be suggested).
+    """One index per database, kept current cheaply.
+
+    New ideas are added with the weights fitted so far (a transform, milliseconds); the index
+    is refitted from scratch only when the pool has grown by a fifth or ten minutes have
+    passed, since refitting on every submission costs O(n) each time and competes with acks.
+    Withdrawn or edited ideas are filtered or refreshed at the next refit; suggestions are
+    checked against the database before anyone sees them.
     """
 
-    MAX_AGE_SECONDS = 300.0
-    MAX_GROWTH = 0.1
-    ALWAYS_REBUILD_BELOW = 2000
+    MAX_AGE_SECONDS = 600.0
+    REFIT_GROWTH = 0.2
+    REFIT_MIN_NEW = 20
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[tuple[int, int, str], float, SimilarityIndex]] = {}
+        self._entries: dict[str, _Entry] = {}
+
+    def _open_ideas(self, session: Session, after_id: int = 0) -> list[tuple[str, str]]:
+        rows = session.execute(
+            select(Idea.id, Idea.title, Idea.body)
+            .where(Idea.status == IdeaStatus.OPEN, Idea.id > after_id)
+            .order_by(Idea.id)
+        ).all()
+        return [(str(i), f"{title}. {body}") for i, title, body in rows]
 
     def get(self, session: Session) -> SimilarityIndex:
-        count, last_id, changed = session.execute(
-            select(func.count(Idea.id), func.max(Idea.id), func.max(Idea.updated_at)).where(
-                Idea.status == IdeaStatus.OPEN
-            )
-        ).one()
-        signature = (count or 0, last_id or 0, str(changed))
         key = str(session.get_bind().url)
         now = time.monotonic()
         with self._lock:
-            cached = self._entries.get(key)
-        if cached:
-            built, built_at, index = cached
-            fresh = now - built_at < self.MAX_AGE_SECONDS
-            if fresh and built == signature:
-                return index
-            large = built[0] >= self.ALWAYS_REBUILD_BELOW
-            if fresh and large and abs(signature[0] - built[0]) <= built[0] * self.MAX_GROWTH:
-                return index
-        rows = session.execute(
-            select(Idea.id, Idea.title, Idea.body).where(Idea.status == IdeaStatus.OPEN)
-        ).all()
-        index = SimilarityIndex((str(i), f"{title}. {body}") for i, title, body in rows)
-        with self._lock:
-            self._entries[key] = (signature, now, index)
-        return index
+            entry = self._entries.get(key)
+            if (
+                entry is not None
+                and now - entry.built_at < self.MAX_AGE_SECONDS
+                and self._created(session, entry.last_id) == entry.last_created
+            ):
+                newer = self._open_ideas(session, entry.last_id)
+                grown = len(entry.index) + len(newer) - entry.fitted_on
+                if grown < max(self.REFIT_MIN_NEW, entry.fitted_on * self.REFIT_GROWTH):
+                    entry.index.extend(newer)
+                    if newer:
+                        entry.last_id = int(newer[-1][0])
+                        entry.last_created = self._created(session, entry.last_id)
+                    return entry.index
+            ideas = self._open_ideas(session)
+            index = SimilarityIndex(ideas)
+            last_id = int(ideas[-1][0]) if ideas else 0
+            self._entries[key] = _Entry(
+                index, len(ideas), last_id, self._created(session, last_id), now
+            )
+            return index
+
+    @staticmethod
+    def _created(session: Session, idea_id: int) -> str:
+        return str(session.scalar(select(Idea.created_at).where(Idea.id == idea_id)))
 
     def clear(self) -> None:
         with self._lock:
@@ -79,23 +103,47 @@ class _IndexCache:
 _cache = _IndexCache()
 
 
-def suggestions_for(session: Session, idea_id: int, k: int = SUGGESTIONS) -> list[Suggestion]:
-    """Open ideas by other people that resemble ``idea_id``, most similar first."""
+@dataclass(frozen=True)
+class SimilarityQuery:
+    """What to look for, read in one short transaction; ``run`` needs no database."""
+
+    idea_id: int
+    author_id: int
+    text: str
+    index: SimilarityIndex
+
+    def run(self, k: int = SUGGESTIONS) -> list[tuple[int, float]]:
+        hits = self.index.search(self.text, k=k + 10, min_score=MIN_SCORE)
+        return [(int(hit.id), hit.score) for hit in hits if int(hit.id) != self.idea_id]
+
+
+def similarity_query(session: Session, idea_id: int) -> SimilarityQuery | None:
     idea = session.get(Idea, idea_id)
     if idea is None or idea.status is not IdeaStatus.OPEN:
-        return []
-    index = _cache.get(session)
-    found = index.search(f"{idea.title}. {idea.body}", k=k + 10, min_score=MIN_SCORE)
-    ids = [int(hit.id) for hit in found if int(hit.id) != idea_id]
-    scores = {int(hit.id): hit.score for hit in found}
+        return None
+    return SimilarityQuery(
+        idea.id, idea.author_id, f"{idea.title}. {idea.body}", _cache.get(session)
+    )
+
+
+def suggestions(
+    session: Session, query: SimilarityQuery, hits: list[tuple[int, float]], k: int = SUGGESTIONS
+) -> list[Suggestion]:
+    """The open ideas among ``hits`` written by someone else, most similar first."""
     candidates = {
         other.id: other
         for other in session.scalars(
-            select(Idea).options(joinedload(Idea.author)).where(Idea.id.in_(ids))
+            select(Idea).options(joinedload(Idea.author)).where(Idea.id.in_([i for i, _ in hits]))
         )
-        if other.author_id != idea.author_id and other.status is IdeaStatus.OPEN
+        if other.author_id != query.author_id and other.status is IdeaStatus.OPEN
     }
-    return [Suggestion(candidates[i], scores[i]) for i in ids if i in candidates][:k]
+    return [Suggestion(candidates[i], score) for i, score in hits if i in candidates][:k]
+
+
+def suggestions_for(session: Session, idea_id: int, k: int = SUGGESTIONS) -> list[Suggestion]:
+    """Open ideas by other people that resemble ``idea_id``, most similar first."""
+    query = similarity_query(session, idea_id)
+    return suggestions(session, query, query.run(k), k) if query else []
 
 
 def _pair(session: Session, user: SlackUser, own_id: int, other_id: int) -> tuple[Idea, Idea]:

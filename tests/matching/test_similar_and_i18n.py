@@ -37,3 +37,13 @@ def test_matching_strings_exist_with_the_same_placeholders(language: str) -> Non
     assert set(other) == set(english)
     for key, text in english.items():
         assert placeholders(other[key]) == placeholders(text), key
+
+
+def test_similarity_index_extends_without_refitting() -> None:
+    from matching.similar import SimilarityIndex
+
+    index = SimilarityIndex([("1", "tool library for residents"), ("2", "choir for seniors")])
+    index.extend([("3", "library of tools lending drills")])
+    assert len(index) == 3
+    hits = index.search("lending tools from the library", k=2)
+    assert hits[0].id in {"1", "3"} and {hit.id for hit in hits} <= {"1", "3"}
