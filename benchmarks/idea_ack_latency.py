@@ -130,18 +130,37 @@ def stored_bodies(database_url: str, prefix: str) -> Counter[str]:
         database.dispose()
 
 
+def resident_texts() -> list[str]:
+    """Real idea texts (OmaStadi proposals) from ../shared/data, in a fixed shuffled order."""
+    import random
+
+    from benchmarks.common import DATA_DIR, read_rows
+
+    texts = [row.text for row in read_rows(DATA_DIR / "omastadi_plan_groups.csv")]
+    random.Random(7).shuffle(texts)
+    return texts
+
+
 def run_backend(backend: str, database_url: str, args: argparse.Namespace, workdir: Path) -> Result:
+    real_texts = resident_texts() if args.texts == "shared" else []
     with LocalSlack(token=BOT_TOKEN) as slack:
         variables = collider_variables(slack, database_url)
         forms_for = SlackDriver(None, slack, SIGNING_SECRET)  # type: ignore[arg-type]
         prefix = f"Benchmark {uuid.uuid4().hex[:8]}"
 
+        def text(number: int) -> str:
+            if args.texts == "template":
+                # Every idea resembles the others: each one gets similar-idea suggestions.
+                body = "a shared workshop for repairing bicycles, open on weekday evenings"
+            else:
+                body = real_texts[number % len(real_texts)][:2800]
+            return f"{prefix} idea {number}: {body}"
+
         def forms(start: int, count: int) -> list[str]:
             return [
                 forms_for.command_body(
                     "/idea",
-                    f"{prefix} idea {number}: a shared workshop for repairing bicycles, "
-                    "open on weekday evenings",
+                    text(number),
                     user=f"UBENCH{number % USERS:03d}",
                     trigger_id=f"{prefix}.{number}.trigger",
                 )
@@ -199,6 +218,13 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20, help="in flight at once (20)")
     parser.add_argument(
         "--backend", choices=["sqlite", "postgresql", "both"], default="both", help="(both)"
+    )
+    parser.add_argument(
+        "--texts",
+        choices=("template", "shared"),
+        default="template",
+        help="one short sentence varied (default; every idea then gets similar-idea "
+        "suggestions), or real resident proposals from ../shared/data (long texts)",
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")

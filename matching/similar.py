@@ -18,7 +18,14 @@ class SimilarIdea:
 
 
 class SimilarityIndex:
-    """TF-IDF index of stored ideas; rebuild it when ideas change (it fits on what it holds)."""
+    """TF-IDF index of stored ideas. ``extend`` adds ideas with the weights fitted so far; build a
+    new index to refit once the pool has grown a lot."""
+
+    # Texts are compared by their opening: the title and first lines carry the topic, and long
+    # texts would make every transform (one per new idea) slower for little gain.
+    TEXT_LIMIT = 600
+    # Added ideas live in small blocks (no copy of the whole matrix per idea) until this many.
+    MAX_BLOCKS = 32
 
     def __init__(
         self, ideas: Iterable[tuple[str, str]], config: VectorizerConfig | None = None
@@ -26,28 +33,31 @@ class SimilarityIndex:
         pairs = list(ideas)
         self._ids = [idea_id for idea_id, _ in pairs]
         self._vectorizer = TextVectorizer(config)
-        self._matrix = self._vectorizer.fit_transform([text for _, text in pairs]).matrix
+        texts = [text[: self.TEXT_LIMIT] for _, text in pairs]
+        self._blocks: list[sp.csr_matrix] = [self._vectorizer.fit_transform(texts).matrix]
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def extend(self, ideas: Iterable[tuple[str, str]]) -> None:
-        """Add ideas without refitting: their vectors use the vocabulary and weights fitted so
-        far (cheap; refit by building a new index when the pool has grown a lot)."""
         pairs = list(ideas)
         if not pairs:
             return
-        added = self._vectorizer.transform([text for _, text in pairs]).matrix
+        added = self._vectorizer.transform([text[: self.TEXT_LIMIT] for _, text in pairs]).matrix
+        blocks = [*self._blocks, added]
+        if len(blocks) > self.MAX_BLOCKS:
+            blocks = [sp.vstack(blocks, format="csr")]
         # Ids first: a search running meanwhile may see more ids than rows, never fewer.
         self._ids = self._ids + [idea_id for idea_id, _ in pairs]
-        self._matrix = sp.vstack([self._matrix, added], format="csr")
+        self._blocks = blocks
 
     def search(self, text: str, k: int = 5, min_score: float = 0.1) -> list[SimilarIdea]:
         """Up to ``k`` ideas with cosine of at least ``min_score`` to ``text``, best first."""
         if not self._ids or k <= 0:
             return []
-        query = self._vectorizer.transform([text]).matrix
-        scores = np.asarray((self._matrix @ query.T).todense()).ravel()
+        query = self._vectorizer.transform([text[: self.TEXT_LIMIT]]).matrix.T
+        blocks = self._blocks
+        scores = np.concatenate([np.asarray((block @ query).todense()).ravel() for block in blocks])
         candidates = np.flatnonzero(scores >= max(min_score, 1e-9))
         best = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
         return [SimilarIdea(self._ids[i], round(float(scores[i]), 4)) for i in best]
