@@ -12,7 +12,9 @@ from bot.round_jobs import carry_out, run_due_schedules
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
+from models.base import utcnow
 from models.db import Database
+from models.queries import forget_handled_requests
 from scheduler import jobs
 from scheduler.context import JobContext
 from scheduler.runtime import SchedulerService
@@ -20,13 +22,16 @@ from scheduler.specs import JOB_PREFIX, JobSpec, register_job_source
 from services.round_runner import unfinished_rounds
 
 SCHEDULE_SWEEP_EVERY = timedelta(minutes=5)
+# Slack retries a delivery within minutes; a week of keys is plenty.
+KEEP_REQUEST_KEYS = timedelta(days=7)
 POLL_SWEEP_EVERY = timedelta(minutes=5)
 
 logger = logging.getLogger(__name__)
 
 
 def register_jobs(settings: Settings) -> None:
-    """Plug matchmaking into the scheduler's job functions (every process: any may lead)."""
+    """Plug matchmaking, polls and housekeeping into the scheduler's job functions (in every
+    process: any may become the leader)."""
 
     def resume(context: JobContext) -> None:
         gateway = context.slack()
@@ -66,6 +71,21 @@ def register_jobs(settings: Settings) -> None:
             )
         ]
 
+    def forget_requests(context: JobContext) -> None:
+        with context.database.session() as session:
+            forget_handled_requests(session, utcnow() - KEEP_REQUEST_KEYS)
+
+    def housekeeping_jobs(session: Session) -> list[JobSpec]:
+        return [
+            JobSpec.every(
+                f"{JOB_PREFIX}housekeeping:requests",
+                "scheduler.jobs:forget_handled_requests",
+                timedelta(days=1),
+            )
+        ]
+
+    jobs.register_job_handler(jobs.FORGET_HANDLED_REQUESTS, forget_requests)
+    register_job_source("housekeeping", housekeeping_jobs)
     jobs.register_job_handler(jobs.RUN_POLL_SWEEP, poll_sweep)
     jobs.register_job_handler(jobs.SEND_POLL, send_poll)
     register_job_source("polls", poll_jobs)

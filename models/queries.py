@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import CursorResult, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -47,3 +48,10 @@ def find_participant(session: Session, team_id: str, user_id: str) -> Participan
     return session.scalars(
         select(Participant).where(Participant.team_id == team_id, Participant.user_id == user_id)
     ).one_or_none()
+
+
+def forget_handled_requests(session: Session, before: datetime) -> int:
+    """Drop request keys older than ``before``: Slack retries within minutes, not weeks."""
+    result = session.execute(delete(HandledRequest).where(HandledRequest.created_at < before))
+    assert isinstance(result, CursorResult)
+    return result.rowcount

@@ -24,6 +24,7 @@ JobHandler = Callable[..., None]
 RESUME_UNFINISHED_ROUNDS = "resume_unfinished_rounds"
 RUN_MATCH_SCHEDULE = "run_match_schedule"
 RUN_DUE_MATCH_SCHEDULES = "run_due_match_schedules"
+FORGET_HANDLED_REQUESTS = "forget_handled_requests"
 SEND_POLL = "send_poll"
 RUN_POLL_SWEEP = "run_poll_sweep"
 
@@ -85,3 +86,8 @@ def send_poll(poll_id: int) -> None:
 def run_poll_sweep() -> None:
     """Plan, open, deliver, remind and close evaluation polls whose time has come (issue 5)."""
     _run(RUN_POLL_SWEEP)
+
+
+def forget_handled_requests() -> None:
+    """Housekeeping: drop the deduplication keys of requests handled long ago."""
+    _run(FORGET_HANDLED_REQUESTS)

@@ -320,3 +320,18 @@ def test_modal_description_of_only_invisible_characters_is_empty(
     )
     assert answer["response_action"] == "errors"
     assert stored_ideas(database) == []
+
+
+def test_old_request_keys_are_forgotten_and_recent_ones_kept(database: Database) -> None:
+    from datetime import timedelta
+
+    from models import HandledRequest
+    from models.base import utcnow
+    from models.queries import forget_handled_requests
+
+    with database.session() as session:
+        session.add(HandledRequest(key="old", created_at=utcnow() - timedelta(days=8)))
+        session.add(HandledRequest(key="recent", created_at=utcnow() - timedelta(days=1)))
+    with database.session() as session:
+        assert forget_handled_requests(session, utcnow() - timedelta(days=7)) == 1
+        assert session.scalars(select(HandledRequest.key)).all() == ["recent"]
