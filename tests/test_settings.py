@@ -82,3 +82,15 @@ def test_env_file_is_read_and_the_environment_wins(
     settings = load_settings(env_file)
     assert settings.default_language == "sv"
     assert settings.log_level == "WARNING"
+
+
+def test_env_example_lists_every_variable_the_settings_read() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "bot" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'"((?:SLACK|DATABASE|COLLIDER)_[A-Z_]*)"', source))
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
+    assert read == listed
