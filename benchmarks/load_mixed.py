@@ -4,10 +4,13 @@ done twice?
 Starts a LocalSlack and the real ``collider run --http`` on a fresh database (the machinery of
 ``idea_ack_latency``), then sends ``--n`` signed requests ``--concurrency`` at a time, a mix of
 kinds: ``/idea`` and ``/need`` with new texts, ``/ideas [words]`` searches, ``/collider help``,
-and clicks on ideas stored earlier in the run (edit, withdraw, next page; their answers go to
-response URLs on the LocalSlack). Afterwards it compares what was sent with what is stored and
+clicks on ideas stored earlier in the run (edit, withdraw, next page; their answers go to
+response URLs on the LocalSlack), and answers to evaluation polls: before the load the users are
+put in think tanks of a completed round and one poll sweep sends each of them a poll DM, whose
+answer buttons they then click. Afterwards it compares what was sent with what is stored and
 what Slack received: each idea stored once, each withdrawn idea withdrawn, each edit click one
-form, each withdraw and page click one answer.
+form, each withdraw, page and poll click one answer, and each person's answer to each question
+they clicked stored once, with a value they clicked (a later click changes it, never adds one).
 
     /work/venv/bin/python benchmarks/load_mixed.py --backend postgresql --n 2000 --concurrency 50
     /work/venv/bin/python benchmarks/load_mixed.py --backend sqlite --n 500 --concurrency 20
@@ -32,7 +35,9 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,11 +51,14 @@ from benchmarks.idea_ack_latency import (  # noqa: E402
     sqlite_database,
 )
 from bot.local_slack import LocalSlack  # noqa: E402
+from bot.settings import Settings  # noqa: E402
 from handlers import ids  # noqa: E402
-from models import Idea, IdeaStatus, Participant  # noqa: E402
+from models import Idea, IdeaStatus, Participant, PollAnswer, PollDelivery  # noqa: E402
 from models.db import Database  # noqa: E402
+from services import polls  # noqa: E402
 from tests.databases import scratch_postgres_database  # noqa: E402
 from tests.http_process import HttpCollider  # noqa: E402
+from tests.polls.world import buttons, make_round, sweep  # noqa: E402
 from tests.slack_driver import SlackDriver, sign  # noqa: E402
 
 P99_TARGET_MS = 1000.0
@@ -68,6 +76,7 @@ class Sent:
     text: str | None = None  # an idea or need text that must be stored once
     idea_id: int | None = None  # the idea a click is about
     response_key: str | None = None  # the response URL key its answer must go to
+    answer: tuple[str, str, str] | None = None  # a poll click: (user, question, value)
 
 
 @dataclass
@@ -79,6 +88,7 @@ class Run:
     rng: random.Random
     ideas_by_user: dict[str, list[int]] = field(default_factory=dict)
     withdrawn: set[int] = field(default_factory=set)
+    poll_dms: dict[str, dict] = field(default_factory=dict)  # user -> their poll message
     count: int = 0
 
     def user(self) -> str:
@@ -130,10 +140,20 @@ def _own_idea(run: Run, parity: int) -> tuple[str, int] | None:
     return user, run.rng.choice(owned[user])
 
 
-def _click(kind: str, action_id: str, run: Run, user: str, value: str, idea: int | None) -> Sent:
+def _click(
+    kind: str,
+    action_id: str,
+    run: Run,
+    user: str,
+    value: str,
+    idea: int | None,
+    message: dict | None = None,
+) -> Sent:
     key = f"{run.prefix.split()[-1]}-{kind}-{run.next_number()}"
     url = run.forms.slack.response_url(key)
-    payload = run.forms.click_payload(action_id, value, user=user, response_url=url)
+    payload = run.forms.click_payload(
+        action_id, value, user=user, response_url=url, message=message
+    )
     return Sent(kind, run.forms.interaction_body(payload), idea_id=idea, response_key=key)
 
 
@@ -160,6 +180,20 @@ def _page(run: Run) -> Sent:
     return _click("page", ids.IDEAS_PAGE, run, run.user(), value, None)
 
 
+def _poll_answer(run: Run) -> Sent | None:
+    """A click on one answer button of a user's poll DM, as Slack would send it."""
+    if not run.poll_dms:
+        return None
+    user = run.rng.choice(sorted(run.poll_dms))
+    message = run.poll_dms[user]
+    choices = [b for b in buttons(message) if b["action_id"].startswith(ids.POLL_ANSWER_PREFIX)]
+    button = run.rng.choice(choices)
+    ref = json.loads(button["value"])
+    item = _click("poll", button["action_id"], run, user, button["value"], None, message)
+    item.answer = (user, ref["q"], ref["v"])
+    return item
+
+
 KINDS: dict[str, Kind] = {
     "idea": Kind(30, _share("/idea", "idea")),
     "need": Kind(10, _share("/need", "need")),
@@ -168,7 +202,29 @@ KINDS: dict[str, Kind] = {
     "edit": Kind(10, _edit),
     "withdraw": Kind(10, _withdraw),
     "page": Kind(15, _page),
+    "poll": Kind(15, _poll_answer),
 }
+
+
+def open_polls(database_url: str, slack: LocalSlack, run: Run) -> None:
+    """Think tanks of four of the load's users in a completed round, and one poll sweep (as
+    the scheduler would run it) that sends each of them a poll DM to answer."""
+    users = [f"ULOAD{number:03d}" for number in range(USERS)]
+    database = Database(database_url)
+    settings = Settings(
+        database_url=database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+    )
+    try:
+        make_round(database, slack, [users[i : i + 4] for i in range(0, USERS, 4)])
+        result = sweep(database, settings, datetime.now(UTC))
+    finally:
+        database.dispose()
+    assert result.sent == USERS, f"poll sweep sent {result.sent} of {USERS}"
+    by_channel = {call["channel"]: call for call in slack.calls_to("chat.postMessage")}
+    run.poll_dms = {user: by_channel[slack._dm(user)] for user in users}
 
 
 @dataclass(frozen=True)
@@ -269,6 +325,7 @@ def check_outcomes(
                 session.scalars(select(Idea.body).where(Idea.body.startswith(run.prefix)))
             )
             statuses = dict(session.execute(select(Idea.id, Idea.status)).all())
+            answers = _stored_answers(session)
     finally:
         database.dispose()
     # Answers after the ack come a moment later: wait until they stop arriving.
@@ -298,7 +355,44 @@ def check_outcomes(
         edits += item.kind == "edit"
     lost["edit"] += max(0, edits - opened)
     duplicated["edit"] += max(0, opened - edits)
+    _check_answers(outcomes, answers, lost, duplicated)
     return +lost, +duplicated
+
+
+def _stored_answers(session: Any) -> Counter[tuple[str, str, str]]:
+    """Stored poll answers as (user, question, value); anonymous answers name no one, so the
+    respondent hash of each person who got a poll tells whose they are."""
+    key = polls.answer_key(session, None)
+    whose = {}
+    for delivery in session.scalars(select(PollDelivery)):
+        respondent = polls.respondent_key(key, delivery.poll_id, delivery.participant_id)
+        whose[(delivery.poll_id, respondent)] = delivery.participant.user_id
+    return Counter(
+        (whose.get((answer.poll_id, answer.respondent), "?"), answer.question_key, answer.value)
+        for answer in session.scalars(select(PollAnswer))
+    )
+
+
+def _check_answers(
+    outcomes: list[Outcome],
+    answers: Counter[tuple[str, str, str]],
+    lost: Counter[str],
+    duplicated: Counter[str],
+) -> None:
+    """Each (person, question) clicked has one stored answer, one of the values clicked."""
+    clicked: dict[tuple[str, str], set[str]] = {}
+    for outcome in outcomes:
+        if outcome.sent.answer is not None:
+            user, question, value = outcome.sent.answer
+            clicked.setdefault((user, question), set()).add(value)
+    stored: dict[tuple[str, str], list[str]] = {}
+    for (user, question, value), copies in answers.items():
+        stored.setdefault((user, question), []).extend([value] * copies)
+    for pair, values in clicked.items():
+        kept = stored.get(pair, [])
+        lost["poll"] += not any(value in values for value in kept)
+        duplicated["poll"] += max(0, len(kept) - 1)
+    duplicated["poll"] += sum(len(kept) for pair, kept in stored.items() if pair not in clicked)
 
 
 def run_backend(
@@ -312,6 +406,7 @@ def run_backend(
             rng=random.Random(args.seed),
         )
         with HttpCollider(variables, workdir, workers=args.workers, threads=args.threads) as server:
+            open_polls(database_url, slack, run)
             # Warm-up, and ideas to click on: a fifth of the load is shared before the mix.
             sharing = {name: KINDS[name] for name in ("idea", "need")}
             warmup = build_batch(run, args.n // 5, sharing)

@@ -7,6 +7,9 @@ that runs twice, in two processes, or again after a crash never sends it twice. 
 429 and 5xx are retried by the client's handlers; what is left and temporary is tried again by
 later sweeps with a growing pause (``services.polls.backoff``); a permanent failure marks only
 that person's delivery failed, the others go on, and the poll's creator gets one list of them.
+A poll post that broke off (a timeout: Slack may have posted it) is in doubt: it carries its send
+key as a metadata marker, and a sweep a minute later looks for it in the DM (``settle_in_doubt``)
+and marks it sent, or sends it again if it is not there.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from models.base import utcnow
 from models.db import Database
 from models.queries import find_participant
 from models.scheduling import ScheduledSend
-from scheduler.outbox import NotDelivered, SendOutcome, send_once
+from scheduler.outbox import NotDelivered, SendOutcome, mark_failed, mark_sent, send_once
 from services import poll_reports, polls
 from services.delivery import DeliveryError
 from services.errors import DomainError
@@ -53,7 +56,7 @@ class _InDoubt(Exception):
     """The connection broke while posting: the message may have gone out."""
 
 
-def _post_to(gateway: SlackGateway, user_id: str, message: dict) -> str:
+def _post_to(gateway: SlackGateway, user_id: str, message: dict, marker: str | None = None) -> str:
     try:
         channel = gateway.dm_channel(user_id)
     except DeliveryError as error:
@@ -61,7 +64,7 @@ def _post_to(gateway: SlackGateway, user_id: str, message: dict) -> str:
             f"{'permanent' if error.permanent else 'temporary'}:{error.code}"
         ) from error
     try:
-        ts = gateway.post(channel, message)
+        ts = gateway.post(channel, message, marker)
     except DeliveryError as error:
         if error.code.startswith("connection"):
             raise _InDoubt(error.code) from error
@@ -108,14 +111,16 @@ def deliver(
         outcome = send_once(
             database,
             send_key,
-            lambda: _post_to(gateway, user_id, message),
+            lambda: _post_to(gateway, user_id, message, marker=send_key),
             holder=holder,
             due_at=opens_at,
             clock=lambda: now,
         )
     except _InDoubt as error:
         with database.session() as session:
-            polls.record_failure(session, delivery_id, str(error), permanent=True, in_doubt=True)
+            polls.record_failure(
+                session, delivery_id, str(error), permanent=True, in_doubt=True, now=now
+            )
         return DeliveryState.IN_DOUBT.value
     row = _outbox_row(database, send_key)
     with database.session() as session:
@@ -130,10 +135,43 @@ def deliver(
             return session.get(PollDelivery, delivery_id).state.value  # type: ignore[union-attr]
         if row is not None and row.claimed_at < now - IN_DOUBT_AFTER:
             polls.record_failure(
-                session, delivery_id, "sending_interrupted", permanent=True, in_doubt=True
+                session, delivery_id, "sending_interrupted", permanent=True, in_doubt=True, now=now
             )
             return DeliveryState.IN_DOUBT.value
     return DeliveryState.PENDING.value  # another process is sending it right now
+
+
+def settle_in_doubt(
+    database: Database, gateway: SlackGateway, delivery_id: int, *, now: datetime
+) -> DeliveryState:
+    """Ask Slack whether a poll post that broke off (a timeout, or a process that died while
+    sending) landed: the poll message carries its send key as a metadata marker. Found: it is
+    sent, never again. Not found (a minute or more later): Slack did not post it, so the claim is
+    released and the delivery goes back to pending for this sweep to send."""
+    with database.session() as session:
+        delivery = session.get(PollDelivery, delivery_id)
+        assert delivery is not None
+        user_id = delivery.participant.user_id
+        send_key = f"poll:{delivery.poll_id}:to:{delivery.participant_id}"
+    try:
+        channel = gateway.dm_channel(user_id)
+        ts = gateway.find_marked_message(channel, send_key)
+    except DeliveryError as error:
+        logger.warning("could not look up poll %s in %s's DM: %s", send_key, user_id, error.code)
+        with database.session() as session:
+            polls.postpone_check(session, delivery_id, now)
+        return DeliveryState.IN_DOUBT
+    with database.session() as session:
+        current = session.get(PollDelivery, delivery_id, with_for_update=True)
+        if current is None or current.state is not DeliveryState.IN_DOUBT:
+            return current.state if current else DeliveryState.FAILED  # another sweep settled it
+        if ts is not None:
+            mark_sent(session, send_key, result=f"{channel} {ts}", now=now)
+            polls.record_sent(session, delivery_id, channel, ts)
+            return DeliveryState.SENT
+        mark_failed(session, send_key, error="temporary:not_posted")
+        polls.retry_delivery(session, delivery_id)
+        return DeliveryState.PENDING
 
 
 def remind(
@@ -278,6 +316,13 @@ def run_poll_sweep(
         result.planned = len(polls.plan_polls(session, now))
     with database.session() as session:
         result.opened = polls.open_due_polls(session, now)
+    with database.session() as session:
+        doubtful = polls.deliveries_to_check(session, now)
+    for delivery_id in doubtful:
+        try:
+            settle_in_doubt(database, gateway, delivery_id, now=now)
+        except Exception:  # noqa: BLE001
+            logger.exception("poll delivery %s could not be checked", delivery_id)
     send_pending(database, gateway, settings, result, now=now, holder=holder)
     with database.session() as session:
         reminders = polls.due_reminders(session, now)

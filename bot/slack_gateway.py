@@ -174,9 +174,10 @@ class SlackGateway:
     def report_round(self, user_id: str, summary: RoundSummary) -> None:
         self._post(self.dm_channel(user_id), round_blocks.round_summary_message(summary))
 
-    def post(self, channel: str, message: dict[str, Any]) -> str:
-        """Any other message (previews, notices) through the same pacing and error policy."""
-        return str(self._post(channel, message)["ts"])
+    def post(self, channel: str, message: dict[str, Any], marker: str | None = None) -> str:
+        """Any other message (previews, notices, polls) through the same pacing and error
+        policy; a ``marker`` lets ``find_marked_message`` find it after a timeout."""
+        return str(self._post(channel, message, marker)["ts"])
 
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", channel=channel, ts=ts, **message)

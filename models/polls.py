@@ -38,7 +38,7 @@ class DeliveryState(enum.StrEnum):
     PENDING = "pending"  # not sent yet (or a temporary Slack failure: tried again later)
     SENT = "sent"
     FAILED = "failed"  # Slack refused for good (deactivated, not found): shown to facilitators
-    IN_DOUBT = "in_doubt"  # the connection broke mid-send: maybe sent; never re-sent blindly
+    IN_DOUBT = "in_doubt"  # the connection broke mid-send: checked in the DM, never re-sent blindly
 
 
 class PollTemplate(Base):

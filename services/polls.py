@@ -375,8 +375,8 @@ def open_due_polls(session: Session, now: datetime | None = None) -> list[int]:
     return opened
 
 
-def deliveries_to_send(session: Session, now: datetime | None = None) -> list[int]:
-    now = now or utcnow()
+def _due_deliveries(session: Session, state: DeliveryState, now: datetime) -> list[int]:
+    """Deliveries in ``state`` of open polls whose next attempt (if any) is due at ``now``."""
     return list(
         session.scalars(
             select(PollDelivery.id)
@@ -384,12 +384,20 @@ def deliveries_to_send(session: Session, now: datetime | None = None) -> list[in
             .where(
                 Poll.state == PollState.OPEN,
                 Poll.closes_at > now,
-                PollDelivery.state == DeliveryState.PENDING,
+                PollDelivery.state == state,
                 (PollDelivery.next_attempt_at.is_(None)) | (PollDelivery.next_attempt_at <= now),
             )
             .order_by(PollDelivery.id)
         )
     )
+
+
+def deliveries_to_send(session: Session, now: datetime | None = None) -> list[int]:
+    return _due_deliveries(session, DeliveryState.PENDING, now or utcnow())
+
+
+# A post that timed out may still land; Slack is asked about it only after this long.
+IN_DOUBT_CHECK_AFTER = timedelta(minutes=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -423,11 +431,31 @@ def record_failure(
     delivery.attempts += 1
     delivery.error = code[:255]
     if in_doubt:
+        # Checked against Slack by a later sweep, once a late post would have landed.
         delivery.state = DeliveryState.IN_DOUBT
+        delivery.next_attempt_at = (now or utcnow()) + IN_DOUBT_CHECK_AFTER
     elif permanent:
         delivery.state = DeliveryState.FAILED
     else:
         delivery.next_attempt_at = (now or utcnow()) + backoff(delivery.attempts)
+
+
+def deliveries_to_check(session: Session, now: datetime | None = None) -> list[int]:
+    """In-doubt deliveries of open polls whose check against Slack is due."""
+    return _due_deliveries(session, DeliveryState.IN_DOUBT, now or utcnow())
+
+
+def postpone_check(session: Session, delivery_id: int, now: datetime) -> None:
+    delivery = session.get(PollDelivery, delivery_id)
+    assert delivery is not None
+    delivery.next_attempt_at = now + IN_DOUBT_CHECK_AFTER
+
+
+def retry_delivery(session: Session, delivery_id: int) -> None:
+    """Slack did not post an in-doubt delivery: send it again."""
+    delivery = session.get(PollDelivery, delivery_id)
+    assert delivery is not None
+    delivery.state, delivery.next_attempt_at = DeliveryState.PENDING, None
 
 
 def due_reminders(session: Session, now: datetime | None = None) -> list[int]:
@@ -478,11 +506,15 @@ def unreported_failures(session: Session) -> dict[int, list[PollDelivery]]:
     ).all()
     found: dict[int, list[PollDelivery]] = {}
     for delivery in rows:
-        # Wait until nobody in the poll is still pending, so facilitators get one full list.
+        # Wait until nobody in the poll is still pending, so facilitators get one full list;
+        # in-doubt posts of an open poll are still being checked against Slack.
+        unsettled = [DeliveryState.PENDING]
+        if delivery.poll.state is PollState.OPEN:
+            unsettled.append(DeliveryState.IN_DOUBT)
         pending = session.scalar(
             select(PollDelivery.id).where(
                 PollDelivery.poll_id == delivery.poll_id,
-                PollDelivery.state == DeliveryState.PENDING,
+                PollDelivery.state.in_(unsettled),
             )
         )
         if pending is None:

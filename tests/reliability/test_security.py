@@ -90,6 +90,14 @@ def test_crafted_facilitator_actions_by_a_participant_are_refused_and_logged(
     assert slack.calls_to("views.open") == []  # no move form for them either
 
 
+# Answering someone else's poll is covered in tests/polls/test_poll_lifecycle.py
+# (test_planned_poll_due_in_downtime_goes_out_once_then_answers_reminders_and_close, "A crafted
+# payload"): a person the poll was not sent to clicks a real answer button; it is refused with
+# "not sent to you", logged as "refused an answer to poll", and nothing is stored. A button's
+# value names only the poll, question and answer, never a delivery or a person: whose answer it
+# is comes from the signed payload's user, so no crafted id can answer for another member.
+
+
 def test_no_secret_reaches_the_logs(
     driver: SlackDriver, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
