@@ -18,6 +18,17 @@ class TokenBucket:
         self._updated = clock()
         self._lock = threading.Lock()
 
+    def try_acquire(self) -> bool:
+        """Take a token if one is there now; never waits."""
+        with self._lock:
+            now = self.clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False
+
     def acquire(self) -> float:
         """Wait for a token; returns the seconds waited."""
         waited = 0.0

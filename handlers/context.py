@@ -13,6 +13,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.rate_limit import TokenBucket
 from bot.settings import Settings
 from handlers.slack_users import SlackDirectory
 from i18n import normalize_language
@@ -21,6 +22,8 @@ from models.queries import find_participant
 from services.participants import SlackUser, language_of, remember_slack_locale
 
 logger = logging.getLogger(__name__)
+
+SUGGESTIONS_PER_SECOND = 3.0
 
 # A ``/collider NAME ARGS`` handler: (ack, command, args, client, respond).
 Subcommand = Callable[[Ack, dict[str, Any], str, WebClient, Respond], None]
@@ -36,6 +39,11 @@ class Deps:
     gateway: Any = None
     # ``/collider`` subcommands by name; each handler module adds its own in ``register``.
     subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    # Similar-idea suggestions are a courtesy: in a flood of submissions (tens a second) most are
+    # skipped, so they never take the cores the acks need.
+    suggestion_budget: TokenBucket = field(
+        default_factory=lambda: TokenBucket(rate=SUGGESTIONS_PER_SECOND, burst=10)
+    )
     # ``users.info`` with a short timeout; None where no Slack is at hand.
     directory: SlackDirectory | None = None
 
@@ -46,13 +54,18 @@ class Deps:
             participant = find_participant(session, user.team_id, user.user_id)
             if participant is not None and (participant.language or participant.slack_locale):
                 return language_of(participant, default)
-        # Asked outside the transaction: no database lock is held while Slack answers.
+        return self.slack_language(user, participant.id if participant else None)
+
+    def slack_language(self, user: SlackUser, participant_id: int | None) -> str:
+        """For someone whose row has no language yet: their Slack locale, kept once known."""
+        default = self.settings.default_language
+        # Asked outside any transaction: no database lock is held while Slack answers.
         profile = self.directory.profile(user.user_id) if self.directory else None
         if profile is None or profile.locale is None:
             return default
-        if participant is not None:
+        if participant_id is not None:
             with self.database.session() as session:
-                remember_slack_locale(session, participant.id, profile.locale)
+                remember_slack_locale(session, participant_id, profile.locale)
         # Someone who only asked for help (or was just forgotten) gets no row for it.
         return normalize_language(profile.locale, default)
 

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers import blocks, ids
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
-from handlers.similar import suggest_similar
+from handlers.similar import offer_similar
 from i18n import t
 from models import IdeaKind
 from services import ideas, themes
@@ -58,16 +58,16 @@ def register(app: App, deps: Deps) -> None:
                     if author.language or author.slack_locale
                     else None
                 )
+                author_id = author.id
         except DomainError as error:
             ack(**_error(error, deps.language(user)))
             return
         # Rendered after the commit: the transaction (SQLite's write lock) ends sooner.
-        language = language or deps.language(user)
+        language = language or deps.slack_language(user, author_id)
         answer = blocks.idea_saved(submission.idea, language, duplicate=submission.duplicate)
         ack(response_type="ephemeral", **answer)
         if not submission.duplicate:
-            deps.workers.submit(
-                suggest_similar,
+            offer_similar(
                 deps,
                 submission.idea.id,
                 language,
@@ -237,8 +237,7 @@ def register(app: App, deps: Deps) -> None:
         channel = metadata.get("channel")
         _confirm(client, user, channel, answer)
         if new_idea:
-            deps.workers.submit(
-                suggest_similar,
+            offer_similar(
                 deps,
                 new_idea,
                 language,

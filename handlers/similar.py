@@ -23,6 +23,14 @@ logger = logging.getLogger(__name__)
 Send = Callable[[dict[str, Any]], None]
 
 
+def offer_similar(deps: Deps, idea_id: int, language: str, send: Send) -> None:
+    """Queue the suggestions for a new idea, unless submissions are flooding in."""
+    if not deps.suggestion_budget.try_acquire():
+        logger.info("similar ideas skipped for idea %s: many submissions at once", idea_id)
+        return
+    deps.workers.submit(suggest_similar, deps, idea_id, language, send)
+
+
 def suggest_similar(deps: Deps, idea_id: int, language: str, send: Send) -> None:
     """Runs after the ack, on the worker pool: the index may take a moment to build."""
     try:

@@ -107,3 +107,21 @@ def test_coauthors_enter_matchmaking_with_the_idea_they_joined(
         pool = matchmaking.build_pool(session, TEAM_ID, matchmaking.RoundSettings())
         by_user = {entry.participant.user_id: [idea.body for idea in entry.ideas] for entry in pool}
     assert by_user["U002"] == [LIBRARY]
+
+
+def test_a_flood_of_submissions_skips_suggestions_but_never_ideas(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    import time
+
+    from handlers.context import SUGGESTIONS_PER_SECOND
+
+    started = time.monotonic()
+    for number in range(25):
+        driver.command("/idea", f"{LIBRARY}, branch {number}", user=f"U{number:03d}")
+    elapsed = time.monotonic() - started
+    assert len(ideas(database)) == 25
+    time.sleep(0.5)
+    offered = len(slack.calls_to("response_url"))
+    # A burst of 10, then the budget's rate: far fewer suggestions than ideas, but some.
+    assert 1 <= offered <= 10 + int(elapsed * SUGGESTIONS_PER_SECOND) + 1 < 25
