@@ -117,7 +117,10 @@ def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, A
             language,
             kind=_kind_label(idea.kind, language),
             id=idea.id,
-            author=author_label(idea.author, language),
+            author=", ".join(
+                [author_label(idea.author, language)]
+                + [f"<@{user_id}>" for user_id in page.coauthors.get(idea.id, [])]
+            ),
         )
         theme = idea.challenge.title if idea.challenge else idea.theme
         if theme:

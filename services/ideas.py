@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from models import Idea, IdeaKind, IdeaStatus, Theme
+from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Theme
 from models.queries import claim_request, request_result, set_request_result
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
@@ -59,6 +59,8 @@ class IdeaPage:
     pages: int
     total: int
     query: str
+    # Slack user ids of those who joined each idea as co-authors.
+    coauthors: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _limit(value: str, field: str, limit: int) -> None:
@@ -202,4 +204,24 @@ def list_ideas(
             .limit(page_size)
         )
     )
-    return IdeaPage(ideas=ideas, page=page, pages=pages, total=total, query=query)
+    return IdeaPage(
+        ideas=ideas,
+        page=page,
+        pages=pages,
+        total=total,
+        query=query,
+        coauthors=coauthor_user_ids(session, [idea.id for idea in ideas]),
+    )
+
+
+def coauthor_user_ids(session: Session, idea_ids: list[int]) -> dict[int, list[str]]:
+    rows = session.execute(
+        select(IdeaCoauthor.idea_id, Participant.user_id)
+        .join(Participant, Participant.id == IdeaCoauthor.participant_id)
+        .where(IdeaCoauthor.idea_id.in_(idea_ids), Participant.forgotten_at.is_(None))
+        .order_by(IdeaCoauthor.id)
+    )
+    found: dict[int, list[str]] = {}
+    for idea_id, user_id in rows:
+        found.setdefault(idea_id, []).append(user_id)
+    return found

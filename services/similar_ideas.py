@@ -187,18 +187,3 @@ def link_related(
         {"idea_id": first, "related_id": second, "created_by": me.id},
     )
     return own, other
-
-
-def coauthor_user_ids(session: Session, idea_ids: list[int]) -> dict[int, list[str]]:
-    from models import Participant
-
-    rows = session.execute(
-        select(IdeaCoauthor.idea_id, Participant.user_id)
-        .join(Participant, Participant.id == IdeaCoauthor.participant_id)
-        .where(IdeaCoauthor.idea_id.in_(idea_ids), Participant.forgotten_at.is_(None))
-        .order_by(IdeaCoauthor.id)
-    )
-    found: dict[int, list[str]] = {}
-    for idea_id, user_id in rows:
-        found.setdefault(idea_id, []).append(user_id)
-    return found

@@ -10,7 +10,7 @@ from bot.local_slack import LocalSlack
 from handlers import ids
 from models import Idea, IdeaCoauthor, IdeaLink, IdeaStatus
 from models.db import Database
-from tests.slack_driver import SlackDriver, text_of
+from tests.slack_driver import SlackDriver, response_json, text_of
 
 LIBRARY = "Tool library for residents: lend drills, ladders and saws from the public library"
 
@@ -67,6 +67,8 @@ def test_join_as_coauthor_withdraws_own_idea_and_tells_the_author(
         assert coauthor.idea_id == stored[LIBRARY].id and coauthor.joined_from_id == own.id
     [told] = slack.wait_for("chat.postMessage")
     assert told["channel"] == "U001" and "<@U002>" in text_of(told)
+    listing = text_of(response_json(driver.command("/ideas", "tool library", user="U003")))
+    assert "<@U001>, <@U002>" in listing  # the co-author is named beside the author
 
 
 def test_link_as_related_and_keep_separate_merge_nothing(
