@@ -42,7 +42,7 @@ def _title(idea: Idea) -> str:
     return escape_within(idea.title, 150)
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
     button: Block = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
     if style:
         button["style"] = style
@@ -50,7 +50,7 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def idea_buttons(idea: Idea, language: str) -> Block:
-    withdraw = _button(t("ideas.withdraw_button", language), ids.WITHDRAW_IDEA, str(idea.id))
+    withdraw = button(t("ideas.withdraw_button", language), ids.WITHDRAW_IDEA, str(idea.id))
     withdraw["style"] = "danger"
     withdraw["confirm"] = {
         "title": plain(t("ideas.withdraw_confirm_title", language), 100),
@@ -63,7 +63,7 @@ def idea_buttons(idea: Idea, language: str) -> Block:
         "type": "actions",
         "block_id": f"idea_actions_{idea.id}",
         "elements": [
-            _button(t("ideas.edit_button", language), ids.EDIT_IDEA, str(idea.id)),
+            button(t("ideas.edit_button", language), ids.EDIT_IDEA, str(idea.id)),
             withdraw,
         ],
     }
@@ -153,7 +153,7 @@ def author_label(author: Participant, language: str) -> str:
 
 
 def _page_button(text: str, query: str, page: int) -> Block:
-    return _button(text, ids.IDEAS_PAGE, json.dumps({"q": query, "p": page}, ensure_ascii=False))
+    return button(text, ids.IDEAS_PAGE, json.dumps({"q": query, "p": page}, ensure_ascii=False))
 
 
 def help_message(language: str, limit: int, prefix: str | None = None) -> dict[str, Any]:
@@ -377,7 +377,7 @@ def similar_ideas_message(own_id: int, found: list[Any], language: str) -> dict[
                 + escape_within(idea.body, 300)
             )
         )
-        join = _button(t("ideas.similar_join", language), ids.SIMILAR_JOIN, value, "primary")
+        join = button(t("ideas.similar_join", language), ids.SIMILAR_JOIN, value, "primary")
         join["confirm"] = {
             "title": plain(t("ideas.similar_join_confirm_title", language), 100),
             "text": plain(t("ideas.similar_join_confirm_text", language, title=idea.title), 300),
@@ -390,8 +390,8 @@ def similar_ideas_message(own_id: int, found: list[Any], language: str) -> dict[
                 "block_id": f"similar_{own_id}_{idea.id}",
                 "elements": [
                     join,
-                    _button(t("ideas.similar_link", language), ids.SIMILAR_LINK, value),
-                    _button(t("ideas.similar_separate", language), ids.SIMILAR_SEPARATE, value),
+                    button(t("ideas.similar_link", language), ids.SIMILAR_LINK, value),
+                    button(t("ideas.similar_separate", language), ids.SIMILAR_SEPARATE, value),
                 ],
             }
         )

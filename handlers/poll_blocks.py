@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers import ids
-from handlers.blocks import Block, _button, context, message, option, plain, section, text_input
+from handlers.blocks import Block, button, context, message, option, plain, section, text_input
 from handlers.mrkdwn import escape_within, quote
 from i18n import t
 from models import Poll, PollTemplate, QuestionKind, Round
@@ -42,7 +42,7 @@ def _choice_buttons(poll: Poll, item: dict[str, Any], chosen: str | None, langua
     for value, text in choices:
         selected = value == chosen
         buttons.append(
-            _button(
+            button(
                 f"✓ {text}" if selected else text,
                 f"{ids.POLL_ANSWER_PREFIX}{item['key']}:{value}",
                 _answer_value(poll, item["key"], value),
@@ -90,7 +90,7 @@ def poll_message(
                 "type": "actions",
                 "block_id": "poll_write",
                 "elements": [
-                    _button(
+                    button(
                         t("polls.write_button", language),
                         ids.POLL_WRITE,
                         json.dumps({"p": poll.id}),

@@ -7,7 +7,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers import ids
-from handlers.blocks import Block, context, message, notice, option, plain, section, select_input
+from handlers.blocks import (
+    Block,
+    button,
+    context,
+    message,
+    notice,
+    option,
+    plain,
+    section,
+    select_input,
+)
 from handlers.mrkdwn import escape_within, truncate
 from i18n import catalog, t
 from models import Round, Theme, ThinkTank
@@ -171,22 +181,14 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
     actions: list[Block] = [confirm] if (tanks or round_.notices) else []
     if tanks:
         actions += [
-            _button(t("rounds.rerun", language), ids.ROUND_RERUN, _value(round_)),
-            _button(t("rounds.move", language), ids.ROUND_MOVE, _value(round_)),
+            button(t("rounds.rerun", language), ids.ROUND_RERUN, _value(round_)),
+            button(t("rounds.move", language), ids.ROUND_MOVE, _value(round_)),
         ]
-    discard = _button(t("rounds.discard", language), ids.ROUND_DISCARD, _value(round_))
+    discard = button(t("rounds.discard", language), ids.ROUND_DISCARD, _value(round_))
     discard["style"] = "danger"
     actions.append(discard)
     blocks.append({"type": "actions", "block_id": f"round_{round_.id}", "elements": actions})
     return message(blocks, header)
-
-
-def _button(text: str, action_id: str, value: str) -> Block:
-    return {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
-
-
-def round_outcome(text: str) -> dict[str, Any]:
-    return notice(text)
 
 
 def _number_input(block_id: str, label: str, initial: int, low: int, high: int) -> Block:

@@ -23,6 +23,7 @@ from models import Idea, IdeaKind, IdeaStatus, Participant
 from services.errors import InvalidInput
 from services.ideas import IdeaInput, search_text, validate
 from services.participants import SlackUser, ensure_participant
+from services.spreadsheet import safe_cell
 
 IMPORT_TEAM = "T0IMPORT"
 PLACEHOLDER_AUTHOR = "imported"
@@ -190,15 +191,6 @@ IDEA_COLUMNS = (
     "created_at",
     "source_url",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP: prefix with ')."""
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def idea_rows(session: Session) -> Iterator[list[str]]:

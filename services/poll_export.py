@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Participant, Poll, PollAnswer
 from services.polls import label
+from services.spreadsheet import safe_cell
 
 COLUMNS = (
     "poll_id",
@@ -26,12 +27,6 @@ COLUMNS = (
 # far too short to try participants against it without the key.
 RESPONDENT_PREFIX = 16
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP: CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def answer_rows(session: Session, team_id: str | None, language: str) -> Iterator[list[str]]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Round, ThinkTank, ThinkTankMember
-from services.importing import safe_cell
+from services.spreadsheet import safe_cell
 
 ROUND_COLUMNS = (
     "round_id",
