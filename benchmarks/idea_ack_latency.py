@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from bot.local_slack import LocalSlack  # noqa: E402
+from bot.local.slack import LocalSlack  # noqa: E402
 from models import Idea  # noqa: E402
 from models.db import Database  # noqa: E402
 from tests.databases import scratch_postgres_database  # noqa: E402

@@ -50,7 +50,7 @@ from benchmarks.idea_ack_latency import (  # noqa: E402
     collider_variables,
     sqlite_database,
 )
-from bot.local_slack import LocalSlack  # noqa: E402
+from bot.local.slack import LocalSlack  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers import ids  # noqa: E402
 from models import Idea, IdeaStatus, Participant, PollAnswer, PollDelivery  # noqa: E402

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from benchmarks.common import DATA_DIR, read_rows
-from bot.local_slack import TEAM_ID, LocalSlack
+from bot.local.slack import TEAM_ID, LocalSlack
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client

@@ -10,8 +10,8 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
-from bot.local_requests import LocalRequests, response_json, sign
-from bot.local_slack import TEAM_ID
+from bot.local.requests import LocalRequests, response_json, sign
+from bot.local.slack import TEAM_ID
 
 _events = itertools.count(1)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import demo
-from bot.console import local_console
+from bot.local import demo
+from bot.local.console import local_console
 from bot.settings import Settings
 from models import Idea, IdeaKind, IdeaStatus, OrganisationType, Participant
 from models.db import Database

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.console_render import (
+from bot.local.console_render import (
     describe_value,
     modal_inputs,
     readable,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from models import Idea
 from models.db import Database
 from tests.http_process import HttpCollider, run_collider

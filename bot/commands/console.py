@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.console import local_console
+    from bot.local.console import local_console
 
     if not args.verbose:
         # The bot's own log lines would interleave with the conversation; warnings still show.

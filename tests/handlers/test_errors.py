@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import create_app
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from models.db import Database

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from handlers.slack_users import SlackDirectory

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.local_slack import TEAM_ID
+from bot.local.slack import TEAM_ID
 from models import OptIn, Participant
 from models.db import Database
 from services import matchmaking

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from handlers import ids
 from models import Idea, IdeaStage, Stage
 from models.db import Database

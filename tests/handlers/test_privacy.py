@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from handlers import ids
 from models import Idea, Participant
 from models.db import Database

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.local_slack import TEAM_ID, LocalSlack
+from bot.local.slack import TEAM_ID, LocalSlack
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client

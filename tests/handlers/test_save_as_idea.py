@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from handlers import ids
 from models import Idea
 from models.db import Database

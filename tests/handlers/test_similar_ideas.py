@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from handlers import ids
 from models import Idea, IdeaCoauthor, IdeaLink, IdeaStatus
 from models.db import Database
@@ -99,7 +99,7 @@ def test_someone_else_cannot_use_the_authors_choice(
 def test_coauthors_enter_matchmaking_with_the_idea_they_joined(
     driver: SlackDriver, database: Database, slack: LocalSlack
 ) -> None:
-    from bot.local_slack import TEAM_ID
+    from bot.local.slack import TEAM_ID
     from services import matchmaking
 
     shown = share_two(driver, slack)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.poll_jobs import send_poll_now
 from bot.settings import Settings
 from models import DeliveryState, Poll, PollDelivery

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.settings import Settings
 from models import DeliveryState, Poll, PollAnswer, PollDelivery, PollState
 from models.db import Database

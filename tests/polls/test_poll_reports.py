@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.settings import Settings
 from handlers import ids
 from models import PollAnswer

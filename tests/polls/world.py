@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.local_slack import TEAM_ID, LocalSlack
+from bot.local.slack import TEAM_ID, LocalSlack
 from bot.poll_jobs import SweepResult, run_poll_sweep
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings

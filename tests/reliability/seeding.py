@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.local_slack import TEAM_ID, LocalSlack
+from bot.local.slack import TEAM_ID, LocalSlack
 from models import IdeaKind, ThinkTank
 from models.db import Database
 from services import ideas, matchmaking, participants

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.http import CollideWsgi
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from handlers import ids
 from models import Idea, Participant
 from models.db import Database

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.poll_jobs import run_poll_sweep
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from models import Idea
 from models.db import Database
 from tests.databases import scratch_postgres_database

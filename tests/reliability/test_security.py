@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.http import CollideWsgi
-from bot.local_slack import TEAM_ID, LocalSlack
+from bot.local.slack import TEAM_ID, LocalSlack
 from bot.settings import Settings
 from handlers import ids
 from models import Idea, Round, RoundStatus

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client

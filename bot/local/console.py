@@ -1,9 +1,9 @@
 """``collider console``: the real app and database, a local Slack, and you at the keyboard.
 
-The console starts :class:`bot.local_slack.LocalSlack` in-process, builds the real Bolt app
-against it, and sends the same signed requests the tests send (:mod:`bot.local_requests`).
+The console starts :class:`bot.local.slack.LocalSlack` in-process, builds the real Bolt app
+against it, and sends the same signed requests the tests send (:mod:`bot.local.requests`).
 Whatever the app then "posts" is read back from the local Slack and shown as text
-(:mod:`bot.console_render`): one local Slack serves both the tests and the console.
+(:mod:`bot.local.console_render`): one local Slack serves both the tests and the console.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any, TextIO
 from slack_bolt import BoltResponse
 from sqlalchemy import select
 
-from bot import demo
 from bot.app import create_app
-from bot.console_render import (
+from bot.local import demo
+from bot.local.console_render import (
     Button,
     Input,
     modal_inputs,
@@ -32,8 +32,8 @@ from bot.console_render import (
     render_message,
     render_modal,
 )
-from bot.local_requests import LocalRequests, response_json, view_state
-from bot.local_slack import BOT_USER_ID, TEAM_ID, Call, LocalSlack, User
+from bot.local.requests import LocalRequests, response_json, view_state
+from bot.local.slack import BOT_USER_ID, TEAM_ID, Call, LocalSlack, User
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from models import Participant

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.local_slack import TEAM_ID, LocalSlack
+from bot.local.slack import TEAM_ID, LocalSlack
 
 APP_ID = "A0COLLIDER"
 DEFAULT_CHANNEL = "C001"
