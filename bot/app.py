@@ -8,7 +8,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.rate_limit import SlackPacer
+from bot.rate_limit import SlackPacer, TokenBucket
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
@@ -25,22 +25,29 @@ from handlers import (
     themes,
 )
 from handlers.context import Deps
+from handlers.listening import install
 from handlers.slack_users import SlackDirectory
 from models.db import Database
 
-# errors comes last: its catch-alls answer what no other listener claimed.
+# Bolt tries listeners in this order. collider comes after every module with ``/collider``
+# subcommands (its catch-all answers unknown ones); errors comes last: its catch-alls answer
+# what no other listener claimed.
 LISTENER_MODULES = (
     ideas,
     similar,
-    collider,
     rounds,
     participation,
     polls,
     privacy,
     themes,
     pipeline,
+    collider,
     errors,
 )
+
+# Similar-idea suggestions per second (and burst) in this process: in a flood, most are skipped.
+SUGGESTIONS_PER_SECOND = 3.0
+SUGGESTION_BURST = 10
 
 
 def create_app(
@@ -64,6 +71,7 @@ def create_app(
         database=database,
         workers=worker_executor
         or ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
+        suggestion_budget=TokenBucket(rate=SUGGESTIONS_PER_SECOND, burst=SUGGESTION_BURST),
         gateway=SlackGateway(client, pacer),
         directory=SlackDirectory(client),
     )
@@ -79,6 +87,7 @@ def create_app(
         or ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="collider-listener"),
         logger=logging.getLogger("collider.bolt"),
     )
+    install(app, deps)
     for module in LISTENER_MODULES:
         module.register(app, deps)
     return app
