@@ -222,8 +222,9 @@ def _save_idea(
 
 
 def register(app: App, deps: Deps) -> None:
-    app.command("/idea")(listener(share_idea))
-    app.command("/need")(listener(share_need))
+    # The language comes from the author row that /idea writes: no lookup before the ack.
+    app.command("/idea")(listener(share_idea, language_later=True))
+    app.command("/need")(listener(share_need, language_later=True))
     app.command("/ideas")(listener(list_ideas))
     app.action(ids.IDEAS_PAGE)(listener(turn_ideas_page))
     app.action(ids.EDIT_IDEA)(listener(edit_idea))

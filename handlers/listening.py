@@ -170,8 +170,13 @@ def form_errors(
     return {"response_action": "errors", "errors": {block: refusal_text(error, person.language)}}
 
 
-def listener(function: Callable[..., Any]) -> Callable[..., Any]:
+def listener(function: Callable[..., Any], *, language_later: bool = False) -> Callable[..., Any]:
     """``function`` as a Bolt listener whose refusals are answered here, in one place.
+
+    The person's language is looked up before the listener runs, so that no listener asks for
+    it inside its own transaction (on SQLite, a second session would wait for the first one's
+    lock). ``language_later`` is for a hot path that learns the language from a row it
+    writes anyway (``/idea``): there it is looked up only if needed.
 
     A ``DomainError`` becomes a localized notice: in the ack if the listener has not acked
     yet, else through ``respond``. Nothing may escape a listener after its ack: Bolt then drops
@@ -182,6 +187,9 @@ def listener(function: Callable[..., Any]) -> Callable[..., Any]:
 
     def answered(**kwargs: Any) -> Any:
         context: BoltContext = kwargs["context"]
+        person: Person | None = context.get("person")
+        if person is not None and not language_later:
+            person.language  # noqa: B018 (looked up now, outside any transaction)
         try:
             return function(**{name: kwargs[name] for name in own_names})
         except DomainError as error:

@@ -148,12 +148,16 @@ def answered(
     """A button answer in the poll DM: recorded, and the message redrawn."""
     ack()
     ref = _poll_ref(action.get("value"))
-    with deps.database.session() as session:
-        key = polls.answer_key(session, deps.settings.answer_key)
-        poll, answers = polls.record_answers(
-            session, ref["p"], person.user, {ref["q"]: ref["v"]}, key
-        )
-        redrawn = poll_blocks.poll_message(poll, answers, person.language)
+    try:
+        with deps.database.session() as session:
+            key = polls.answer_key(session, deps.settings.answer_key)
+            poll, answers = polls.record_answers(
+                session, ref["p"], person.user, {ref["q"]: ref["v"]}, key
+            )
+            redrawn = poll_blocks.poll_message(poll, answers, person.language)
+    except NotAllowed:
+        _log_foreign_answer(ref["p"], person)
+        raise  # answered as a refusal by ``listener``
     respond(replace_original=True, **redrawn)
 
 
@@ -169,12 +173,16 @@ def write(
     """The button for written answers: the text form, filled with what was written."""
     ack()
     ref = _poll_ref(action.get("value"))
-    with deps.database.session() as session:
-        key = polls.answer_key(session, deps.settings.answer_key)
-        poll, answers = polls.answers_of(session, ref["p"], person.user, key)
-        if not polls.is_open(poll):
-            raise InvalidInput("polls.closed")
-        modal = poll_blocks.text_modal(poll, answers, person.language)
+    try:
+        with deps.database.session() as session:
+            key = polls.answer_key(session, deps.settings.answer_key)
+            poll, answers = polls.answers_of(session, ref["p"], person.user, key)
+            if not polls.is_open(poll):
+                raise InvalidInput("polls.closed")
+            modal = poll_blocks.text_modal(poll, answers, person.language)
+    except NotAllowed:
+        _log_foreign_answer(ref["p"], person)
+        raise
     open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
@@ -221,14 +229,22 @@ def _text_refusal(
     if isinstance(error, InvalidInput) and block and block in state:
         return form_errors(error, person, {field: block}, field)
     if isinstance(error, NotAllowed):
-        user = person.user
-        logger.warning(
-            "refused a written answer to poll %s by %s/%s", poll_id, user.team_id, user.user_id
-        )
+        _log_foreign_answer(poll_id, person)
     language = person.language
     text = t(error.key, language, **error.params)
     title = t("polls.text_modal_title", language)
     return {"response_action": "update", "view": blocks.done_modal(title, text, language)}
+
+
+def _log_foreign_answer(poll_id: Any, person: Person) -> None:
+    """For the security log: someone answered a poll that was not sent to them."""
+    user = person.user
+    logger.warning(
+        "refused an answer to poll %s by %s/%s: not sent to them",
+        poll_id,
+        user.team_id,
+        user.user_id,
+    )
 
 
 def register(app: App, deps: Deps) -> None:
