@@ -13,6 +13,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from handlers import (
+    claims,
     collider,
     errors,
     ideas,
@@ -39,6 +40,7 @@ LISTENER_MODULES = (
     privacy,
     themes,
     pipeline,
+    claims,
     errors,
 )
 

@@ -131,6 +131,7 @@ def register(app: App, deps: Deps) -> None:
                 since=values["since"],
                 theme_id=_int(values["theme"], "theme") if values["theme"] else None,
                 around_needs="around_needs" in (values["options"] or ""),
+                include_offline="include_offline" in (values["options"] or ""),
             ).validate()
         except InvalidInput as error:
             field = {

@@ -75,7 +75,8 @@ def register(app: App, deps: Deps) -> None:
                     "own": escape_within(own.title, 150),
                     "title": escape_within(other.title, 150),
                 }
-                other_author = other.author.user_id
+                # Someone not in Slack (imported) is never messaged.
+                other_author = None if other.author.is_offline else other.author.user_id
         except DomainError as error:
             logger.warning("refused similar-idea choice by %s: %s", user.user_id, error.key)
             respond(
@@ -96,6 +97,8 @@ def register(app: App, deps: Deps) -> None:
             return
         user, language, titles, other_author = done
         respond(replace_original=True, **blocks.notice(t("ideas.joined", language, **titles)))
+        if other_author is None:
+            return
         try:
             author_language = deps.language(type(user)(user.team_id, other_author))
             text = t(
