@@ -43,12 +43,16 @@ def unclaimed_with_email(session: Session, team_id: str) -> list[Participant]:
     )
 
 
-def record_offer(session: Session, participant_id: int, slack_user_id: str) -> ClaimOffer:
-    """Remember whom the ideas were offered to; the offer names them for the message."""
+def record_offer(session: Session, participant_id: int, slack_user_id: str) -> None:
+    """Remember whom the ideas were offered to (once the offer has reached them)."""
     person = session.get(Participant, participant_id)
     if person is None or not person.is_offline:
         raise NotFound("importing.claim_gone")
     person.claim_offered_to = slack_user_id
+
+
+def offer_for(session: Session, participant_id: int, slack_user_id: str) -> ClaimOffer:
+    """What to show the member found by e-mail: the titles of the ideas, and their source."""
     ideas = session.scalars(
         select(Idea).where(Idea.author_id == participant_id).order_by(Idea.id).limit(MAX_TITLES)
     ).all()

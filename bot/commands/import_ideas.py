@@ -163,11 +163,14 @@ def offer_claims(settings: Settings, database: Database, team_id: str) -> None:
         except SlackApiError:
             continue  # users_not_found: not in Slack (yet)
         with database.session() as session:
-            offer = claims.record_offer(session, participant_id, found)
+            offer = claims.offer_for(session, participant_id, found)
         try:
             client.chat_postMessage(
                 channel=found, **claim_offer_message(offer, settings.default_language)
             )
+            with database.session() as session:
+                # Recorded once delivered: a failed offer is made again on the next import.
+                claims.record_offer(session, participant_id, found)
             offered += 1
         except SlackApiError as error:
             print(
