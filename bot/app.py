@@ -13,6 +13,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from handlers import (
+    claims,
     collider,
     errors,
     ideas,
@@ -41,6 +42,7 @@ LISTENER_MODULES = (
     privacy,
     themes,
     pipeline,
+    claims,
     collider,
     errors,
 )

@@ -31,6 +31,14 @@ def _mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
+def _person(participant: Any, language: str) -> str:
+    """A mention, or for someone not in Slack their name and what the facilitator must do."""
+    if not participant.is_offline:
+        return _mention(participant.user_id)
+    name = escape_within(participant.display_name or t("importing.anonymous", language), 80)
+    return f"{name} _({t('importing.not_in_slack', language)})_"
+
+
 def _ratio(cohesion: float, random: float) -> str:
     return f"{cohesion / random:.1f}" if random > 0 else "∞"
 
@@ -75,7 +83,7 @@ def _member_line(member: Any, language: str) -> str:
     return t(
         "rounds.member_line",
         language,
-        member=_mention(participant.user_id),
+        member=_person(participant, language),
         organisation=organisation,
         idea=idea,
     )
@@ -255,7 +263,11 @@ def match_modal(language: str, themes: Sequence[Theme] = ()) -> Block:
                     {
                         "text": plain(t("rounds.option_around_needs", language)),
                         "value": "around_needs",
-                    }
+                    },
+                    {
+                        "text": plain(t("importing.option_include_offline", language)),
+                        "value": "include_offline",
+                    },
                 ],
             },
         },
@@ -385,6 +397,9 @@ def round_summary_message(summary: RoundSummary) -> dict[str, Any]:
         lines.append(
             t("rounds.summary_unreachable", language, count=len(summary.unreachable), people=people)
         )
+    if summary.offline:
+        people = ", ".join(escape_within(name, 80) for name in summary.offline)
+        lines.append(t("importing.summary_offline", language, people=people))
     if summary.notices:
         lines.append(t("rounds.summary_notices", language, count=summary.notices))
     return notice("\n".join(lines))

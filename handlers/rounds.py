@@ -119,6 +119,7 @@ def match_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) 
             since=values["since"],
             theme_id=_int(values["theme"], "theme") if values["theme"] else None,
             around_needs="around_needs" in (values["options"] or ""),
+            include_offline="include_offline" in (values["options"] or ""),
         ).validate()
     except InvalidInput as error:
         ack(**form_errors(error, person, _MATCH_ERROR_FIELDS, "min_size"))

@@ -74,13 +74,14 @@ def _pair(action: dict[str, Any]) -> tuple[int, int]:
 
 def _choose(
     deps: Deps, person: Person, action: dict[str, Any], change: Change
-) -> tuple[dict[str, str], str]:
-    """Apply the choice; the escaped titles (own and other), and the other idea's author."""
+) -> tuple[dict[str, str], str | None]:
+    """Apply the choice; the escaped titles (own and other), and the other idea's author's
+    Slack id (None for someone not in Slack: an imported author is never messaged)."""
     own_id, other_id = _pair(action)
     with deps.database.session() as session:
         own, other = change(session, person.user, own_id, other_id)
         titles = {"own": escape_within(own.title, 150), "title": escape_within(other.title, 150)}
-        return titles, other.author.user_id
+        return titles, None if other.author.is_offline else other.author.user_id
 
 
 def join_similar(
@@ -96,6 +97,8 @@ def join_similar(
     titles, other_author = _choose(deps, person, action, similar_ideas.join_as_coauthor)
     language = person.language
     respond(replace_original=True, **blocks.notice(t("ideas.joined", language, **titles)))
+    if other_author is None:
+        return
     user = person.user
     try:
         author_language = deps.language(SlackUser(user.team_id, other_author))

@@ -65,6 +65,8 @@ class RoundSummary:
     people: int
     failed_groups: tuple[tuple[int, str], ...] = ()
     unreachable: tuple[tuple[str, str], ...] = ()
+    # Names of members who are not in Slack (imported): the facilitator invites them.
+    offline: tuple[str, ...] = ()
     notices: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 

@@ -285,11 +285,16 @@ def _finish(database: Database, round_id: int, default_language: str) -> RoundSu
             for tank in round_.think_tanks
             if StepState.FAILED in (tank.conversation_state, tank.intro_state)
         )
+        members = [member for tank in round_.think_tanks for member in tank.members]
         unreachable = tuple(
             (member.participant.user_id, member.unreachable)
-            for tank in round_.think_tanks
-            for member in tank.members
-            if member.unreachable
+            for member in members
+            if member.unreachable and not member.participant.is_offline
+        )
+        offline = tuple(
+            member.participant.display_name or "?"
+            for member in members
+            if member.participant.is_offline
         )
         return RoundSummary(
             round_id=round_id,
@@ -298,6 +303,7 @@ def _finish(database: Database, round_id: int, default_language: str) -> RoundSu
             people=sum(len(tank.members) for tank in round_.think_tanks),
             failed_groups=failed,
             unreachable=unreachable,
+            offline=offline,
             notices=sum(1 for n in round_.notices if n.state is StepState.DONE),
         )
 

@@ -15,6 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser("export", help="export ideas, rounds or think tanks as CSV")
     parser.add_argument("what", choices=EXPORTS, help="what to export")
     parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    parser.add_argument("--team", help="only this workspace (default: every workspace)")
     parser.set_defaults(handler=run_export)
 
 
@@ -28,7 +29,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         with database.session() as session, args.out.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            for row in rows(session):
+            for row in rows(session, args.team):
                 writer.writerow(row)
                 count += 1
     except OSError as error:

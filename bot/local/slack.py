@@ -78,6 +78,7 @@ class User:
     is_owner: bool = False
     deleted: bool = False
     is_bot: bool = False
+    email: str = ""
 
 
 def _decode(value: str) -> Any:
@@ -362,6 +363,13 @@ class LocalSlack:
                 "profile": {"display_name": user.name, "real_name": user.real_name or user.name},
             },
         }
+
+    def _api_users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:
+        wanted = str(params.get("email") or "").strip().lower()
+        user = next((u for u in self.users.values() if u.email and u.email.lower() == wanted), None)
+        if user is None or user.deleted:
+            return {"ok": False, "error": "users_not_found"}
+        return self._api_users_info({"user": user.id})
 
     def _user_problem(self, user_ids: list[str]) -> str | None:
         for user_id in user_ids:
