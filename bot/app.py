@@ -25,8 +25,10 @@ from handlers import (
     themes,
 )
 from handlers.context import Deps
+from handlers.outgoing_views import SlackViews
 from handlers.slack_users import SlackDirectory
 from models.db import Database
+from services.outgoing import Outbound
 
 # errors comes last: its catch-alls answer what no other listener claimed.
 LISTENER_MODULES = (
@@ -59,12 +61,14 @@ def create_app(
     work (the console passes pools it can watch, to know when the work after an ack is done).
     """
     client = client or make_web_client(settings)
+    gateway = SlackGateway(client, pacer)
     deps = Deps(
         settings=settings,
         database=database,
         workers=worker_executor
         or ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
-        gateway=SlackGateway(client, pacer),
+        gateway=gateway,
+        outbound=Outbound(database, gateway, SlackViews(), settings),
         directory=SlackDirectory(client),
     )
     app = App(

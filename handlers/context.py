@@ -37,6 +37,8 @@ class Deps:
     workers: Executor
     # The gateway for Slack calls outside a request (bot.slack_gateway.SlackGateway).
     gateway: Any = None
+    # What work after the ack sends with (services.outgoing.Outbound: gateway, views, settings).
+    outbound: Any = None
     # ``/collider`` subcommands by name; each handler module adds its own in ``register``.
     subcommands: dict[str, Subcommand] = field(default_factory=dict)
     # Similar-idea suggestions are a courtesy: in a flood of submissions (tens a second) most are

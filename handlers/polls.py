@@ -12,7 +12,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.poll_jobs import deliver_report, send_poll_now
 from handlers import blocks, ids, poll_blocks
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
 from handlers.mrkdwn import escape_within
@@ -22,6 +21,7 @@ from i18n import t
 from services import pipeline, poll_reports, polls, themes
 from services.errors import DomainError, InvalidInput, NotAllowed
 from services.participants import SlackUser
+from services.poll_workflow import deliver_report, send_poll_now
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_type="ephemeral", **blocks.notice(t(error.key, language, **error.params)))
             return
         ack(response_type="ephemeral", **answer)
-        deps.workers.submit(deliver_report, deps.database, deps.gateway, deps.settings, user, scope)
+        deps.workers.submit(deliver_report, deps.outbound, user, scope)
 
     deps.subcommands.update({"poll": poll, "report": report})
 
@@ -158,7 +158,7 @@ def register(app: App, deps: Deps) -> None:
             response_action="update",
             view=blocks.done_modal(t("polls.send_modal_title", language), text, language),
         )
-        deps.workers.submit(send_poll_now, deps.database, deps.gateway, deps.settings, poll_id)
+        deps.workers.submit(send_poll_now, deps.outbound, poll_id)
 
     def _refuse_answer(respond: Respond, user: SlackUser, error: DomainError, poll_id: Any) -> None:
         if isinstance(error, NotAllowed):

@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.round_jobs import carry_out, deliver_preview
 from handlers import blocks, ids, round_blocks
 from handlers.context import (
     Deps,
@@ -24,6 +23,7 @@ from i18n import t
 from services import facilitators, matchmaking, schedules, themes
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
+from services.round_workflow import carry_out, deliver_preview
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +148,7 @@ def register(app: App, deps: Deps) -> None:
         ack(response_action="update", view=working)
         deps.workers.submit(
             deliver_preview,
-            deps.database,
-            deps.gateway,
-            deps.settings,
+            deps.outbound,
             user,
             settings,
             values["channel"],
@@ -263,7 +261,7 @@ def register(app: App, deps: Deps) -> None:
                 t("rounds.confirmed", language, user=f"<@{user.user_id}>", groups=groups)
             ),
         )
-        deps.workers.submit(carry_out, deps.database, deps.gateway, deps.settings, ref["r"])
+        deps.workers.submit(carry_out, deps.outbound, ref["r"])
 
     @app.action(ids.ROUND_MOVE)
     def move(

@@ -425,7 +425,10 @@ def record_failure(
     permanent: bool,
     in_doubt: bool = False,
     now: datetime | None = None,
+    retry_after: float | None = None,
 ) -> None:
+    """Count a failed attempt: in doubt (checked later), permanent, or tried again after a
+    growing pause (at least ``retry_after`` seconds when Slack asked for one)."""
     delivery = session.get(PollDelivery, delivery_id)
     assert delivery is not None
     delivery.attempts += 1
@@ -437,7 +440,8 @@ def record_failure(
     elif permanent:
         delivery.state = DeliveryState.FAILED
     else:
-        delivery.next_attempt_at = (now or utcnow()) + backoff(delivery.attempts)
+        pause = max(backoff(delivery.attempts), timedelta(seconds=retry_after or 0))
+        delivery.next_attempt_at = (now or utcnow()) + pause
 
 
 def deliveries_to_check(session: Session, now: datetime | None = None) -> list[int]:

@@ -8,26 +8,21 @@ import pytest
 from models.base import utcnow
 from models.db import Database
 from models.scheduling import SendState
-from scheduler.outbox import (
-    NotDelivered,
-    SendOutcome,
-    claim,
-    send_once,
-    send_state,
-    sends_in_doubt,
-)
+from models.sends import claim, send_state, sends_in_doubt
+from services.delivery import DeliveryError, FailureKind, Posted, Status, once
 
 
 def test_a_send_goes_out_once_however_often_it_is_asked_for(database: Database) -> None:
     sent: list[str] = []
 
-    def send() -> str:
+    def send() -> Posted:
         sent.append("poll")
-        return "1700000000.0001"
+        return Posted("D1", "1700000000.0001")
 
-    first = send_once(database, "poll:1", send, holder="a")
-    second = send_once(database, "poll:1", send, holder="b")
-    assert (first, second) == (SendOutcome.SENT, SendOutcome.ALREADY_SENT)
+    first = once(database, "poll:1", send, holder="a")
+    second = once(database, "poll:1", send, holder="b")
+    assert (first.status, second.status) == (Status.SENT, Status.ALREADY_SENT)
+    assert (second.channel, second.ts) == ("D1", "1700000000.0001")
     assert sent == ["poll"]
     with database.session() as session:
         assert send_state(session, "poll:1") == SendState.SENT
@@ -51,28 +46,28 @@ def test_concurrent_claims_of_one_key_have_exactly_one_winner(database: Database
 
 
 def test_an_undelivered_send_is_tried_again_and_then_sent(database: Database) -> None:
-    def refused() -> str:
-        raise NotDelivered("channel_not_found")
+    def refused() -> Posted:
+        raise DeliveryError("channel_not_found", FailureKind.PERMANENT)
 
-    assert send_once(database, "poll:3", refused, holder="a") == SendOutcome.FAILED
+    refusal = once(database, "poll:3", refused, holder="a")
+    assert (refusal.status, refusal.code) == (Status.PERMANENT, "channel_not_found")
     with database.session() as session:
         assert send_state(session, "poll:3") == SendState.FAILED
-    assert send_once(database, "poll:3", lambda: "ts", holder="a") == SendOutcome.SENT
-    assert send_once(database, "poll:3", lambda: "ts", holder="a") == SendOutcome.ALREADY_SENT
+    assert once(database, "poll:3", lambda: None, holder="a").status is Status.SENT
+    assert once(database, "poll:3", lambda: None, holder="a").status is Status.ALREADY_SENT
 
 
 def test_a_send_that_broke_off_is_in_doubt_and_never_repeated(database: Database) -> None:
     sent: list[str] = []
 
-    def times_out() -> str:
+    def times_out() -> Posted:
         sent.append("maybe")
         raise TimeoutError("read timed out")
 
     with pytest.raises(TimeoutError):
-        send_once(database, "poll:4", times_out, holder="a")
-    assert send_once(database, "poll:4", lambda: sent.append("again") or "ts", holder="b") == (
-        SendOutcome.IN_DOUBT
-    )
+        once(database, "poll:4", times_out, holder="a")
+    again = once(database, "poll:4", lambda: sent.append("again") or None, holder="b")
+    assert again.status is Status.IN_DOUBT
     assert sent == ["maybe"]
     with database.session() as session:
         assert sends_in_doubt(session, older_than=timedelta(minutes=5)) == []
