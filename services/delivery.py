@@ -97,6 +97,8 @@ class Outcome:
     code: str = ""
     retry_after: float | None = None
     user_ids: tuple[str, ...] = ()
+    # True when this says what an earlier claim left (not what this call's own attempt did).
+    earlier: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -195,10 +197,10 @@ def once(
 def _claimed_elsewhere(session: Any, key: str, now: datetime, in_doubt_after: timedelta) -> Outcome:
     record = find_send(session, key)
     if record is not None and record.state is SendState.SENT:
-        return Outcome(Status.ALREADY_SENT, record.channel, record.ts)
+        return Outcome(Status.ALREADY_SENT, record.channel, record.ts, earlier=True)
     if record is not None and record.claimed_at > now - in_doubt_after:
-        return Outcome(Status.BUSY)
-    return Outcome(Status.IN_DOUBT, code="sending_interrupted")
+        return Outcome(Status.BUSY, earlier=True)
+    return Outcome(Status.IN_DOUBT, code="sending_interrupted", earlier=True)
 
 
 def deliver(
@@ -221,7 +223,8 @@ def deliver(
     claim, since asking again is the retry; the outcome is typed all the same. ``marked`` puts
     the key in the message's metadata so an in-doubt post can be found; ``settle_in_doubt``
     settles one right away (for callers that hold a lease, so nobody else is sending it) and
-    sends it when Slack does not have it.
+    sends it when Slack does not have it. A post of this very call that broke off stays in
+    doubt: it may still land, so it is settled on a later call.
     """
 
     def post() -> Posted:
@@ -236,7 +239,8 @@ def deliver(
         return Outcome(Status.SENT, posted.channel, posted.ts)
     options: dict[str, Any] = {"holder": holder, "due_at": due_at, "clock": clock}
     outcome = once(database, key, post, in_doubt_after=in_doubt_after, **options)
-    if outcome.status is Status.IN_DOUBT and settle_in_doubt and marked:
+    # Only a claim an earlier attempt left: a post that broke off just now may still land.
+    if outcome.status is Status.IN_DOUBT and outcome.earlier and settle_in_doubt and marked:
         outcome = settle(database, gateway, key, to, now=clock())
         if outcome.status is Status.TEMPORARY and outcome.code == NOT_POSTED:
             outcome = once(database, key, post, in_doubt_after=in_doubt_after, **options)
