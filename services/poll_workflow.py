@@ -90,7 +90,7 @@ def _record(out: Outbound, delivery_id: int, outcome: Outcome, *, now: datetime,
         if outcome.status is Status.IN_DOUBT:
             # Slack may have posted it: a later sweep looks for its marker (``settle_poll``).
             polls.record_failure(
-                session, delivery_id, outcome.code, permanent=True, in_doubt=True, now=now
+                session, delivery_id, outcome.code, for_good=True, in_doubt=True, now=now
             )
             return DeliveryState.IN_DOUBT.value
         if outcome.failed:
@@ -99,7 +99,7 @@ def _record(out: Outbound, delivery_id: int, outcome: Outcome, *, now: datetime,
                 session,
                 delivery_id,
                 outcome.code,
-                permanent=permanent,
+                for_good=permanent,
                 now=now,
                 retry_after=outcome.retry_after,
             )

@@ -27,7 +27,15 @@ from models import Round, RoundNotice, RoundStatus, StepState, ThinkTank
 from models.base import utcnow
 from models.db import Database
 from models.queries import find_participant
-from services.delivery import DeliveryError, Gateway, Outcome, Recipient, Status, deliver
+from services.delivery import (
+    DeliveryError,
+    FailureKind,
+    Gateway,
+    Outcome,
+    Recipient,
+    Status,
+    deliver,
+)
 from services.outgoing import Intro, IntroMember, Outbound, RoundSummary, Unplaced
 from services.participants import language_of
 
@@ -155,7 +163,7 @@ def _open_conversation(database: Database, messenger: Gateway, tank_id: int) -> 
         try:
             channel = messenger.open_conversation(user_ids, name)
         except DeliveryError as error:
-            if not error.permanent:
+            if error.kind is not FailureKind.PERMANENT:
                 raise
             with database.session() as session:
                 tank = session.get(ThinkTank, tank_id)
