@@ -27,8 +27,10 @@ from handlers import (
 )
 from handlers.context import Deps
 from handlers.listening import install
+from handlers.outgoing_views import SlackViews
 from handlers.slack_users import SlackDirectory
 from models.db import Database
+from services.outgoing import Outbound
 
 # Bolt tries listeners in this order. collider comes after every module with ``/collider``
 # subcommands (its catch-all answers unknown ones); errors comes last: its catch-alls answer
@@ -68,13 +70,15 @@ def create_app(
     work (the console passes pools it can watch, to know when the work after an ack is done).
     """
     client = client or make_web_client(settings)
+    gateway = SlackGateway(client, pacer)
     deps = Deps(
         settings=settings,
         database=database,
         workers=worker_executor
         or ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
         suggestion_budget=TokenBucket(rate=SUGGESTIONS_PER_SECOND, burst=SUGGESTION_BURST),
-        gateway=SlackGateway(client, pacer),
+        gateway=gateway,
+        outbound=Outbound(database, gateway, SlackViews(), settings),
         directory=SlackDirectory(client),
     )
     app = App(

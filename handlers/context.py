@@ -37,6 +37,8 @@ class Deps:
     suggestion_budget: TokenBucket
     # The gateway for Slack calls outside a request (bot.slack_gateway.SlackGateway).
     gateway: Any = None
+    # What work after the ack sends with (services.outgoing.Outbound: gateway, views, settings).
+    outbound: Any = None
     # ``users.info`` with a short timeout; None where no Slack is at hand.
     directory: SlackDirectory | None = None
 

@@ -12,7 +12,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.poll_jobs import deliver_report, send_poll_now
 from handlers import blocks, ids, poll_blocks
 from handlers.context import Deps, open_modal, view_values
 from handlers.listening import (
@@ -20,6 +19,7 @@ from handlers.listening import (
     facilitators_only,
     form_errors,
     listener,
+    run_after_ack,
     subcommand,
     subcommand_args,
 )
@@ -28,6 +28,7 @@ from handlers.pipeline_blocks import report as pipeline_report
 from i18n import t
 from services import pipeline, poll_reports, polls, themes
 from services.errors import DomainError, InvalidInput, NotAllowed
+from services.poll_workflow import deliver_report, send_poll_now
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def report(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> Non
         else:
             answer = blocks.notice(working)
     ack(response_type="ephemeral", **answer)
-    deps.workers.submit(deliver_report, deps.database, deps.gateway, deps.settings, user, scope)
+    run_after_ack(deps, deliver_report, deps.outbound, user, scope, what="report", person=person)
 
 
 def template_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -139,7 +140,9 @@ def send_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -
         response_action="update",
         view=blocks.done_modal(t("polls.send_modal_title", language), text, language),
     )
-    deps.workers.submit(send_poll_now, deps.database, deps.gateway, deps.settings, poll_id)
+    run_after_ack(
+        deps, send_poll_now, deps.outbound, poll_id, what=f"poll {poll_id}", person=person
+    )
 
 
 def answered(

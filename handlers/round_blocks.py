@@ -21,7 +21,7 @@ from handlers.blocks import (
 from handlers.mrkdwn import escape_within, truncate
 from i18n import catalog, t
 from models import Round, Theme, ThinkTank
-from services.delivery import Intro, RoundSummary, Unplaced
+from services.outgoing import Intro, RoundSummary, Unplaced
 
 MAX_PREVIEW_GROUPS = 40
 MAX_MEMBER_OPTIONS = 100

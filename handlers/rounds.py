@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.round_jobs import carry_out, deliver_preview
 from handlers import blocks, ids, round_blocks
 from handlers.context import Deps, mentioned_user, open_modal, view_values
 from handlers.listening import (
@@ -25,6 +24,7 @@ from i18n import t
 from services import facilitators, matchmaking, schedules, themes
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
+from services.round_workflow import carry_out, deliver_preview
 
 logger = logging.getLogger(__name__)
 
@@ -128,14 +128,16 @@ def match_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) 
         t("rounds.working_title", language), t("rounds.working", language), language
     )
     ack(response_action="update", view=working)
-    deps.workers.submit(
+    # The workflow tells the facilitator itself when matching fails; this logs what it missed.
+    run_after_ack(
+        deps,
         deliver_preview,
-        deps.database,
-        deps.gateway,
-        deps.settings,
+        deps.outbound,
         user,
         settings,
         values["channel"],
+        what="preview",
+        person=person,
     )
 
 
@@ -202,7 +204,7 @@ def confirm_round(
         groups = len(round_.think_tanks)
     text = t("rounds.confirmed", person.language, user=f"<@{user.user_id}>", groups=groups)
     respond(replace_original=True, **blocks.notice(text))
-    deps.workers.submit(carry_out, deps.database, deps.gateway, deps.settings, ref["r"])
+    run_after_ack(deps, carry_out, deps.outbound, ref["r"], what=f"round {ref['r']}", person=person)
 
 
 def open_move_form(

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_jobs(database: Database) -> None:
-    from scheduler.outbox import sends_in_doubt
+    from models.sends import sends_in_doubt
     from scheduler.runtime import build_scheduler
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no "started"/"shut down" noise

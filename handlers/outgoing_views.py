@@ -1,0 +1,47 @@
+"""The Block Kit of messages that workflows send outside a request (``services.outgoing.Views``).
+
+A thin adapter over the builders that also serve the listeners, so one message always looks
+the same whoever sends it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import blocks, poll_blocks, round_blocks
+from models import Poll, Round
+from services.outgoing import Intro, RoundSummary, Unplaced
+from services.poll_reports import Report
+
+Message = dict[str, Any]
+
+
+class SlackViews:
+    def preview(self, round_: Round, language: str) -> Message:
+        return round_blocks.preview_message(round_, language)
+
+    def intro(self, intro: Intro) -> Message:
+        return round_blocks.intro_message(intro)
+
+    def unplaced(self, notice: Unplaced) -> Message:
+        return round_blocks.unplaced_message(notice)
+
+    def round_summary(self, summary: RoundSummary) -> Message:
+        return round_blocks.round_summary_message(summary)
+
+    def poll(
+        self, poll: Poll, answers: dict[str, str], language: str, *, closed: bool = False
+    ) -> Message:
+        return poll_blocks.poll_message(poll, answers, language, closed=closed)
+
+    def reminder(self, poll: Poll, language: str) -> Message:
+        return poll_blocks.reminder_message(poll, language)
+
+    def poll_failures(self, poll: Poll, problems: list[tuple[str, str]], language: str) -> Message:
+        return poll_blocks.failures_message(poll, problems, language)
+
+    def report(self, report: Report, language: str) -> Message:
+        return poll_blocks.report_message(report, language)
+
+    def notice(self, text: str) -> Message:
+        return blocks.notice(text)
