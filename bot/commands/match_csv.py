@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from i18n import normalize_language, t
+from i18n import format_number, normalize_language, t
 
 # The engine (numpy, scipy, scikit-learn) is imported when the command runs, not when the CLI
 # starts: other subcommands and --help stay fast.
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
             language,
             people=summary.people,
             groups=summary.groups,
-            cohesion=f"{summary.cohesion:.3f}",
-            random=f"{summary.random_cohesion:.3f}",
+            cohesion=format_number(summary.cohesion, language, 3),
+            random=format_number(summary.random_cohesion, language, 3),
             path=str(args.out),
         )
     )
