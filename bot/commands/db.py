@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.commands.common import open_database, settings_or_exit
+from bot.commands.common import open_database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = args.settings
     database = open_database(settings)
     from models.db import redacted_url
 

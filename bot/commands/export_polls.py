@@ -7,7 +7,7 @@ import argparse
 import csv
 from pathlib import Path
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     from services.poll_export import COLUMNS, answer_rows
 
-    settings = settings_or_exit()
+    settings = args.settings
     database = open_database(settings)
     rows = 0
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 
 # Kept in step with models.IdeaKind and services.importing.IMPORT_TEAM (a test checks), so the
 # CLI starts without importing the database stack.
@@ -49,7 +49,7 @@ def run_import(args: argparse.Namespace) -> int:
         author_column=args.author_column,
         team_id=args.team,
     )
-    database = open_database(settings_or_exit())
+    database = open_database(args.settings)
     try:
         with database.session() as session:
             report = import_rows(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     from matching.csv_match import STAGES, CsvMatchError, CsvMatchOptions, match_csv
 
-    language = normalize_language(os.environ.get("COLLIDER_DEFAULT_LANGUAGE"))
+    language = normalize_language(args.settings.default_language)
     options = CsvMatchOptions(
         min_size=args.min_size,
         max_size=args.max_size,

@@ -7,7 +7,7 @@ import atexit
 import logging
 import os
 
-from bot.commands.common import open_database, settings_or_exit
+from bot.commands.common import open_database
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = args.settings
     settings.require_slack(http=args.http)
     database = open_database(settings)
     from models.db import redacted_url
