@@ -250,9 +250,9 @@ def _group_lines(group: GroupResult, language: str) -> list[str]:
                 distribution=distribution,
             )
         )
-    for stat in group.choices:
-        shares = ", ".join(f"{escape_within(k, 40)}: {v}" for k, v in stat.distribution.items())
-        lines.append(f"• {escape_within(stat.question, 120)}: {shares}")
+    for choice in group.choices:
+        shares = ", ".join(f"{escape_within(k, 40)}: {v}" for k, v in choice.distribution.items())
+        lines.append(f"• {escape_within(choice.question, 120)}: {shares}")
     return lines
 
 

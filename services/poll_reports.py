@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from i18n import t
@@ -192,7 +192,7 @@ def build_report(session: Session, team_id: str, scope: Scope, language: str) ->
     total = _summarize(t("polls.group_total", language), shown_cells, questions, language)
     total.hidden = not shown_cells
 
-    delivery_filter = [PollDelivery.poll_id.in_(poll_ids)]
+    delivery_filter: list[ColumnElement[bool]] = [PollDelivery.poll_id.in_(poll_ids)]
     if scope.kind == "tank":
         delivery_filter.append(PollDelivery.think_tank_id == int(scope.value))
     asked = session.scalar(select(func.count(PollDelivery.id)).where(*delivery_filter)) or 0

@@ -9,7 +9,7 @@ import sys
 from bot.commands.common import open_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "console",
         help="try the bot in the terminal (no Slack needed)",

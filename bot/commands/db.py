@@ -7,7 +7,7 @@ import argparse
 from bot.commands.common import open_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="manage the database")
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = actions.add_parser("upgrade", help="apply every migration (safe to repeat)")

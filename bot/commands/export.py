@@ -11,7 +11,7 @@ from bot.commands.common import CommandFailed, open_database
 EXPORTS = ("ideas", "rounds", "thinktanks")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export ideas, rounds or think tanks as CSV")
     parser.add_argument("what", choices=EXPORTS, help="what to export")
     parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.commands.common import CommandFailed, open_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export-polls",
         help="write every poll answer to a CSV file",

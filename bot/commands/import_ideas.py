@@ -16,7 +16,7 @@ KINDS = ("idea", "need")
 IMPORT_TEAM = "T0IMPORT"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import", help="import ideas from a CSV file")
     what = parser.add_subparsers(dest="import_what", metavar="WHAT", required=True)
     ideas = what.add_parser(

@@ -15,7 +15,7 @@ from i18n import format_number, normalize_language, t
 _PROGRESS_FROM_BYTES = 256 * 1024
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "match-csv",
         help="group people from a CSV file (offline)",

@@ -12,7 +12,7 @@ from bot.commands.common import open_database
 logger = logging.getLogger(__name__)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run the bot against a real Slack workspace")
     parser.add_argument(
         "--http", action="store_true", help="serve HTTP (POST /slack/events) instead of Socket Mode"

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DOUBT_AFTER = timedelta(minutes=5)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "scheduler",
         help="run scheduled work (polls, matchmaking) in this process alone",
