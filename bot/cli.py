@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -17,7 +16,8 @@ from bot.commands import (
     run,
     scheduler,
 )
-from bot.commands.common import CommandFailed
+from bot.commands.common import CommandFailed, settings_or_exit
+from bot.logs import configure_logging
 from bot.settings import SettingsError
 
 COMMANDS = (run, console, db, scheduler, match_csv, import_ideas, export, export_polls)
@@ -38,16 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     try:
+        # Settings are loaded once, here, and every command takes them from args.settings.
+        args.settings = settings_or_exit()
+        configure_logging(args.settings, verbose=args.verbose)
         return int(args.handler(args))
     except (CommandFailed, SettingsError) as error:
         print(error, file=sys.stderr)

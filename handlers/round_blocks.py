@@ -19,7 +19,7 @@ from handlers.blocks import (
     select_input,
 )
 from handlers.mrkdwn import escape_within, truncate
-from i18n import catalog, t
+from i18n import catalog, format_number, placeholders, t
 from models import Round, Theme, ThinkTank
 from services.outgoing import Intro, RoundSummary, Unplaced
 
@@ -39,8 +39,8 @@ def _person(participant: Any, language: str) -> str:
     return f"{name} _({t('importing.not_in_slack', language)})_"
 
 
-def _ratio(cohesion: float, random: float) -> str:
-    return f"{cohesion / random:.1f}" if random > 0 else "∞"
+def _ratio(cohesion: float, random: float, language: str) -> str:
+    return format_number(cohesion / random, language, 1) if random > 0 else "∞"
 
 
 def _value(round_: Round, **extra: Any) -> str:
@@ -62,8 +62,6 @@ def _issue_text(issue: dict[str, Any], users: dict[int, str], language: str) -> 
 
 
 def _missing_placeholders(key: str, params: dict[str, Any]) -> dict[str, str]:
-    from i18n import placeholders
-
     return {name: "?" for name in placeholders(catalog("en")[key]) if name not in params}
 
 
@@ -96,7 +94,7 @@ def _group_section(round_: Round, tank: ThinkTank, language: str) -> Block:
             language,
             number=tank.number,
             locked=t("rounds.locked_mark", language) if tank.locked else "",
-            cohesion=f"{tank.cohesion:.2f}",
+            cohesion=format_number(tank.cohesion, language, 2),
         )
     ]
     if tank.key_terms:
@@ -127,9 +125,9 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
                 t(
                     "rounds.quality",
                     language,
-                    cohesion=f"{round_.cohesion:.2f}",
-                    random=f"{round_.random_cohesion:.2f}",
-                    ratio=_ratio(round_.cohesion, round_.random_cohesion),
+                    cohesion=format_number(round_.cohesion, language, 2),
+                    random=format_number(round_.random_cohesion, language, 2),
+                    ratio=_ratio(round_.cohesion, round_.random_cohesion, language),
                 )
             )
         )
@@ -359,9 +357,7 @@ def intro_message(intro: Intro) -> dict[str, Any]:
         section(t("rounds.intro_questions", language)),
     ]
     if intro.first_poll_on:
-        blocks.append(
-            context(t("rounds.intro_poll", language, date=intro.first_poll_on.date().isoformat()))
-        )
+        blocks.append(context(t("rounds.intro_poll", language, date=intro.first_poll_on)))
     return message(blocks, header)
 
 

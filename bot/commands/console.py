@@ -6,10 +6,10 @@ import argparse
 import logging
 import sys
 
-from bot.commands.common import open_database, settings_or_exit
+from bot.commands.common import open_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "console",
         help="try the bot in the terminal (no Slack needed)",
@@ -29,8 +29,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.verbose:
         # The bot's own log lines would interleave with the conversation; warnings still show.
-        logging.getLogger().setLevel(logging.WARNING)
-    settings = settings_or_exit()
+        root = logging.getLogger()
+        root.setLevel(max(root.level, logging.WARNING))
+    settings = args.settings
     database = open_database(settings)
     try:
         with local_console(settings, database, out=sys.stdout, demo_data=args.demo) as console:

@@ -6,12 +6,12 @@ import argparse
 import csv
 from pathlib import Path
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 
 EXPORTS = ("ideas", "rounds", "thinktanks")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export ideas, rounds or think tanks as CSV")
     parser.add_argument("what", choices=EXPORTS, help="what to export")
     parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
@@ -24,7 +24,7 @@ def run_export(args: argparse.Namespace) -> int:
     from services.round_exports import round_rows, think_tank_rows
 
     rows = {"ideas": idea_rows, "rounds": round_rows, "thinktanks": think_tank_rows}[args.what]
-    database = open_database(settings_or_exit())
+    database = open_database(args.settings)
     count = -1  # the header row
     try:
         with database.session() as session, args.out.open("w", newline="", encoding="utf-8") as out:

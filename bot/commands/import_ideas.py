@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 from i18n import t
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ KINDS = ("idea", "need")
 COLUMN_OPTIONS = ("text", "title", "author", "theme", "date", "email")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import", help="import ideas from a CSV file")
     what = parser.add_subparsers(dest="import_what", metavar="WHAT", required=True)
     ideas = what.add_parser(
@@ -80,7 +80,7 @@ def run_import(args: argparse.Namespace) -> int:
     from models import IdeaKind
     from services.importing import ImportFileError, ImportOptions, import_rows, open_import
 
-    settings = settings_or_exit()
+    settings = args.settings
     language = settings.default_language
     options = ImportOptions(
         team_id=workspace(settings, args.team),

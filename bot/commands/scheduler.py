@@ -9,7 +9,7 @@ import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 
 if TYPE_CHECKING:
     from models.db import Database
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DOUBT_AFTER = timedelta(minutes=5)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "scheduler",
         help="run scheduled work (polls, matchmaking) in this process alone",
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = args.settings
     database = open_database(settings)
     try:
         if args.list:

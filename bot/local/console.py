@@ -443,7 +443,7 @@ class Console:
             if _is_empty(value):
                 continue
             if field_.chooses_several:
-                values[field_.block_id] = {"options": list(value)}
+                values[field_.block_id] = {"options": list(value or ())}
             elif field_.chooses:
                 values[field_.block_id] = {"option": value}
             else:

@@ -12,6 +12,7 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,7 +92,7 @@ class LocalRequests:
         headers: dict[str, str] | None = None,
         timestamp: int | None = None,
     ) -> BoltResponse:
-        all_headers = {
+        all_headers: dict[str, str | Sequence[str]] = {
             "content-type": content_type,
             **sign(self.secret, body, timestamp),
             **(headers or {}),

@@ -433,7 +433,8 @@ class LocalSlack:
         files = params.get("files")
         if isinstance(files, str):
             files = json.loads(files)
-        missing = [f["id"] for f in files or [] if f["id"] not in self.uploads]
+        files = files or []
+        missing = [f["id"] for f in files if f["id"] not in self.uploads]
         if missing:
             return {"ok": False, "error": "file_not_found"}
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
@@ -443,10 +444,10 @@ def _uploaded_bytes(raw: bytes, content_type: str) -> bytes:
     """The file's bytes from an upload body: the first part of a multipart body, else the body."""
     if not content_type.startswith("multipart/"):
         return raw
-    message = BytesParser(policy=email_policy).parsebytes(
+    message = BytesParser(policy=email_policy.default).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + raw
     )
-    for part in message.iter_parts():  # type: ignore[attr-defined]
+    for part in message.iter_parts():
         payload = part.get_payload(decode=True)
         if payload is not None:
             return bytes(payload)

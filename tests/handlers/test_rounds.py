@@ -436,7 +436,7 @@ def test_match_form_can_limit_the_pool_to_a_theme(
     assert theme_block["element"]["options"][0]["text"]["text"] == "Koulupihat"
     values = {**form_values(), ids.MATCH_FIELDS["theme"]: {"option": str(theme_id)}}
     driver.submit(view, values, user=FACILITATOR)
-    preview = wait_for_text(slack, "3 people in 1 groups")
+    preview = wait_for_text(slack, "3 people in 1 group")
     shown = text_of(preview)
     assert all(f"<@{u}>" in shown for u in ("U104", "U105", "U106"))
     assert "<@U101>" not in shown

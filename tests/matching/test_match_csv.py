@@ -68,7 +68,7 @@ def test_empty_text_rows_are_skipped_and_reported(tmp_path: Path, capsys) -> Non
     source = write(tmp_path / "in.csv", table([*ROWS, ("7", " ", "city")]))
     assert run(tmp_path, source) == 0
     assert "7" not in {row["id"] for row in read_output(tmp_path / "out.csv")}
-    assert "Skipped 1 rows with empty text: 7" in capsys.readouterr().out
+    assert "Skipped 1 row with empty text: 7" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
