@@ -113,3 +113,11 @@ def test_scopes_cover_the_web_api_methods_the_code_calls() -> None:
     for method, scope in needs.items():
         if f".{method}(" in source:
             assert scope in scopes, f"{method} needs the {scope} scope"
+
+
+def test_a_writable_messages_tab_is_answered() -> None:
+    # People write to an app whose Messages tab takes input; unanswered, their words vanish.
+    home = manifest()["features"]["app_home"]
+    writable = home.get("messages_tab_enabled") and not home.get("messages_tab_read_only_enabled")
+    if writable:
+        assert "message.im" in declared_events() and "message.im" in registered("event")
