@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from bot.commands import (
     console,
     db,
+    doctor,
     export,
     export_polls,
     import_ideas,
@@ -20,7 +21,7 @@ from bot.commands import (
 from bot.commands.common import CommandFailed
 from bot.settings import SettingsError
 
-COMMANDS = (run, console, db, scheduler, match_csv, import_ideas, export, export_polls)
+COMMANDS = (run, console, doctor, db, scheduler, match_csv, import_ideas, export, export_polls)
 
 
 def build_parser() -> argparse.ArgumentParser:
