@@ -83,6 +83,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             scope = poll_reports.parse_scope(args)
             with deps.database.session() as session:
+                poll_reports.require_scope(session, user.team_id, scope)
                 theme = themes.find_theme(session, scope.value) if scope.kind == "theme" else None
                 if scope.kind == "theme" and theme is None:
                     raise InvalidInput("themes.not_found", id=escape_within(scope.value, 40))

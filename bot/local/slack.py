@@ -355,8 +355,11 @@ class LocalSlack:
             self.history[channel].append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
-    def _dm(self, user_id: str) -> str:
+    def dm_channel(self, user_id: str) -> str:
+        """The id of the bot's DM with ``user_id``."""
         return "D" + str(abs(hash(user_id)) % 10**9).zfill(9)
+
+    _dm = dm_channel
 
     def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel"))
