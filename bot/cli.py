@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot.commands import (
     console,
     db,
+    doctor,
     export,
     export_polls,
     import_ideas,
@@ -20,7 +21,7 @@ from bot.commands.common import CommandFailed, settings_or_exit
 from bot.logs import configure_logging
 from bot.settings import SettingsError
 
-COMMANDS = (run, console, db, scheduler, match_csv, import_ideas, export, export_polls)
+COMMANDS = (run, console, doctor, db, scheduler, match_csv, import_ideas, export, export_polls)
 
 
 def build_parser() -> argparse.ArgumentParser:

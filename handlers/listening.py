@@ -102,6 +102,8 @@ def subcommand(*names: str) -> Callable[[dict[str, Any]], bool]:
         return subcommand_name(command) in names
 
     matches.__name__ = f"subcommand_{'_'.join(names) or 'bare'}"
+    # What help and its test read back: which names this listener answers.
+    matches.subcommand_names = names  # type: ignore[attr-defined]
     return matches
 
 

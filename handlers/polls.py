@@ -84,6 +84,8 @@ def report(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> Non
     language, user = person.language, person.user
     scope = poll_reports.parse_scope(subcommand_args(command))
     with deps.database.session() as session:
+        # Before the ack: the worker that builds the report cannot tell the person it is wrong.
+        poll_reports.require_scope(session, user.team_id, scope)
         theme = themes.find_theme(session, scope.value) if scope.kind == "theme" else None
         if scope.kind == "theme" and theme is None:
             raise InvalidInput("themes.not_found", id=escape_within(scope.value, 40))

@@ -52,6 +52,19 @@ def parse_scope(text: str) -> Scope:
     return Scope(kind, value.lstrip("#") if kind != "theme" else value)
 
 
+def require_scope(session: Session, team_id: str, scope: Scope) -> None:
+    """Refuse a report on a round or think tank that this workspace does not have."""
+    if scope.kind == "round":
+        found = session.get(Round, int(scope.value))
+        if found is None or found.team_id != team_id:
+            raise InvalidInput("polls.no_such_round", round=int(scope.value))
+    elif scope.kind == "tank":
+        tank = session.get(ThinkTank, int(scope.value))
+        owner = session.get(Round, tank.round_id) if tank is not None else None
+        if owner is None or owner.team_id != team_id:
+            raise InvalidInput("polls.no_such_tank", tank=int(scope.value))
+
+
 @dataclass
 class ScaleStat:
     question: str
