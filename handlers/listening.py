@@ -32,7 +32,8 @@ from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
 
-Tell = Callable[[dict[str, Any]], None]
+# What tells the person (respond, or a DM); its return value is not used.
+Tell = Callable[[dict[str, Any]], object]
 
 
 class Person:

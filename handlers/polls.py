@@ -71,10 +71,11 @@ def poll(
         with deps.database.session() as session:
             rounds = polls.recent_rounds(session, user.team_id)
             templates = polls.templates(session, user.team_id)
-            modal = poll_blocks.send_modal(rounds, templates, language) if rounds else None
-        if modal is None:
+            chosen = poll_blocks.send_modal(rounds, templates, language) if rounds else None
+        if chosen is None:
             ack(response_type="ephemeral", **blocks.notice(t("polls.no_rounds", language)))
             return
+        modal = chosen
         ack()
     open_modal(client, respond, command["trigger_id"], modal, language)
 
@@ -231,7 +232,7 @@ def _text_refusal(
     """Under the answer it concerns, if the form has it; else in place of the form."""
     field = getattr(error, "field", None)
     block = f"{ids.POLL_TEXT_PREFIX}{field}" if field else None
-    if isinstance(error, InvalidInput) and block and block in state:
+    if isinstance(error, InvalidInput) and field and block and block in state:
         return form_errors(error, person, {field: block}, field)
     if isinstance(error, NotAllowed):
         _log_foreign_answer(poll_id, person)

@@ -22,7 +22,7 @@ from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
 
-Send = Callable[[dict[str, Any]], None]
+Send = Callable[[dict[str, Any]], object]
 # join_as_coauthor or link_related: (session, user, own id, other id) -> (own, other).
 Change = Callable[..., Any]
 

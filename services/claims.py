@@ -7,8 +7,10 @@ caller); the member found is offered the ideas, and only that member's click mov
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from models import Idea, IdeaCoauthor, Participant
@@ -74,8 +76,12 @@ def claim(session: Session, user: SlackUser, participant_id: int) -> int:
     if person.claim_offered_to != user.user_id:
         raise NotAllowed("importing.claim_not_yours")
     member = ensure_participant(session, user)
-    moved = session.execute(
-        update(Idea).where(Idea.author_id == person.id).values(author_id=member.id)
+    # An UPDATE's result is a CursorResult, which counts the rows it changed.
+    moved = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Idea).where(Idea.author_id == person.id).values(author_id=member.id)
+        ),
     ).rowcount
     session.execute(
         update(IdeaCoauthor)

@@ -155,7 +155,7 @@ def offer_claims(settings: Settings, database: Database, team_id: str) -> None:
 
     client = make_web_client(settings)
     with database.session() as session:
-        people = [(p.id, p.email) for p in claims.unclaimed_with_email(session, team_id)]
+        people = [(p.id, p.email) for p in claims.unclaimed_with_email(session, team_id) if p.email]
     offered = 0
     for participant_id, email in people:
         try:

@@ -205,7 +205,7 @@ def blocks_problems(blocks: Any, limit: int, where: str = "blocks") -> Problems:
     _count(problems, where, blocks, limit, "blocks")
     for index, block in enumerate(blocks):
         _block(problems, f"{where}[{index}]", block)
-    block_ids = [b.get("block_id") for b in blocks if isinstance(b, Mapping) and b.get("block_id")]
+    block_ids = [str(b["block_id"]) for b in blocks if isinstance(b, Mapping) and b.get("block_id")]
     for block_id in sorted({b for b in block_ids if block_ids.count(b) > 1}):
         problems.append(f"{where}: block_id {block_id!r} is used more than once")
     return problems
