@@ -124,7 +124,7 @@ def _author(session: Session, row: dict[str, str], options: ImportOptions) -> Pa
     if not name:
         return ensure_participant(session, SlackUser(options.team_id, PLACEHOLDER_AUTHOR))
     user_id = "import-" + hashlib.sha256(name.casefold().encode()).hexdigest()[:20]
-    return ensure_participant(session, SlackUser(options.team_id, user_id, name[:255]))
+    return ensure_participant(session, SlackUser(options.team_id, user_id, name))
 
 
 _REASONS = {"errors.empty": "empty", "errors.too_long": "too long"}
