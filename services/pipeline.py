@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import Idea, IdeaStage, IdeaStatus, Participant, Stage
 from services.errors import InvalidInput, NotFound
-from services.text import clean_text
 from services.participants import SlackUser, ensure_participant
+from services.text import clean_text
 
 MAX_NOTE = 500
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from models import Theme, ThemeStatus
 from services.errors import InvalidInput, NotFound
-from services.text import clean_text
 from services.participants import SlackUser, ensure_participant
+from services.text import clean_text
 
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
