@@ -15,7 +15,7 @@ from handlers.blocks import notice
 from handlers.context import Deps, user_from_command, user_from_interaction
 from handlers.privacy_blocks import forget_me_prompt
 from i18n import t
-from services import personal_data
+from services import personal_data, polls
 from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def send_personal_data(
     """Upload the person's data as a JSON file in a DM with them (runs after the ack)."""
     try:
         with deps.database.session() as session:
-            data = personal_data.personal_data(session, user)
+            key = polls.answer_key(session, deps.settings.answer_key)
+            data = personal_data.personal_data(session, user, answer_key=key)
         if data is None:
             respond(
                 response_type="ephemeral",

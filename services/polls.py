@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from i18n import t
@@ -44,6 +44,7 @@ from models import (
     QuestionKind,
     Round,
     RoundStatus,
+    ScheduledSend,
     ThinkTank,
 )
 from models.base import utcnow
@@ -497,7 +498,29 @@ def close_due_polls(session: Session, now: datetime | None = None) -> list[int]:
             .returning(Poll.id)
         )
     )
+    forget_who_answered(session, closed)
     return closed
+
+
+def forget_who_answered(session: Session, poll_ids: Sequence[int]) -> None:
+    """Once a poll closes, nothing says who answered it: reminders were all that needed it.
+
+    In a think tank with one or two answers, ``answered`` (and who was reminded, or the
+    outbox row of their reminder) would tell a database reader whose answers they are.
+    """
+    if not poll_ids:
+        return
+    session.execute(
+        update(PollDelivery)
+        .where(PollDelivery.poll_id.in_(poll_ids))
+        .values(answered=False, reminded_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(ScheduledSend)
+        .where(or_(*(ScheduledSend.key.like(f"poll:{poll_id}:remind:%") for poll_id in poll_ids)))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def unreported_failures(session: Session) -> dict[int, list[PollDelivery]]:
