@@ -20,7 +20,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -74,7 +74,7 @@ NOTHING_PERSONAL = {
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
@@ -141,6 +141,16 @@ def _slack_id_references(team_id: str, user_id: str) -> dict[str, tuple[type[Bas
             (Facilitator.team_id == team_id)
             & or_(Facilitator.user_id == user_id, Facilitator.added_by == user_id),
         ),
+    }
+
+
+def section_tables() -> dict[str, str]:
+    """The table each section of the my-data file comes from (``ideas[].stages``: idea_stages)."""
+    references = {**_participant_references(0), **_slack_id_references("", "")}
+    return {
+        "participant": "participants",
+        "anonymous_poll_answers": "poll_answers",
+        **{name: model.__tablename__ for name, (model, _) in references.items()},  # type: ignore[attr-defined]
     }
 
 
