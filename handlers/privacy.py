@@ -14,7 +14,7 @@ from handlers.context import Deps
 from handlers.listening import Person, listener, run_after_ack, subcommand
 from handlers.privacy_blocks import forget_me_prompt
 from i18n import t
-from services import personal_data
+from services import personal_data, polls
 from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,11 @@ def forget_confirmed(ack: Ack, respond: Respond, person: Person, deps: Deps) -> 
     # Before forgetting: afterwards nothing remembers which language the person reads.
     language = person.language
     with deps.database.session() as session:
-        forgotten = personal_data.forget(session, person.user, deps.settings.default_language)
+        # With the answer key, their text answers to anonymous polls are found and erased too.
+        key = polls.answer_key(session, deps.settings.answer_key)
+        forgotten = personal_data.forget(
+            session, person.user, deps.settings.default_language, answer_key=key
+        )
     if forgotten is None:
         text = t("privacy.nothing_held", language)
     else:
@@ -79,7 +83,8 @@ def send_personal_data(
     """Upload the person's data as a JSON file in a DM with them (runs after the ack; a
     failure is logged and told by ``run_after_ack``)."""
     with deps.database.session() as session:
-        data = personal_data.personal_data(session, user)
+        key = polls.answer_key(session, deps.settings.answer_key)
+        data = personal_data.personal_data(session, user, answer_key=key)
     if data is None:
         respond(
             response_type="ephemeral",

@@ -30,7 +30,27 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed, not left in free space of the file: an erased
+    # person's texts must not be readable from the file's bytes.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint_after_commit(session: Session) -> None:
+    """Once ``session`` commits, copy SQLite's write-ahead log into the file and empty it.
+
+    Until a checkpoint, the pages of an erasure (and the old versions they replaced) sit in the
+    ``-wal`` file. Nothing happens on other databases, or when the session rolls back.
+    """
+
+    def checkpoint(committed: Session) -> None:
+        engine = committed.get_bind().engine
+        if engine.dialect.name != "sqlite":
+            return
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    event.listen(session, "after_commit", checkpoint, once=True)
 
 
 def make_engine(url: str) -> Engine:

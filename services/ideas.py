@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -15,6 +14,7 @@ from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Theme
 from models.queries import claim_request, request_result, set_request_result
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
+from services.text import RAW_SLACK, clean_text
 
 MAX_BODY = 3000
 MAX_TITLE = 150
@@ -22,18 +22,6 @@ MAX_THEME = 80
 DERIVED_TITLE = 80
 PAGE_SIZE = 5
 MAX_QUERY = 200
-
-# Control characters other than newline and tab: PostgreSQL rejects NUL in text, and the rest
-# only garble Slack messages.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Zero-width characters: text made only of them looks empty to people, so it counts as empty.
-_INVISIBLE = re.compile(
-    r"^[\s\u200b\u200c\u200d\u2060\ufeff]+|[\s\u200b\u200c\u200d\u2060\ufeff]+$"
-)
-
-
-def clean_text(value: str | None) -> str:
-    return _INVISIBLE.sub("", _CONTROL.sub("", value or ""))
 
 
 @dataclass(frozen=True)
@@ -63,11 +51,6 @@ class IdeaPage:
     coauthors: dict[int, list[Participant]] = field(default_factory=dict)
 
 
-def _limit(value: str, field: str, limit: int) -> None:
-    if len(value) > limit:
-        raise InvalidInput("errors.too_long", field=field, limit=limit, length=len(value))
-
-
 def derive_title(body: str) -> str:
     """The first line of the body, cut at a word boundary."""
     first = body.strip().splitlines()[0].strip()
@@ -82,16 +65,12 @@ def validate(data: IdeaInput, *, max_body: int | None = MAX_BODY) -> IdeaInput:
 
     ``max_body=None``: imported bodies are kept whole (only what Slack shows is cut).
     """
-    body = clean_text(data.body)
+    body = clean_text(data.body, field="body", limit=max_body)
     if not body:
         raise InvalidInput("errors.empty", field="body", limit=max_body or MAX_BODY)
-    if max_body is not None:
-        _limit(body, "body", max_body)
-    title = clean_text(data.title).replace("\n", " ") or derive_title(body)
-    _limit(title, "title", MAX_TITLE)
-    theme = clean_text(data.theme).replace("\n", " ") or None
-    if theme:
-        _limit(theme, "theme", MAX_THEME)
+    title = clean_text(data.title, field="title", limit=MAX_TITLE, one_line=True)
+    title = title or derive_title(body)
+    theme = clean_text(data.theme, field="theme", limit=MAX_THEME, one_line=True) or None
     return replace(data, kind=IdeaKind(data.kind), body=body, title=title, theme=theme)
 
 
@@ -191,7 +170,7 @@ def list_ideas(
     session: Session, query: str | None = None, page: int = 1, page_size: int = PAGE_SIZE
 ) -> IdeaPage:
     """Open ideas and needs, newest first; every word of ``query`` must occur."""
-    query = clean_text(query)[:MAX_QUERY]
+    query = clean_text((query or "")[: MAX_QUERY * RAW_SLACK])[:MAX_QUERY]
     words = unicodedata.normalize("NFC", query).casefold().split()
     conditions = [Idea.status == IdeaStatus.OPEN]
     conditions += [Idea.search_text.like(_like_pattern(word), escape="\\") for word in words]

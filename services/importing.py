@@ -25,6 +25,7 @@ from services import import_formats as formats
 from services.errors import InvalidInput
 from services.ideas import MAX_THEME, MAX_TITLE, IdeaInput, safe_link, search_text, validate
 from services.import_formats import ColumnError, Mapping
+from services.participants import display_name
 from services.spreadsheet import safe_cell
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
@@ -245,6 +246,7 @@ def _offline_person(session: Session, team_id: str, plan: RowPlan, name: str | N
     A row without an author gets a participant of its own (anonymous, not one shared one).
     """
     only = len(plan.authors) <= 1
+    name = display_name(name)
     if plan.email and only:
         identity = f"email:{plan.email}"
     elif name:

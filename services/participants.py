@@ -10,8 +10,10 @@ from i18n import LANGUAGES, normalize_language
 from models import OrganisationType, Participant
 from models.queries import find_participant, insert_ignoring_conflict
 from services.errors import InvalidInput
+from services.text import clean_text
 
 MAX_ORGANISATION = 120
+MAX_NAME = 255
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,18 @@ def ensure_participant(session: Session, user: SlackUser) -> Participant:
             {
                 "team_id": user.team_id,
                 "user_id": user.user_id,
-                "display_name": user.name,
+                "display_name": display_name(user.name),
                 "opt_in": "in",
             },
         )
         participant = find_participant(session, user.team_id, user.user_id)
         assert participant is not None
     return participant
+
+
+def display_name(name: str | None) -> str | None:
+    """A name as it may be stored: cleaned, on one line, cut to the column (never refused)."""
+    return clean_text((name or "")[: MAX_NAME * 2], one_line=True)[:MAX_NAME] or None
 
 
 def language_of(participant: Participant | None, default: str) -> str:
@@ -65,14 +72,10 @@ class ProfileUpdate:
 
 
 def update_profile(session: Session, user: SlackUser, update: ProfileUpdate) -> Participant:
-    organisation = (update.organisation or "").strip() or None
-    if organisation and len(organisation) > MAX_ORGANISATION:
-        raise InvalidInput(
-            "errors.too_long",
-            field="organisation",
-            limit=MAX_ORGANISATION,
-            length=len(organisation),
-        )
+    organisation = (
+        clean_text(update.organisation, field="organisation", limit=MAX_ORGANISATION, one_line=True)
+        or None
+    )
     org_type = None
     if update.organisation_type:
         try:

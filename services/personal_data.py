@@ -1,35 +1,80 @@
-"""Data rights: everything held about a person, and forgetting them.
+"""Data rights: everything held about a person (GDPR Art. 15), and forgetting them (Art. 17).
 
-Forgetting keeps the participant row and their ideas as anonymous tombstones (so counts,
-groups and pipeline statistics stay consistent) and removes everything that is or may be
-personal: Slack user id, name, organisation, language, and the text they wrote.
+What refers to a person, table by table (``PERSONAL_REFERENCES``), is the one list both
+directions read: ``personal_data`` exports every row it names, ``forget`` erases or unlinks
+every one of them. A test walks all tables and fails when one refers to a person and is
+neither listed here nor in ``NOTHING_PERSONAL`` with its reason.
+
+Forgetting keeps the participant row and their ideas as anonymous tombstones (so counts and
+pipeline statistics stay consistent: kind, stage, dates, organisation type) and removes the
+rest: Slack user id, name, organisation, language, the texts they wrote (ideas, theme labels,
+stage notes, text answers), where they were reached (DM channels), whom they met or avoided
+(think tanks, co-authorships, links, do-not-match), and their Slack id on what they did as a
+facilitator (rounds, polls, templates, schedules).
 """
 
 from __future__ import annotations
 
 import enum
+import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from i18n import t
-from models import Base, Idea, IdeaStage, OptIn, Theme
+from models import (
+    Base,
+    DoNotMatch,
+    Facilitator,
+    Idea,
+    IdeaCoauthor,
+    IdeaLink,
+    IdeaStage,
+    MatchSchedule,
+    OptIn,
+    Participant,
+    Poll,
+    PollAnswer,
+    PollDelivery,
+    PollTemplate,
+    QuestionKind,
+    Round,
+    RoundNotice,
+    ScheduledSend,
+    Theme,
+    ThinkTankMember,
+)
 from models.base import utcnow
+from models.db import checkpoint_after_commit
 from models.queries import find_participant
 from services.participants import SlackUser
+from services.polls import respondent_key
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TOMBSTONE_PREFIX = "forgotten-"
+# What replaces a forgotten facilitator's Slack id on rounds, polls and schedules: the same for
+# everyone, so nothing links their past actions to each other or to their tombstone.
+FORGOTTEN_USER = "forgotten"
 # Derived copies of personal text; the export shows the text itself once.
 _LEFT_OUT = {"search_text"}
 
+# Tables that hold nothing about a person, and why (checked by the completeness test).
+NOTHING_PERSONAL = {
+    "handled_requests": "keys of Slack requests (trigger and view ids) and the idea ids they made",
+    "app_secrets": "the app's own generated secrets",
+    "scheduler_leases": "which process runs the scheduler",
+    "apscheduler_jobs": "sweeps over polls and rounds; their arguments are never people",
+    "think_tanks": "a group's number, language and conversation; who is in it: think_tank_members",
+}
+
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
@@ -45,47 +90,159 @@ def row_as_dict(row: Base) -> dict[str, Any]:
     }
 
 
-def personal_data(session: Session, user: SlackUser) -> dict[str, Any] | None:
-    """All data held about the person, or None when nothing is held."""
-    participant = find_participant(session, user.team_id, user.user_id)
-    if participant is None:
-        return None
-    ideas = session.scalars(
-        select(Idea).where(Idea.author_id == participant.id).order_by(Idea.id)
-    ).all()
-    made = session.scalars(
-        select(IdeaStage).where(IdeaStage.changed_by_id == participant.id).order_by(IdeaStage.id)
-    ).all()
-    themes = session.scalars(
-        select(Theme).where(Theme.created_by_id == participant.id).order_by(Theme.id)
-    ).all()
+def _rows(rows: Sequence[Base]) -> list[dict[str, Any]]:
+    return [row_as_dict(row) for row in rows]
+
+
+def _own_send_keys(participant_id: int) -> Any:
+    """Outbox rows of messages to this person (their poll DM and its reminder)."""
+    return or_(
+        ScheduledSend.key.like(f"%:to:{participant_id}"),
+        ScheduledSend.key.like(f"%:remind:{participant_id}"),
+    )
+
+
+def _participant_references(pid: int) -> dict[str, tuple[type[Base], Any]]:
+    """Rows tied to the person's participant row, by what they are (model, condition)."""
     return {
+        "ideas": (Idea, Idea.author_id == pid),
+        "stage_changes_made": (IdeaStage, IdeaStage.changed_by_id == pid),
+        "themes_created": (Theme, Theme.created_by_id == pid),
+        "coauthorships": (IdeaCoauthor, IdeaCoauthor.participant_id == pid),
+        "ideas_linked": (IdeaLink, IdeaLink.created_by == pid),
+        "avoid_list": (DoNotMatch, DoNotMatch.participant_id == pid),
+        "think_tank_memberships": (ThinkTankMember, ThinkTankMember.participant_id == pid),
+        "round_notices": (RoundNotice, RoundNotice.participant_id == pid),
+        "poll_deliveries": (PollDelivery, PollDelivery.participant_id == pid),
+        "attributed_poll_answers": (PollAnswer, PollAnswer.participant_id == pid),
+        "messages_sent": (ScheduledSend, _own_send_keys(pid)),
+    }
+
+
+def _slack_id_references(team_id: str, user_id: str) -> dict[str, tuple[type[Base], Any]]:
+    """Rows that name the person by Slack id: what they did as a facilitator."""
+    return {
+        "rounds_created_or_confirmed": (
+            Round,
+            (Round.team_id == team_id)
+            & or_(Round.created_by == user_id, Round.confirmed_by == user_id),
+        ),
+        "polls_created": (Poll, (Poll.team_id == team_id) & (Poll.created_by == user_id)),
+        "poll_templates_created": (
+            PollTemplate,
+            (PollTemplate.team_id == team_id) & (PollTemplate.created_by == user_id),
+        ),
+        "schedules_created": (
+            MatchSchedule,
+            (MatchSchedule.team_id == team_id) & (MatchSchedule.created_by == user_id),
+        ),
+        "facilitator_roles": (
+            Facilitator,
+            (Facilitator.team_id == team_id)
+            & or_(Facilitator.user_id == user_id, Facilitator.added_by == user_id),
+        ),
+    }
+
+
+def section_tables() -> dict[str, str]:
+    """The table each section of the my-data file comes from (``ideas[].stages``: idea_stages)."""
+    references = {**_participant_references(0), **_slack_id_references("", "")}
+    return {
+        "participant": "participants",
+        "anonymous_poll_answers": "poll_answers",
+        **{name: model.__tablename__ for name, (model, _) in references.items()},  # type: ignore[attr-defined]
+    }
+
+
+def _fetch(session: Session, references: dict[str, tuple[type[Base], Any]]) -> dict[str, list]:
+    return {
+        name: list(session.scalars(select(model).where(condition).order_by(model.id)))  # type: ignore[attr-defined]
+        for name, (model, condition) in references.items()
+    }
+
+
+def _anonymous_answers(
+    session: Session, participant_id: int, answer_key: bytes | None
+) -> list[PollAnswer]:
+    """The person's answers to anonymous polls, found again with the answer key."""
+    if answer_key is None:
+        return []
+    poll_ids = session.scalars(
+        select(PollDelivery.poll_id).where(PollDelivery.participant_id == participant_id)
+    ).all()
+    keys = [respondent_key(answer_key, poll_id, participant_id) for poll_id in poll_ids]
+    return list(
+        session.scalars(
+            select(PollAnswer)
+            .where(PollAnswer.respondent.in_(keys), PollAnswer.participant_id.is_(None))
+            .order_by(PollAnswer.id)
+        )
+    )
+
+
+def personal_data(
+    session: Session, user: SlackUser, answer_key: bytes | None = None
+) -> dict[str, Any] | None:
+    """All data held about the person, or None when nothing is held.
+
+    With ``answer_key`` their answers to anonymous polls are included too (only they, asking
+    for their own data, link those answers to themselves).
+    """
+    participant = find_participant(session, user.team_id, user.user_id)
+    as_facilitator = _fetch(session, _slack_id_references(user.team_id, user.user_id))
+    if participant is None and not any(as_facilitator.values()):
+        return None
+    data: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "generated_at": utcnow().isoformat(),
-        "participant": row_as_dict(participant),
-        "ideas": [
-            {**row_as_dict(idea), "stages": [row_as_dict(change) for change in idea.stages]}
-            for idea in ideas
-        ],
-        "stage_changes_made": [row_as_dict(change) for change in made],
-        "themes_created": [row_as_dict(theme) for theme in themes],
+        "participant": row_as_dict(participant) if participant else None,
     }
+    if participant is not None:
+        own = _fetch(session, _participant_references(participant.id))
+        data["ideas"] = [
+            {**row_as_dict(idea), "stages": _rows(idea.stages)} for idea in own.pop("ideas")
+        ]
+        data.update({name: _rows(rows) for name, rows in own.items()})
+        data["anonymous_poll_answers"] = _rows(
+            _anonymous_answers(session, participant.id, answer_key)
+        )
+    data.update({name: _rows(rows) for name, rows in as_facilitator.items()})
+    return data
 
 
 @dataclass(frozen=True)
 class Forgotten:
-    participant_id: int
+    participant_id: int | None
     ideas: int
 
 
-def forget(session: Session, user: SlackUser, language: str) -> Forgotten | None:
-    """Remove the person's personal data; None when nothing was held.
+def forget(
+    session: Session, user: SlackUser, language: str, answer_key: bytes | None = None
+) -> Forgotten | None:
+    """Erase or unlink the person's personal data; None when nothing was held.
 
-    ``language`` is the workspace's language, for the note that replaces their texts.
+    ``language`` is the workspace's language, for the note that replaces their texts. With
+    ``answer_key`` their text answers to anonymous polls are erased as well.
     """
     participant = find_participant(session, user.team_id, user.user_id)
+    facilitated = _forget_facilitator(session, user)
     if participant is None:
-        return None
+        if not facilitated:
+            return None
+        checkpoint_after_commit(session)
+        return Forgotten(participant_id=None, ideas=0)
+    anonymous = _anonymous_answers(session, participant.id, answer_key)
+    _forget_poll_traces(session, participant.id, anonymous)
+    _forget_relations(session, participant.id)
+    ideas = session.scalars(select(Idea).where(Idea.author_id == participant.id)).all()
+    for idea in ideas:
+        anonymize_idea(idea, language)
+    _tombstone(participant)
+    checkpoint_after_commit(session)
+    return Forgotten(participant_id=participant.id, ideas=len(ideas))
+
+
+def _tombstone(participant: Participant) -> None:
     participant.user_id = f"{TOMBSTONE_PREFIX}{uuid.uuid4().hex[:20]}"
     participant.display_name = None
     # The organisation's name identifies a person in a small group; its type (one of six
@@ -96,16 +253,105 @@ def forget(session: Session, user: SlackUser, language: str) -> Forgotten | None
     participant.opt_in = OptIn.OUT
     participant.paused_until = None
     participant.forgotten_at = utcnow()
-    ideas = session.scalars(select(Idea).where(Idea.author_id == participant.id)).all()
-    for idea in ideas:
-        anonymize_idea(idea, language)
-    return Forgotten(participant_id=participant.id, ideas=len(ideas))
+
+
+def _forget_relations(session: Session, pid: int) -> None:
+    """Whom they met, joined, linked or avoided: each would point back at them. What they did
+    to others' ideas and themes stays, without their name."""
+    for model, condition in (
+        (ThinkTankMember, ThinkTankMember.participant_id == pid),
+        (RoundNotice, RoundNotice.participant_id == pid),
+        (IdeaCoauthor, IdeaCoauthor.participant_id == pid),
+        (IdeaLink, IdeaLink.created_by == pid),
+        (DoNotMatch, or_(DoNotMatch.participant_id == pid, DoNotMatch.avoided_id == pid)),
+    ):
+        session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
+    session.execute(
+        update(IdeaStage)
+        .where(IdeaStage.changed_by_id == pid)
+        .values(changed_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Theme)
+        .where(Theme.created_by_id == pid)
+        .values(created_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _forget_poll_traces(session: Session, pid: int, anonymous: list[PollAnswer]) -> None:
+    """Answers stay in the figures, unlinked; their texts, deliveries and DMs go."""
+    attributed = list(session.scalars(select(PollAnswer).where(PollAnswer.participant_id == pid)))
+    polls = {
+        poll.id: poll
+        for poll in session.scalars(
+            select(Poll).where(Poll.id.in_({a.poll_id for a in attributed + anonymous}))
+        )
+    }
+    # A fresh respondent per poll: the answers still count as one person's, and the answer
+    # key no longer finds them from the tombstone's id.
+    fresh = {poll_id: secrets.token_hex(32) for poll_id in polls}
+    for answer in attributed + anonymous:
+        item = next(
+            (q for q in polls[answer.poll_id].questions if q["key"] == answer.question_key), None
+        )
+        if item is None or item["kind"] == QuestionKind.TEXT.value:
+            session.delete(answer)
+            continue
+        answer.participant_id = None
+        answer.respondent = fresh[answer.poll_id]
+    session.execute(delete(ScheduledSend).where(_own_send_keys(pid)))
+    channels = [
+        channel
+        for channel in session.scalars(
+            select(PollDelivery.channel).where(
+                PollDelivery.participant_id == pid, PollDelivery.channel.is_not(None)
+            )
+        )
+    ]
+    for channel in set(channels):
+        session.execute(
+            update(ScheduledSend)
+            .where(ScheduledSend.result.contains(channel))
+            .values(result=None)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(delete(PollDelivery).where(PollDelivery.participant_id == pid))
+
+
+def _forget_facilitator(session: Session, user: SlackUser) -> bool:
+    """Their Slack id leaves what they did as a facilitator; True when there was any."""
+    references = _fetch(session, _slack_id_references(user.team_id, user.user_id))
+    for round_ in references["rounds_created_or_confirmed"]:
+        if round_.created_by == user.user_id:
+            round_.created_by = FORGOTTEN_USER
+            # The preview was posted in a DM with them.
+            round_.preview_channel = round_.preview_ts = None
+        if round_.confirmed_by == user.user_id:
+            round_.confirmed_by = FORGOTTEN_USER
+    for poll in references["polls_created"]:
+        poll.created_by = FORGOTTEN_USER
+    for template in references["poll_templates_created"]:
+        template.created_by = FORGOTTEN_USER
+    for schedule in references["schedules_created"]:
+        # A schedule runs as the one who set it up and sends the preview to their DM: with
+        # them gone it stops, and another facilitator sets it up again.
+        schedule.created_by = FORGOTTEN_USER
+        schedule.active = False
+    for role in references["facilitator_roles"]:
+        if role.user_id == user.user_id:
+            session.delete(role)
+        else:
+            role.added_by = FORGOTTEN_USER
+    return any(references.values())
 
 
 def anonymize_idea(idea: Idea, language: str) -> None:
     """Keep what is not personal (kind, theme, stage, status, dates); replace the texts."""
     idea.title = t("privacy.removed_title", language)
     idea.body = t("privacy.removed_body", language)
+    idea.theme = None  # a free label they typed (a facilitator's theme stays as theme_id)
     idea.language = None
     idea.search_text = ""
     idea.source_url = None  # a link to their own message

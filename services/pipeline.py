@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import Idea, IdeaStage, IdeaStatus, Participant, Stage
 from services.errors import InvalidInput, NotFound
-from services.ideas import clean_text
 from services.participants import SlackUser, ensure_participant
+from services.text import clean_text
 
 MAX_NOTE = 500
 
@@ -30,9 +30,7 @@ def move_idea(
         new_stage = Stage(stage or "")
     except ValueError:
         raise InvalidInput("errors.bad_choice", field="stage") from None
-    note = clean_text(note)
-    if len(note) > MAX_NOTE:
-        raise InvalidInput("errors.too_long", field="note", limit=MAX_NOTE, length=len(note))
+    note = clean_text(note, field="note", limit=MAX_NOTE)
     idea = session.get(Idea, idea_id, options=[joinedload(Idea.author)])
     if idea is None or idea.status is IdeaStatus.WITHDRAWN:
         raise NotFound("errors.idea_not_found")

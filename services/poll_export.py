@@ -1,4 +1,5 @@
-"""Poll answers as rows for a spreadsheet: one row per answer, never a name for anonymous polls."""
+"""Poll answers as rows for a spreadsheet: one row per answer, never a name for anonymous polls,
+and never the answers of a think tank with fewer than three respondents to a poll."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Participant, Poll, PollAnswer
+from services.poll_reports import large_enough_cells
 from services.polls import label
 from services.spreadsheet import safe_cell
 
@@ -36,7 +38,12 @@ def answer_rows(session: Session, team_id: str | None, language: str) -> Iterato
     users = {
         row.id: row.user_id for row in session.execute(select(Participant.id, Participant.user_id))
     }
-    for answer, poll in session.execute(query.order_by(Poll.id, PollAnswer.id)):
+    rows = session.execute(query.order_by(Poll.id, PollAnswer.id)).all()
+    # The reports' rule: a think tank with fewer than three answers to a poll is left out.
+    shown = large_enough_cells([answer for answer, _ in rows])
+    for answer, poll in rows:
+        if (answer.think_tank_id, answer.poll_id) not in shown:
+            continue
         item = next((q for q in poll.questions if q["key"] == answer.question_key), None)
         wording = label(item["text"], language) if item else ""
         value = answer.value

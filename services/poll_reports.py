@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, func, select
@@ -164,6 +165,15 @@ def _summarize(
     return group
 
 
+def large_enough_cells(answers: Sequence[PollAnswer]) -> set[tuple[int | None, int]]:
+    """The (think tank, poll) cells with at least ``MIN_GROUP_ANSWERS`` respondents: the only
+    answers any report or export shows."""
+    respondents: dict[tuple[int | None, int], set[str]] = defaultdict(set)
+    for answer in answers:
+        respondents[(answer.think_tank_id, answer.poll_id)].add(answer.respondent)
+    return {cell for cell, people in respondents.items() if len(people) >= MIN_GROUP_ANSWERS}
+
+
 def build_report(session: Session, team_id: str, scope: Scope, language: str) -> Report:
     polls = _polls_in(session, team_id, scope)
     poll_ids = [poll.id for poll in polls]
@@ -183,6 +193,7 @@ def build_report(session: Session, team_id: str, scope: Scope, language: str) ->
             select(ThinkTank).where(ThinkTank.id.in_([k for k in cells if k is not None]))
         )
     }
+    shown = large_enough_cells(answers)
     groups, shown_cells = [], []
     for tank_id in sorted(cells, key=lambda k: (k is None, k or 0)):
         tank = tanks.get(tank_id) if tank_id is not None else None
@@ -192,9 +203,7 @@ def build_report(session: Session, team_id: str, scope: Scope, language: str) ->
             else t("polls.group_unknown", language)
         )
         big_enough = [
-            cell
-            for cell in cells[tank_id].values()
-            if len({a.respondent for a in cell}) >= MIN_GROUP_ANSWERS
+            cell for poll_id, cell in cells[tank_id].items() if (tank_id, poll_id) in shown
         ]
         if big_enough:
             groups.append(_summarize(name, big_enough, questions, language))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from i18n import t
@@ -44,6 +44,7 @@ from models import (
     QuestionKind,
     Round,
     RoundStatus,
+    ScheduledSend,
     ThinkTank,
 )
 from models.base import utcnow
@@ -51,6 +52,7 @@ from models.entities import Participant
 from models.queries import find_participant, insert_ignoring_conflict
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser
+from services.text import RAW_SLACK, clean_text
 
 FIRST_POLL_AFTER = timedelta(days=14)
 POLL_EVERY = timedelta(days=28)
@@ -62,6 +64,7 @@ MAX_OPTIONS = 5
 MAX_QUESTION_TEXT = 300
 MAX_OPTION_TEXT = 60
 MAX_TEXT_ANSWER = 2000
+MAX_TEMPLATE_NAME = 80
 LIKERT = ("1", "2", "3", "4", "5")
 ANSWER_KEY_NAME = "answer_key"
 
@@ -136,7 +139,10 @@ def question(poll: Poll, key: str) -> dict[str, Any]:
 def parse_questions(text: str) -> list[dict[str, Any]]:
     """A facilitator's questions, one a line: ``scale: ...``, ``choice: ... | A | B``, ``text: ...``."""
     questions: list[dict[str, Any]] = []
-    lines = [line for line in (text or "").splitlines() if line.strip()]
+    text = text or ""
+    if len(text) > MAX_QUESTIONS * (MAX_QUESTION_TEXT + MAX_OPTIONS * MAX_OPTION_TEXT) * RAW_SLACK:
+        raise InvalidInput("polls.template_too_many", field="questions", limit=MAX_QUESTIONS)
+    lines = [line for line in clean_text(text).splitlines() if line.strip()]
     if not lines:
         raise InvalidInput("polls.template_empty", field="questions")
     if len(lines) > MAX_QUESTIONS:
@@ -170,8 +176,11 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
 
 
 def create_template(session: Session, user: SlackUser, name: str, text: str) -> PollTemplate:
-    name = (name or "").strip()
-    if not name or len(name) > 80:
+    name = name or ""
+    if len(name) > MAX_TEMPLATE_NAME * RAW_SLACK:
+        raise InvalidInput("polls.template_bad_name", field="name")
+    name = clean_text(name, one_line=True)
+    if not name or len(name) > MAX_TEMPLATE_NAME:
         raise InvalidInput("polls.template_bad_name", field="name")
     questions = parse_questions(text)
     existing = session.scalars(
@@ -493,7 +502,29 @@ def close_due_polls(session: Session, now: datetime | None = None) -> list[int]:
             .returning(Poll.id)
         )
     )
+    forget_who_answered(session, closed)
     return closed
+
+
+def forget_who_answered(session: Session, poll_ids: Sequence[int]) -> None:
+    """Once a poll closes, nothing says who answered it: reminders were all that needed it.
+
+    In a think tank with one or two answers, ``answered`` (and who was reminded, or the
+    outbox row of their reminder) would tell a database reader whose answers they are.
+    """
+    if not poll_ids:
+        return
+    session.execute(
+        update(PollDelivery)
+        .where(PollDelivery.poll_id.in_(poll_ids))
+        .values(answered=False, reminded_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(ScheduledSend)
+        .where(or_(*(ScheduledSend.key.like(f"poll:{poll_id}:remind:%") for poll_id in poll_ids)))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def unreported_failures(session: Session) -> dict[int, list[PollDelivery]]:
@@ -549,8 +580,9 @@ def _check_value(item: dict[str, Any], value: str) -> str:
     if kind is QuestionKind.CHOICE and value in {str(i) for i in range(len(item["options"]))}:
         return value
     if kind is QuestionKind.TEXT:
-        text = value.strip()
-        if len(text) > MAX_TEXT_ANSWER:
+        # Measured before cleaning too: a hostile client can send any size.
+        text = clean_text(value[: MAX_TEXT_ANSWER * RAW_SLACK + 1])
+        if len(text) > MAX_TEXT_ANSWER or len(value) > MAX_TEXT_ANSWER * RAW_SLACK:
             raise InvalidInput("polls.answer_too_long", field=item["key"], limit=MAX_TEXT_ANSWER)
         return text
     raise InvalidInput("polls.bad_answer")

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from models import Theme, ThemeStatus
 from services.errors import InvalidInput, NotFound
-from services.ideas import clean_text
 from services.participants import SlackUser, ensure_participant
+from services.text import clean_text
 
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
@@ -35,16 +35,10 @@ def parse_day(value: str | None, field: str) -> date | None:
 
 
 def validate(data: ThemeInput) -> ThemeInput:
-    title = clean_text(data.title).replace("\n", " ")
+    title = clean_text(data.title, field="title", limit=MAX_TITLE, one_line=True)
     if not title:
         raise InvalidInput("themes.title_required", field="title")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput("errors.too_long", field="title", limit=MAX_TITLE, length=len(title))
-    description = clean_text(data.description)
-    if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            "errors.too_long", field="description", limit=MAX_DESCRIPTION, length=len(description)
-        )
+    description = clean_text(data.description, field="description", limit=MAX_DESCRIPTION)
     if data.closes_on is not None and data.closes_on < data.opens_on:
         raise InvalidInput("themes.closes_before_opening", field="closes_on")
     return ThemeInput(title, description, data.opens_on, data.closes_on)

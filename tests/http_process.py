@@ -60,11 +60,12 @@ class HttpCollider:
         workers: int = 1,
         threads: int | None = None,
         verbose: bool = False,
+        bind: tuple[str, ...] = ("--host", "127.0.0.1"),
     ):
         self.port = free_port()
         self.log_path = workdir / f"collider-{self.port}.log"
         args = [sys.executable, "-m", "bot"] + (["-v"] if verbose else [])
-        args += ["run", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+        args += ["run", "--http", *bind, "--port", str(self.port)]
         args += ["--workers", str(workers)]
         if threads is not None:
             args += ["--threads", str(threads)]

@@ -11,14 +11,29 @@ from bot.commands.common import open_database
 
 logger = logging.getLogger(__name__)
 
+# Loopback unless asked otherwise: a public bind is a choice made on purpose (--public or --host).
+LOCAL_HOST = "127.0.0.1"
+PUBLIC_HOST = "0.0.0.0"  # noqa: S104 - only when --public asks for it
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run the bot against a real Slack workspace")
     parser.add_argument(
         "--http", action="store_true", help="serve HTTP (POST /slack/events) instead of Socket Mode"
     )
-    parser.add_argument(
-        "--host", default="0.0.0.0", help="address to listen on with --http (default 0.0.0.0)"
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--host",
+        default=LOCAL_HOST,
+        help=f"address to listen on with --http (default {LOCAL_HOST}: this machine only, "
+        "for a reverse proxy in front)",
+    )
+    where.add_argument(
+        "--public",
+        action="store_const",
+        const=PUBLIC_HOST,
+        dest="host",
+        help=f"listen on every interface ({PUBLIC_HOST}) with --http: reachable from outside",
     )
     parser.add_argument(
         "--port", type=int, default=3000, help="port to listen on with --http (default 3000)"

@@ -157,9 +157,14 @@ def test_templates_ad_hoc_attributed_polls_and_the_csv_export(
     out = tmp_path / "polls.csv"
     monkeypatch.setenv("DATABASE_URL", database.url)
     assert main(["export-polls", "--out", str(out)]) == 0
+    # Two respondents in the think tank: below the reports' threshold, so nothing is exported.
+    assert list(csv.DictReader(out.open(encoding="utf-8"))) == []
+
+    click(driver, slack, "U403", "q1", "3")
+    assert main(["export-polls", "--out", str(out)]) == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert len(rows) == 3
-    by_key = {row["question_key"]: row for row in rows}
+    assert len(rows) == 4
+    by_key = {row["question_key"]: row for row in rows if row["respondent"] != "U403"}
     assert by_key["q1"]["respondent"] == "U401" and by_key["q1"]["value"] == "5"
     assert by_key["q2"]["value"] == "'=SUM(A1)"  # a formula in a spreadsheet otherwise
     assert by_key["q3"]["value"] == "'+cmd|' /C calc'!A0"
@@ -178,11 +183,12 @@ def test_anonymous_answers_export_without_names(
     sweep(database, settings, after(14))
     click(driver, slack, "U501", "useful", "3")
     write(driver, slack, "U502", {"hard": "@SUM(1)"})
+    click(driver, slack, "U503", "useful", "4")
     out = tmp_path / "anon.csv"
     monkeypatch.setenv("DATABASE_URL", database.url)
     assert main(["export-polls", "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
-    assert "U501" not in text and "U502" not in text
+    assert "U501" not in text and "U502" not in text and "U503" not in text
     rows = list(csv.DictReader(text.splitlines()))
     assert {row["respondent"][:5] for row in rows} == {"anon-"}
-    assert {row["value"] for row in rows} == {"3", "'@SUM(1)"}
+    assert {row["value"] for row in rows} == {"3", "4", "'@SUM(1)"}
