@@ -14,6 +14,7 @@ from matching.explain import (
     member_ties,
     random_baseline_cohesion,
     shared_terms,
+    tie_terms,
 )
 from matching.model import (
     Anchor,
@@ -229,15 +230,13 @@ def _result(
     per_group = cohesion(similarity, groups)
     terms: list[tuple[str, ...]] = [()] * len(groups)
     ties: dict[int, tuple[int, float]] = {}
+    tied_terms: dict[int, tuple[str, ...]] = {}
     if options.explain and groups:
-        terms = shared_terms(
-            vectors.words,  # type: ignore[attr-defined]
-            similarity.owners,
-            groups,
-            vectorizer.term_labels,
-            similarity.n_people,
-        )
+        words = vectors.words  # type: ignore[attr-defined]
+        labels = vectorizer.term_labels
+        terms = shared_terms(words, similarity.owners, groups, labels, similarity.n_people)
         ties = member_ties(similarity, groups)
+        tied_terms = tie_terms(words, similarity.owners, groups, ties, labels, similarity.n_people)
     contributions = [c for p in participants for c in p.contributions]
     result_groups = []
     for g, members in enumerate(groups):
@@ -246,7 +245,9 @@ def _result(
             if m in ties:
                 item, score = ties[m]
                 contribution = contributions[item]
-                member_tie[ids[m]] = MemberTie(contribution.id, contribution.text, round(score, 4))
+                member_tie[ids[m]] = MemberTie(
+                    contribution.id, contribution.text, round(score, 4), tied_terms.get(m, ())
+                )
         result_groups.append(
             Group(
                 member_ids=tuple(ids[m] for m in members),
