@@ -21,6 +21,9 @@ from matching.arrays import run_starts
 _PAIR_CHUNK = 20_000
 # The exact top-k product runs on this many threads at most (the machine may be shared).
 _SEARCH_THREADS = min(4, os.cpu_count() or 1)
+# What a hub-corrected link weaker than both texts' typical neighbour still weighs: enough to
+# break ties between otherwise unrelated people, never enough to outweigh a real link.
+_TOKEN_WEIGHT = 1e-4
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,24 @@ class PoolSimilarity:
         np.maximum.at(best, pair, self.contribution_scores(ca, cb))
         return best
 
-    def neighbour_graph(self, k: int) -> sp.csr_matrix:
-        """Symmetric people x people matrix holding each person's k strongest links (exact)."""
+    def neighbour_graph(self, k: int, hub_correction: bool = True) -> sp.csr_matrix:
+        """Symmetric people x people matrix holding each person's k strongest links (exact).
+
+        With ``hub_correction``, a link weighs its cosine less the mean of the two texts'
+        typical neighbour similarity (CSLS, Conneau et al. 2018): a long or generic text is
+        fairly similar to everyone (a hub), and its links count for what they exceed that by.
+        A link weaker than both texts' typical neighbour keeps only a token weight.
+        """
         n_items = self.vectors.shape[0]
         if n_items == 0 or self.n_people < 2 or k <= 0:
             return sp.csr_matrix((self.n_people, self.n_people), dtype=np.float32)
         row, col, val = self.top_k_contributions(k)
+        if hub_correction and len(row):
+            typical = np.bincount(row, val, minlength=n_items) / np.maximum(
+                np.bincount(row, minlength=n_items), 1
+            )
+            corrected = val - 0.5 * (typical[row] + typical[col])
+            val = np.maximum(corrected, _TOKEN_WEIGHT).astype(np.float32)
         graph = _max_aggregate(self.owners[row], self.owners[col], val, self.n_people)
         return sp.csr_matrix(graph.maximum(graph.T))
 

@@ -46,7 +46,7 @@ def random_pool(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
 def test_neighbour_graph_equals_brute_force_top_k(seed: int, k: int) -> None:
     vectors, owners, is_need, n_people = random_pool(seed)
     similarity = PoolSimilarity(sp.csr_matrix(vectors), owners, is_need, n_people)
-    found = similarity.neighbour_graph(k).toarray()
+    found = similarity.neighbour_graph(k, hub_correction=False).toarray()
     expected = brute_force_graph(vectors, owners, is_need, n_people, k)
     np.testing.assert_allclose(found, expected, rtol=1e-5, atol=1e-6)
 
@@ -55,5 +55,17 @@ def test_faint_links_are_kept() -> None:
     # One shared common column only: a faint link, but the only one each text has.
     vectors = sp.csr_matrix(np.array([[1.0, 0, 0], [0.1, 0.99, 0], [0.1, 0, 0.99]]))
     similarity = PoolSimilarity(vectors, np.arange(3), np.zeros(3, dtype=bool), 3)
-    graph = similarity.neighbour_graph(2).toarray()
+    graph = similarity.neighbour_graph(2, hub_correction=False).toarray()
     assert graph[1, 2] > 0 and graph[0, 1] > 0 and graph[0, 2] > 0
+
+
+def test_hub_correction_weighs_a_link_by_what_it_exceeds_the_typical_neighbour() -> None:
+    # Text 0 resembles everyone a little (a hub); 1 and 2 resemble each other clearly.
+    dense = np.array([[0.6, 0.6, 0.53], [0.0, 0.8, 0.6], [0.0, 0.6, 0.8], [0.6, 0.0, 0.8]])
+    vectors = sp.csr_matrix(dense / np.linalg.norm(dense, axis=1, keepdims=True))
+    similarity = PoolSimilarity(vectors, np.arange(4), np.zeros(4, dtype=bool), 4)
+    plain = similarity.neighbour_graph(3, hub_correction=False).toarray()
+    corrected = similarity.neighbour_graph(3).toarray()
+    assert plain[0, 1] > plain[1, 2] * 0.8  # the hub's link looks nearly as strong
+    assert corrected[1, 2] > 2 * corrected[0, 1]
+    assert (corrected >= 0).all() and (corrected[plain > 0] > 0).all()
