@@ -6,7 +6,8 @@ words, so that no two rows are identical copies. The CLI runs as a subprocess; w
 peak RSS are that process's own (os.wait4), imports included.
 
 Recall@20 of the neighbour search against a brute-force answer (every pair scored) on a sample
-of rows is printed beside: the search is exact, so anything under 1.000 is a bug (or a tie).
+of rows is printed beside (an item tied with the K-th best counts as right): the search is
+exact, so anything under 1.000 would be a bug.
 
     /work/venv/bin/python -m benchmarks.matching_scale [--sizes 1000 10000 100000]
 """
@@ -60,12 +61,17 @@ def recall_at_k(source: Path, seed: int = 0) -> float:
     sample = np.random.default_rng(seed).choice(n, size=min(RECALL_SAMPLE, n), replace=False)
     exact = (vectors[sample] @ sp.csr_matrix(vectors.T)).toarray()
     exact[np.arange(len(sample)), sample] = -np.inf
-    found = 0
+    found = 0.0
     for i, item in enumerate(sample):
-        best = np.argsort(-exact[i], kind="stable")[:K]
-        truth = {int(c) for c in best if exact[i, c] > 0}
+        scores = exact[i]
+        best = np.sort(scores[scores > 0])[::-1][:K]
+        if not len(best):
+            found += 1.0
+            continue
+        # Resampled pools hold duplicate texts: any item tied with the K-th best is as right.
+        truth = set(np.flatnonzero(scores >= best[-1] - 1e-6).tolist())
         engine = set(col[row == item].tolist())
-        found += len(truth & engine) / max(len(truth), 1)
+        found += min(1.0, len(truth & engine) / len(best))
     return found / len(sample)
 
 

@@ -65,14 +65,17 @@ def detect_language(words: Sequence[str]) -> str:
     """
     if not words:
         return FALLBACK_LANGUAGE
-    if 2 * sum(max(word) > _LATIN_MAX for word in words) > len(words):
+    joined = "".join(words)
+    # One max() over the whole text (in C) spares the per-word count for Latin-only texts.
+    if max(joined) > _LATIN_MAX and 2 * sum(max(w) > _LATIN_MAX for w in words) > len(words):
         return OTHER
     # Distinct function words, by set intersection: it runs on every text, so it stays in C.
     distinct = set(words)
     scores = {lang: float(len(STOP_WORDS[lang] & distinct)) for lang in LANGUAGES}
-    joined = "".join(words)
-    other = _other_score(distinct, joined)
-    if other > max(scores.values()):
+    ours = max(scores.values())
+    # An upper bound first (one intersection): most texts cannot be "other", and skip the rest.
+    bound = len(OTHER_STOP_WORDS & distinct) + sum(letter in joined for letter in _OTHER_LETTERS)
+    if bound > ours and _other_score(distinct, joined) > ours:
         return OTHER
     if not any(scores.values()):
         for lang in LANGUAGES:
