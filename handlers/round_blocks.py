@@ -133,6 +133,16 @@ def _honesty_lines(round_: Round, language: str) -> list[str]:
     return lines
 
 
+def _warning_lines(round_: Round, users: dict[int, str], language: str) -> list[str]:
+    issues = [
+        line
+        for issue in round_.issues
+        if issue.get("code") != "pool_too_small" or round_.think_tanks
+        if (line := _issue_text(issue, users, language))
+    ]
+    return _honesty_lines(round_, language) + issues
+
+
 def preview_message(round_: Round, language: str) -> dict[str, Any]:
     """The preview a facilitator refines: groups, why, quality, and the actions."""
     tanks = round_.think_tanks
@@ -178,12 +188,7 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
         blocks.append(
             section(t("rounds.too_few", language, count=count, min_size=settings.get("min_size")))
         )
-    issue_lines = _honesty_lines(round_, language) + [
-        line
-        for issue in round_.issues
-        if issue.get("code") != "pool_too_small" or tanks
-        if (line := _issue_text(issue, users, language))
-    ]
+    issue_lines = _warning_lines(round_, users, language)
     if issue_lines:
         blocks.append(section(":warning: " + "\n:warning: ".join(issue_lines[:8])))
     for tank in tanks[:MAX_PREVIEW_GROUPS]:
