@@ -21,6 +21,7 @@ from handlers.blocks import (
 from handlers.mrkdwn import escape_within, truncate
 from i18n import catalog, format_number, placeholders, t
 from models import Round, Theme, ThinkTank
+from services.matchmaking import weak_grouping_cause
 from services.outgoing import Intro, RoundSummary, Unplaced
 
 MAX_PREVIEW_GROUPS = 40
@@ -52,7 +53,11 @@ def _issue_text(issue: dict[str, Any], users: dict[int, str], language: str) -> 
     if key not in catalog("en"):
         return None
     mentions = ", ".join(_mention(users[p]) for p in issue.get("participants", []) if p in users)
-    params = {name: value for name, value in (issue.get("params") or {}).items()}
+    # Parameters may quote people's texts (the needs an anchored round left unused).
+    params = {
+        name: escape_within(value, 600) if isinstance(value, str) else value
+        for name, value in (issue.get("params") or {}).items()
+    }
     params.setdefault("ids", mentions)
     params.setdefault("count", len(issue.get("participants", [])))
     try:
@@ -112,6 +117,38 @@ def _group_section(round_: Round, tank: ThinkTank, language: str) -> Block:
     return block
 
 
+def _honesty_lines(round_: Round, language: str) -> list[str]:
+    """Warnings a facilitator should read before confirming: weak grouping, sizes off range."""
+    lines = []
+    cause = weak_grouping_cause(round_)
+    if cause:
+        ratio = _ratio(round_.cohesion, round_.random_cohesion, language)
+        lines.append(t(f"rounds.weak_{cause}", language, ratio=ratio))
+    settings = round_.parameters
+    low, high = settings.get("min_size"), settings.get("max_size")
+    for tank in round_.think_tanks:
+        size = len(tank.members)
+        if high is not None and size > high:
+            lines.append(
+                t("rounds.over_max", language, number=tank.number, count=size, max_size=high)
+            )
+        elif low is not None and size < low:
+            lines.append(
+                t("rounds.under_min", language, number=tank.number, count=size, min_size=low)
+            )
+    return lines
+
+
+def _warning_lines(round_: Round, users: dict[int, str], language: str) -> list[str]:
+    issues = [
+        line
+        for issue in round_.issues
+        if issue.get("code") != "pool_too_small" or round_.think_tanks
+        if (line := _issue_text(issue, users, language))
+    ]
+    return _honesty_lines(round_, language) + issues
+
+
 def preview_message(round_: Round, language: str) -> dict[str, Any]:
     """The preview a facilitator refines: groups, why, quality, and the actions."""
     tanks = round_.think_tanks
@@ -157,12 +194,7 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
         blocks.append(
             section(t("rounds.too_few", language, count=count, min_size=settings.get("min_size")))
         )
-    issue_lines = [
-        line
-        for issue in round_.issues
-        if issue.get("code") != "pool_too_small" or tanks
-        if (line := _issue_text(issue, users, language))
-    ]
+    issue_lines = _warning_lines(round_, users, language)
     if issue_lines:
         blocks.append(section(":warning: " + "\n:warning: ".join(issue_lines[:8])))
     for tank in tanks[:MAX_PREVIEW_GROUPS]:

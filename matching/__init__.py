@@ -1,6 +1,7 @@
 """The matching engine: pure Python, text in, groups out (no Slack, no database).
 
-- ``matching.analyze``: tokenization, language detection (fi/sv/en), stop words, stems/lemmas.
+- ``matching.analyze``: tokenization, language detection (fi/sv/en or "other"), stop words,
+  stems/lemmas.
 - ``matching.vectorize``: ``TextVectorizer`` (TF-IDF on words and character n-grams).
 - ``matching.similarity``: ``PoolSimilarity`` (people from their contributions, top-k graph).
 - ``matching.grouping``: ``form_groups(participants, options, ...) -> GroupingResult``.

@@ -1,7 +1,10 @@
-"""Text analysis for a pool that mixes Finnish, Swedish and English.
+"""Text analysis for a pool that mixes Finnish, Swedish and English, and other languages.
 
 Each text is tokenized, its language guessed from its function words, stop words of that
-language removed, and the remaining words optionally reduced to a base form. Case is folded but
+language removed, and the remaining words optionally reduced to a base form. A text in another
+language (German, Estonian, Russian, Somali...) is detected as ``"other"``: it gets no fi/sv/en
+stemming or stop words (a Finnish stemmer would only mangle German words), only its own
+function words are dropped, and its words and character n-grams carry it. Case is folded but
 accents are kept: ä/ö/å are letters of their own in Finnish and Swedish (``sää`` weather vs.
 ``saa`` gets, ``työ`` work vs. ``tyo``), so ``strip_accents`` would merge different words.
 """
@@ -14,10 +17,16 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
 
-from matching.stopwords import STOP_WORDS
+from matching.stopwords import OTHER_FUNCTION_WORDS, OTHER_STOP_WORDS, STOP_WORDS
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
+OTHER = "other"
 FALLBACK_LANGUAGE = "fi"
+# The last letter of the Latin blocks (Latin-1, Extended-A and -B): words with letters beyond
+# are in another script (Cyrillic, Arabic, ...), which none of fi/sv/en uses.
+_LATIN_MAX = "\u024f"
+# Letters that fi/sv/en do not use, and which languages they point to.
+_OTHER_LETTERS: dict[str, tuple[str, ...]] = {"õ": ("et",), "ß": ("de",), "ü": ("de", "et")}
 
 # Letters only: digits (years, budgets, street numbers) say little about a topic.
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -49,14 +58,28 @@ def tokenize(text: str) -> list[str]:
 
 
 def detect_language(words: Sequence[str]) -> str:
-    """The likeliest of fi/sv/en for lower-case ``words``, by function words then endings."""
+    """The likeliest of fi/sv/en for lower-case ``words``, or ``"other"``.
+
+    By script first (most words not in Latin letters: other), then by distinct function words
+    of fi/sv/en against those of a few other languages, then by word endings and letters.
+    """
+    if not words:
+        return FALLBACK_LANGUAGE
+    joined = "".join(words)
+    # One max() over the whole text (in C) spares the per-word count for Latin-only texts.
+    if max(joined) > _LATIN_MAX and 2 * sum(max(w) > _LATIN_MAX for w in words) > len(words):
+        return OTHER
     # Distinct function words, by set intersection: it runs on every text, so it stays in C.
     distinct = set(words)
     scores = {lang: float(len(STOP_WORDS[lang] & distinct)) for lang in LANGUAGES}
+    ours = max(scores.values())
+    # An upper bound first (one intersection): most texts cannot be "other", and skip the rest.
+    bound = len(OTHER_STOP_WORDS & distinct) + sum(letter in joined for letter in _OTHER_LETTERS)
+    if bound > ours and _other_score(distinct, joined) > ours:
+        return OTHER
     if not any(scores.values()):
         for lang in LANGUAGES:
             scores[lang] = 0.3 * sum(word.endswith(_ENDINGS[lang]) for word in words)
-    joined = "".join(words)
     scores["sv"] += joined.count("å")
     # Both Finnish and Swedish use ä/ö; English does not, and Finnish uses them more.
     dotted = joined.count("ä") + joined.count("ö")
@@ -64,6 +87,18 @@ def detect_language(words: Sequence[str]) -> str:
     scores["sv"] += 0.1 * dotted
     best = max(LANGUAGES, key=lambda lang: scores[lang])
     return best if scores[best] > 0 else FALLBACK_LANGUAGE
+
+
+def _other_score(distinct: set[str], joined: str) -> float:
+    """The best evidence for one of the other languages: its function words and letters."""
+    scores = {lang: float(len(found & distinct)) for lang, found in OTHER_FUNCTION_WORDS.items()}
+    for letter, languages in _OTHER_LETTERS.items():
+        if letter in joined:
+            for lang in languages:
+                scores[lang] += 1.0
+    # Estonian shares much with Finnish but writes no y (Finnish: yhteinen, työ, kyllä).
+    scores["et"] -= 0.5 * joined.count("y")
+    return max(scores.values())
 
 
 def analyze(
@@ -75,9 +110,15 @@ def analyze(
     """Tokenize ``text``, detect its language unless given, drop stop words, normalize words."""
     words = tokenize(text)
     language = language or detect_language(words)
-    stop = STOP_WORDS.get(language, frozenset()) if stop_words else frozenset()
+    if not stop_words:
+        stop: frozenset[str] = frozenset()
+    else:
+        stop = STOP_WORDS.get(language, OTHER_STOP_WORDS if language == OTHER else frozenset())
     kept = tuple(word for word in words if word not in stop)
-    terms = kept if normalizer is None else tuple(map(normalizer, kept, repeat(language)))
+    if normalizer is None or language not in LANGUAGES:
+        terms = kept
+    else:
+        terms = tuple(map(normalizer, kept, repeat(language)))
     return AnalyzedText(language=language, words=kept, terms=terms)
 
 

@@ -18,8 +18,15 @@ from matching.model import Contribution, GroupingOptions, GroupingResult, Issue,
 
 ID_COLUMN = "id"
 TEXT_COLUMN = "text"
-OUTPUT_COLUMNS = ("id", "group", "group_size", "group_cohesion", "tie_score", "key_terms")
+# After id and group: the person's text and diversity value as read, what ties them to the
+# group, then the group's own figures. The diversity column keeps its input name.
+TIE_COLUMNS = ("tie_terms", "tie_score")
+GROUP_COLUMNS = ("group_size", "group_cohesion", "group_terms")
+DEFAULT_MIN_DISTINCT = 2
 _SNIFF_BYTES = 64 * 1024
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection); the
+# engine may not import services/spreadsheet.py, so the rule is repeated here.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CsvMatchError(Exception):
@@ -36,8 +43,14 @@ class CsvMatchOptions:
     min_size: int = 3
     max_size: int = 5
     diversity_column: str | None = None
-    min_distinct: int = 2
+    # None: DEFAULT_MIN_DISTINCT when a diversity column is given. Without one it is refused.
+    min_distinct: int | None = None
     seed: int = 0
+
+    def distinct_types(self) -> int:
+        if not self.diversity_column:
+            return 0
+        return DEFAULT_MIN_DISTINCT if self.min_distinct is None else self.min_distinct
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,25 @@ class CsvMatchSummary:
 def validate_options(options: CsvMatchOptions) -> None:
     if options.min_size < 1 or options.max_size < options.min_size:
         raise CsvMatchError("csv_bad_sizes", min_size=options.min_size, max_size=options.max_size)
-    if options.min_distinct < 0:
-        raise CsvMatchError("csv_bad_min_distinct", value=options.min_distinct)
+    if options.min_distinct is not None:
+        if options.min_distinct < 0:
+            raise CsvMatchError("csv_bad_min_distinct", value=options.min_distinct)
+        if not options.diversity_column:
+            raise CsvMatchError("csv_min_distinct_without_column", value=options.min_distinct)
+
+
+def validate_paths(source: Path, target: Path) -> None:
+    """Refuse to write the groups over the input: the people's texts would be lost."""
+    same = source.resolve() == target.resolve()
+    if not same and source.exists() and target.exists():
+        same = source.samefile(target)
+    if same:
+        raise CsvMatchError("csv_out_is_input", path=str(target))
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def read_text(path: Path) -> str:
@@ -111,25 +141,36 @@ def read_participants(
     return participants, tuple(skipped)
 
 
-def write_groups(path: Path, result: GroupingResult) -> None:
+def output_columns(diversity_column: str | None) -> tuple[str, ...]:
+    person = (TEXT_COLUMN, diversity_column) if diversity_column else (TEXT_COLUMN,)
+    return (ID_COLUMN, "group", *person, *TIE_COLUMNS, *GROUP_COLUMNS)
+
+
+def write_groups(
+    path: Path,
+    result: GroupingResult,
+    participants: Sequence[Participant],
+    diversity_column: str | None = None,
+) -> None:
+    people = {person.id: person for person in participants}
     try:
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(OUTPUT_COLUMNS)
+            writer.writerow(output_columns(diversity_column))
             for number, group in enumerate(result.groups, start=1):
-                terms = "; ".join(group.key_terms)
+                group_cells = (
+                    len(group.member_ids),
+                    f"{group.cohesion:.3f}",
+                    "; ".join(group.key_terms),
+                )
                 for member in group.member_ids:
+                    person = people[member]
                     tie = group.ties.get(member)
-                    writer.writerow(
-                        (
-                            member,
-                            number,
-                            len(group.member_ids),
-                            f"{group.cohesion:.3f}",
-                            f"{tie.score:.3f}" if tie else "",
-                            terms,
-                        )
-                    )
+                    cells = [member, number, person.contributions[0].text]
+                    if diversity_column:
+                        cells.append(person.organisation_type or "")
+                    cells += ["; ".join(tie.terms), f"{tie.score:.3f}"] if tie else ["", ""]
+                    writer.writerow([_cell(value) for value in (*cells, *group_cells)])
     except OSError as error:
         raise CsvMatchError("csv_unwritable", path=str(path), reason=error.strerror) from None
 
@@ -143,16 +184,17 @@ def match_csv(
     """Read ``source``, form groups, write ``target``; stages: read, (engine stages), write."""
     stage = on_stage or (lambda name: None)
     validate_options(options)
+    validate_paths(source, target)
     stage("read")
     participants, skipped = read_participants(source, options.diversity_column)
     grouping = GroupingOptions(
         min_size=options.min_size,
         max_size=options.max_size,
-        min_distinct_types=options.min_distinct if options.diversity_column else 0,
+        min_distinct_types=options.distinct_types(),
     )
     result = form_groups(participants, grouping, seed=options.seed, on_stage=on_stage)
     stage("write")
-    write_groups(target, result)
+    write_groups(target, result, participants, options.diversity_column)
     return CsvMatchSummary(
         people=len(participants),
         groups=len(result.groups),

@@ -48,16 +48,31 @@ def mean_cohesion(values: np.ndarray, groups: Sequence[Sequence[int]]) -> float:
     return float(values[sizes > 1].mean()) if (sizes > 1).any() else 0.0
 
 
+# Pairs scored to estimate the random baseline on large pools (standard error ~ 0.7 % of the
+# spread of pair similarities); smaller pools are scored pair by pair.
+_BASELINE_PAIRS = 20_000
+
+
 def random_baseline_cohesion(
     similarity: PoolSimilarity, sizes: Sequence[int], seed: int = 0
 ) -> float:
-    """Mean cohesion of a random grouping with the same sizes: what matching is measured against."""
-    order = np.random.default_rng(seed).permutation(similarity.n_people)
-    bounds = np.cumsum([0, *sizes])
-    groups = [
-        order[start:stop].tolist() for start, stop in zip(bounds[:-1], bounds[1:], strict=True)
-    ]
-    return mean_cohesion(cohesion(similarity, groups), groups)
+    """Expected cohesion of a random grouping: what matching is measured against.
+
+    Every pair of people is equally likely to share a random group, so the expectation is the
+    mean similarity over all pairs: exact for small pools, from a sample of pairs on large
+    ones. (One random grouping would do as a draw, but a small pool's draw can by chance be
+    as good as the matching, and the preview would then call a clear grouping weak.)
+    """
+    n = similarity.n_people
+    if n < 2 or not any(size > 1 for size in sizes):
+        return 0.0
+    if n * (n - 1) // 2 <= _BASELINE_PAIRS:
+        a, b = np.triu_indices(n, k=1)
+    else:
+        rng = np.random.default_rng(seed)
+        a = rng.integers(0, n, size=_BASELINE_PAIRS)
+        b = (a + rng.integers(1, n, size=_BASELINE_PAIRS)) % n
+    return float(similarity.person_scores(a.astype(np.int64), b.astype(np.int64)).mean())
 
 
 def member_ties(
@@ -88,6 +103,64 @@ def member_ties(
     return ties
 
 
+def _person_terms(words: sp.csr_matrix, owners: np.ndarray, n_people: int) -> sp.csr_matrix:
+    """People x terms: the summed TF-IDF weights of each person's contributions."""
+    n_items = words.shape[0]
+    by_person = sp.csr_matrix(
+        (np.ones(n_items, dtype=np.float32), (owners, np.arange(n_items))),
+        shape=(n_people, n_items),
+    )
+    return sp.csr_matrix(by_person @ words)
+
+
+def _membership(groups: Sequence[Sequence[int]], n_people: int) -> sp.csr_matrix:
+    rows = [m for members in groups for m in members]
+    cols = [g for g, members in enumerate(groups) for _ in members]
+    return sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (cols, rows)), shape=(len(groups), n_people)
+    )
+
+
+def _ranked_labels(
+    matrix: sp.csr_matrix, labels: Sequence[str], limit: int
+) -> list[tuple[str, ...]]:
+    """Per row, the labels of its columns by falling weight, generic words left out."""
+    coo = matrix.tocoo()
+    order = np.lexsort((coo.col, -coo.data, coo.row))
+    ranked: list[list[str]] = [[] for _ in range(matrix.shape[0])]
+    for row, col in zip(coo.row[order].tolist(), coo.col[order].tolist(), strict=True):
+        found = ranked[row]
+        label = labels[col]
+        if len(found) < limit and label.casefold() not in GENERIC_TERMS:
+            found.append(label)
+    return [tuple(found) for found in ranked]
+
+
+def tie_terms(
+    words: sp.csr_matrix,
+    owners: np.ndarray,
+    groups: Sequence[Sequence[int]],
+    ties: dict[int, tuple[int, float]],
+    labels: Sequence[str],
+    n_people: int,
+    limit: int = 3,
+) -> dict[int, tuple[str, ...]]:
+    """For each tied person, the terms of their tie contribution that another member used."""
+    if not ties:
+        return {}
+    people = np.fromiter(ties, dtype=np.int64)
+    items = np.fromiter((ties[p][0] for p in people), dtype=np.int64)
+    group_of = np.full(n_people, -1, dtype=np.int64)
+    for g, members in enumerate(groups):
+        group_of[list(members)] = g
+    used = (_person_terms(words, owners, n_people) > 0).astype(np.float32)
+    users = sp.csr_matrix(_membership(groups, n_people) @ used)
+    # The person is one user of each of their own terms: a shared term has at least two.
+    shared = sp.csr_matrix(words[items].multiply(users[group_of[people]] >= 2))
+    ranked = _ranked_labels(shared, labels, limit)
+    return dict(zip(people.tolist(), ranked, strict=True))
+
+
 def shared_terms(
     words: sp.csr_matrix,
     owners: np.ndarray,
@@ -97,25 +170,9 @@ def shared_terms(
     limit: int = 5,
 ) -> list[tuple[str, ...]]:
     """Per group, the terms that at least two members used, heaviest TF-IDF weight first."""
-    n_items = words.shape[0]
-    by_person = sp.csr_matrix(
-        (np.ones(n_items, dtype=np.float32), (owners, np.arange(n_items))),
-        shape=(n_people, n_items),
-    )
-    person_terms = sp.csr_matrix(by_person @ words)
-    rows = [m for members in groups for m in members]
-    cols = [g for g, members in enumerate(groups) for _ in members]
-    membership = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (cols, rows)), shape=(len(groups), n_people)
-    )
+    person_terms = _person_terms(words, owners, n_people)
+    membership = _membership(groups, n_people)
     weight = sp.csr_matrix(membership @ person_terms)
     users = sp.csr_matrix(membership @ (person_terms > 0).astype(np.float32))
     shared = sp.csr_matrix(weight.multiply(users >= 2))
-    result = []
-    for g in range(len(groups)):
-        start, stop = shared.indptr[g], shared.indptr[g + 1]
-        columns, values = shared.indices[start:stop], shared.data[start:stop]
-        ranked = (labels[c] for c in columns[np.argsort(-values, kind="stable")])
-        terms = [label for label in ranked if label.casefold() not in GENERIC_TERMS]
-        result.append(tuple(terms[:limit]))
-    return result
+    return _ranked_labels(shared, labels, limit)

@@ -14,6 +14,7 @@ from matching.explain import (
     member_ties,
     random_baseline_cohesion,
     shared_terms,
+    tie_terms,
 )
 from matching.model import (
     Anchor,
@@ -27,7 +28,7 @@ from matching.model import (
 from matching.search import Constraints, construct, improve, repair
 from matching.similarity import PoolSimilarity
 from matching.sizes import plan_sizes
-from matching.vectorize import TextVectorizer
+from matching.vectorize import TextVectorizer, TextVectors
 
 PersonPair = tuple[str, str]
 
@@ -65,17 +66,7 @@ def form_groups(
     anchors, anchor_issues = _usable_anchors(anchors, index, len(sizes))
     issues += anchor_issues
 
-    vectorizer = TextVectorizer(options.vectorizer)
-    items = [(i, c) for i, p in enumerate(participants) for c in p.contributions]
-    texts = [f"{c.theme}. {c.text}" if c.theme else c.text for _, c in items]
-    vectors = vectorizer.fit_transform(texts)
-    similarity = PoolSimilarity(
-        vectors.matrix,
-        owners=np.array([i for i, _ in items], dtype=np.int64),
-        is_need=np.array([c.kind == "need" for _, c in items], dtype=bool),
-        n_people=n,
-        kind_weights=options.kind_weights,
-    )
+    vectorizer, vectors, similarity = _vectorize(participants, options)
     silent = [p.id for p in participants if not any(c.text.strip() for c in p.contributions)]
     if silent:
         issues.append(Issue("no_text", tuple(silent)))
@@ -120,6 +111,46 @@ def form_groups(
     )
 
 
+def describe_groups(
+    participants: Sequence[Participant],
+    member_ids: Sequence[Sequence[str]],
+    options: GroupingOptions | None = None,
+    *,
+    seed: int = 0,
+) -> GroupingResult:
+    """The figures of a grouping someone changed by hand: cohesion, random baseline, terms, ties.
+
+    ``member_ids`` lists each group's people; ids not among ``participants`` are left out.
+    Vectors are fitted on all of ``participants``, as ``form_groups`` does, so the figures of
+    changed and unchanged groups stay comparable.
+    """
+    options = options or GroupingOptions()
+    ids = [p.id for p in participants]
+    index = {pid: i for i, pid in enumerate(ids)}
+    groups = [[index[m] for m in members if m in index] for members in member_ids]
+    vectorizer, vectors, similarity = _vectorize(participants, options)
+    return _result(
+        groups, ids, participants, (), similarity, vectorizer, vectors, options, [], seed
+    )
+
+
+def _vectorize(
+    participants: Sequence[Participant], options: GroupingOptions
+) -> tuple[TextVectorizer, TextVectors, PoolSimilarity]:
+    vectorizer = TextVectorizer(options.vectorizer)
+    items = [(i, c) for i, p in enumerate(participants) for c in p.contributions]
+    texts = [f"{c.theme}. {c.text}" if c.theme else c.text for _, c in items]
+    vectors = vectorizer.fit_transform(texts)
+    similarity = PoolSimilarity(
+        vectors.matrix,
+        owners=np.array([i for i, _ in items], dtype=np.int64),
+        is_need=np.array([c.kind == "need" for _, c in items], dtype=bool),
+        n_people=len(participants),
+        kind_weights=options.kind_weights,
+    )
+    return vectorizer, vectors, similarity
+
+
 def _fits(members: Sequence[int], options: GroupingOptions) -> bool:
     return options.min_size <= len(members) <= options.max_size
 
@@ -142,11 +173,20 @@ def _usable_anchors(
             Issue(
                 "anchors_dropped",
                 tuple(a.participant_id for a in dropped if a.participant_id),
-                {"anchors": ", ".join(a.id for a in dropped), "groups": n_groups},
+                # Named by their text: a facilitator knows the needs, not their ids.
+                {"anchors": "; ".join(_short(a.text) for a in dropped), "groups": n_groups},
             )
         )
         usable = usable[:n_groups]
     return usable, issues
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """The first words of ``text``, within ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return f"“{text}”"
+    return "“" + (text[:limit].rsplit(" ", 1)[0] or text[:limit]) + "…”"
 
 
 def _constraints(
@@ -221,7 +261,7 @@ def _result(
     anchors: Sequence[Anchor],
     similarity: PoolSimilarity,
     vectorizer: TextVectorizer,
-    vectors: object,
+    vectors: TextVectors,
     options: GroupingOptions,
     issues: list[Issue],
     seed: int,
@@ -229,15 +269,13 @@ def _result(
     per_group = cohesion(similarity, groups)
     terms: list[tuple[str, ...]] = [()] * len(groups)
     ties: dict[int, tuple[int, float]] = {}
+    tied_terms: dict[int, tuple[str, ...]] = {}
     if options.explain and groups:
-        terms = shared_terms(
-            vectors.words,  # type: ignore[attr-defined]
-            similarity.owners,
-            groups,
-            vectorizer.term_labels,
-            similarity.n_people,
-        )
+        words = vectors.words
+        labels = vectorizer.term_labels
+        terms = shared_terms(words, similarity.owners, groups, labels, similarity.n_people)
         ties = member_ties(similarity, groups)
+        tied_terms = tie_terms(words, similarity.owners, groups, ties, labels, similarity.n_people)
     contributions = [c for p in participants for c in p.contributions]
     result_groups = []
     for g, members in enumerate(groups):
@@ -246,7 +284,9 @@ def _result(
             if m in ties:
                 item, score = ties[m]
                 contribution = contributions[item]
-                member_tie[ids[m]] = MemberTie(contribution.id, contribution.text, round(score, 4))
+                member_tie[ids[m]] = MemberTie(
+                    contribution.id, contribution.text, round(score, 4), tied_terms.get(m, ())
+                )
         result_groups.append(
             Group(
                 member_ids=tuple(ids[m] for m in members),

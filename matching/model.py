@@ -71,11 +71,15 @@ class Issue:
 
 @dataclass(frozen=True)
 class MemberTie:
-    """The contribution that ties a member to their group, and how strongly (weighted cosine)."""
+    """The contribution that ties a member to their group, and how strongly (weighted cosine).
+
+    ``terms``: the words of that contribution that other members of the group also used.
+    """
 
     contribution_id: str
     text: str
     score: float
+    terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Similar-idea search: one new text against all stored ideas."""
+"""Similar-idea search (one new text against all stored ideas), and the terms of word search."""
 
 from __future__ import annotations
 
@@ -8,7 +8,36 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from matching.analyze import LANGUAGES, analyze, snowball_stemmer
 from matching.vectorize import TextVectorizer, VectorizerConfig
+
+# Shortest stem a query may match on: shorter ones ("ka", "ta") would match nearly anything.
+_MIN_STEM = 3
+# Finnish inflection changes the last letters of a stem (pyörä, pyöriä: Snowball gives
+# "pyörä" and "pyör"), so a query stem also matches stored stems up to this many letters shorter.
+_STEM_SLACK = 2
+
+
+def search_terms(text: str) -> tuple[str, ...]:
+    """The distinct stems of ``text`` by the engine's own analysis: what word search matches."""
+    return tuple(sorted(set(analyze(text, normalizer=snowball_stemmer()).terms)))
+
+
+def query_stems(word: str) -> tuple[str, ...]:
+    """The stems one query word may have been stored under, longest first.
+
+    One word says too little to tell its language, so it is stemmed as fi, sv and en, and
+    each stem is also shortened by up to ``_STEM_SLACK`` letters (never below ``_MIN_STEM``).
+    """
+    stem = snowball_stemmer()
+    word = word.casefold()
+    found = {word} | {stem(word, language) for language in LANGUAGES}
+    stems = {
+        candidate[:length]
+        for candidate in found
+        for length in range(max(_MIN_STEM, len(candidate) - _STEM_SLACK), len(candidate) + 1)
+    }
+    return tuple(sorted(stems, key=lambda s: (-len(s), s)))
 
 
 @dataclass(frozen=True)

@@ -4,25 +4,26 @@ A person may write several ideas and needs. Two people are as similar as their c
 contributions, and a need meeting an idea counts fully while two contributions of the same kind
 count a little less: the point of a think tank is that a need finds the ideas that answer it.
 Only the top-k neighbours of each contribution are kept (a sparse graph), so memory grows with
-n * k, not n squared.
+n * k, not n squared. The top-k is exact: every column and every faint link takes part.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sparse_dot_topn import sp_matmul_topn
 
 from matching.arrays import run_starts
 
-# Rows of the dense block of a product kept in memory at once: about 64 MB of float32.
-_BLOCK_CELLS = 16_000_000
 _PAIR_CHUNK = 20_000
-# Candidate pairs per text the neighbour search may afford (see _search_columns).
-_PAIRS_PER_TEXT = 3_000
-# Neighbour candidates weaker than this share of a row's best match are not kept.
-_KEEP_FRACTION_OF_BEST = 0.2
+# The exact top-k product runs on this many threads at most (the machine may be shared).
+_SEARCH_THREADS = min(4, os.cpu_count() or 1)
+# What a hub-corrected link weaker than both texts' typical neighbour still weighs: enough to
+# break ties between otherwise unrelated people, never enough to outweigh a real link.
+_TOKEN_WEIGHT = 1e-4
 
 
 @dataclass(frozen=True)
@@ -86,66 +87,62 @@ class PoolSimilarity:
         np.maximum.at(best, pair, self.contribution_scores(ca, cb))
         return best
 
-    def neighbour_graph(self, k: int) -> sp.csr_matrix:
-        """Symmetric people x people matrix holding each person's k strongest links."""
+    def neighbour_graph(self, k: int, hub_correction: bool = True) -> sp.csr_matrix:
+        """Symmetric people x people matrix holding each person's k strongest links (exact).
+
+        With ``hub_correction``, a link weighs its cosine less the mean of the two texts'
+        typical neighbour similarity (CSLS, Conneau et al. 2018): a long or generic text is
+        fairly similar to everyone (a hub), and its links count for what they exceed that by.
+        A link weaker than both texts' typical neighbour keeps only a token weight.
+        """
         n_items = self.vectors.shape[0]
-        if n_items == 0 or self.n_people < 2:
+        if n_items == 0 or self.n_people < 2 or k <= 0:
             return sp.csr_matrix((self.n_people, self.n_people), dtype=np.float32)
-        search = _search_columns(self.vectors)
-        transposed = sp.csr_matrix(search.T)
-        block = max(1, min(n_items, _BLOCK_CELLS // max(n_items, 1)))
-        rows, cols, vals = [], [], []
-        for start in range(0, n_items, block):
-            stop = min(n_items, start + block)
-            product = sp.csr_matrix(search[start:stop] @ transposed)
-            r, c, v = _top_k_per_row(product, self.owners, start, k)
-            rows.append(r)
-            cols.append(c)
-            vals.append(v * self._kind_factor(r, c))
-        row = self.owners[np.concatenate(rows)]
-        col = self.owners[np.concatenate(cols)]
-        graph = _max_aggregate(row, col, np.concatenate(vals), self.n_people)
+        row, col, val = self.top_k_contributions(k)
+        if hub_correction and len(row):
+            typical = np.bincount(row, val, minlength=n_items) / np.maximum(
+                np.bincount(row, minlength=n_items), 1
+            )
+            corrected = val - 0.5 * (typical[row] + typical[col])
+            val = np.maximum(corrected, _TOKEN_WEIGHT).astype(np.float32)
+        graph = _max_aggregate(self.owners[row], self.owners[col], val, self.n_people)
         return sp.csr_matrix(graph.maximum(graph.T))
 
+    def top_k_contributions(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each contribution, its k best matches by other people: (row, column, score).
 
-def _search_columns(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """The columns worth searching neighbours on, within a work budget linear in the pool.
-
-    A column used by one text adds nothing to a dot product between two texts. A column used
-    by d texts costs d * d multiply-adds, so the commonest columns (lowest IDF, least telling)
-    are left out of the search until the work fits ``_PAIRS_PER_TEXT`` per text; vectors and
-    scores elsewhere keep every column.
-    """
-    used = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
-    order = np.argsort(used, kind="stable")
-    work = np.cumsum(used[order] ** 2)
-    affordable = order[work <= _PAIRS_PER_TEXT * matrix.shape[0]]
-    return sp.csr_matrix(matrix[:, np.sort(affordable[used[affordable] > 1])])
+        Scores are kind-weighted cosines, and the weight is constant for a row within one kind
+        of column. So the exact answer is found by one top-n product per kind of column, each
+        asking for k plus the most contributions one person has (those of the row's own author
+        are dropped afterwards), then merging the two.
+        """
+        spare = int(self._counts.max()) if len(self._counts) else 0
+        rows, cols, vals = [], [], []
+        for need_side in (False, True):
+            columns = np.flatnonzero(self.is_need == need_side)
+            if not len(columns):
+                continue
+            product = sp_matmul_topn(
+                self.vectors,
+                sp.csr_matrix(self.vectors[columns].T),
+                top_n=min(len(columns), k + spare),
+                n_threads=_SEARCH_THREADS,
+            ).tocoo()
+            row = product.row.astype(np.int64)
+            col = columns[product.col]
+            rows.append(row)
+            cols.append(col)
+            vals.append(product.data.astype(np.float32) * self._kind_factor(row, col))
+        row, col, val = (np.concatenate(parts) for parts in (rows, cols, vals))
+        keep = (self.owners[row] != self.owners[col]) & (val > 0)
+        return _top_k_per_row(row[keep], col[keep], val[keep], k)
 
 
 def _top_k_per_row(
-    product: sp.csr_matrix, owners: np.ndarray, offset: int, k: int
+    row: np.ndarray, col: np.ndarray, val: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The k largest entries of each row whose column belongs to another person.
-
-    Entries below a fraction of their row's largest are dropped before sorting: on large pools
-    a row holds thousands of faint matches (one shared common word) that no group would use,
-    and sorting them all was most of the search time.
-    """
-    lengths = np.diff(product.indptr)
-    row = np.repeat(np.arange(product.shape[0], dtype=np.int64), lengths) + offset
-    col = product.indices.astype(np.int64)
-    val = product.data
-    keep = (owners[row] != owners[col]) & (val > 0)
-    row, col, val = row[keep], col[keep], val[keep]
-    if not len(row):
-        return row, col, val
-    # Rows stay in CSR order, so each row's entries are one contiguous run.
-    starts = np.flatnonzero(run_starts(row))
-    row_max = np.maximum.reduceat(val, starts)
-    strong = val >= _KEEP_FRACTION_OF_BEST * np.repeat(row_max, np.diff([*starts, len(val)]))
-    row, col, val = row[strong], col[strong], val[strong]
-    order = np.lexsort((-val, row))
+    """The k largest entries of each row (ties: lower column first)."""
+    order = np.lexsort((col, -val, row))
     row, col, val = row[order], col[order], val[order]
     rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
     top = rank < k

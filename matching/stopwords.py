@@ -1,4 +1,4 @@
-"""Stop words of Finnish, Swedish and English, lower case.
+"""Stop words of Finnish, Swedish and English, lower case; function words of a few others.
 
 Hand-picked function words (pronouns, auxiliaries, conjunctions, particles, the commonest adverbs)
 rather than a frequency list, so a topic word that is frequent in one pool is never dropped.
@@ -51,6 +51,41 @@ ENGLISH = frozenset(
 )
 
 STOP_WORDS: dict[str, frozenset[str]] = {"fi": FINNISH, "sv": SWEDISH, "en": ENGLISH}
+
+# Function words of languages that Finnish residents also write in. They tell such a text apart
+# from fi/sv/en (and are dropped from it). Words shared with fi/sv/en (``ja``, ``on``, ``in``)
+# count for both sides; detection needs more evidence for the other language than for ours.
+_OTHER_RAW: dict[str, str] = {
+    "de": """
+        und der die das den dem in an im am so was man nicht ist ein eine einen einer eines zu mit sich auf für von auch es
+        wir werden wird sind oder aber wenn bei noch nach wie kann können mehr sehr haben hat
+        zum zur durch über unsere unser unseren sollte sollten gibt diese dieser dieses dass
+        aus nur schon immer viele ich sie ihr ihre uns wo dort hier man wäre würde wurden
+        gegen ohne zwischen weil damit dann also jedoch sowie bitte gerne könnte müssen
+        """,
+    "et": """
+        ja on ei ning et see ka kui mis oli aga siis nii või seda kes kõik veel nagu selle kus meie nad
+        tema mida pole peab saab väga ole oleks olid olema ma sa ta me te nemad mina sina
+        selleks sest kuid juba ainult rohkem kõige mitte ilma pärast enne koos vaid palju
+        """,
+    "so": """
+        iyo waa oo ka ku ee ah waxaa ayaa uu ay la lagu laga kale waxa aan ma wax si sida ama
+        haddii inay inuu kuwa badan leh waxay ayuu ayay aad ugu loo hadda sidoo kaloo
+        """,
+    "ru": """
+        не на что по для это как из же то мы бы все от так его но они она он или уже чтобы
+        есть был быть только их при ещё еще вы был была были может нужно очень также
+        """,
+    "uk": """
+        що та не на по для це як із від але ми ви вони він вона щоб або вже бути також є
+        його їх при ще може потрібно дуже які який яка
+        """,
+    "ar": "في من على إلى أن عن مع هذا هذه التي الذي كان لا ما أو هو هي نحن كل بين",
+}
+OTHER_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    language: frozenset(words.split()) for language, words in _OTHER_RAW.items()
+}
+OTHER_STOP_WORDS: frozenset[str] = frozenset().union(*OTHER_FUNCTION_WORDS.values())
 
 
 # Words that carry no topic of their own: fine for similarity, but no use as a reason shown to

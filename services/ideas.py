@@ -7,9 +7,10 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from matching.similar import query_stems, search_terms
 from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Theme
 from models.queries import claim_request, request_result, set_request_result
 from services.errors import InvalidInput, NotAllowed, NotFound
@@ -75,8 +76,10 @@ def validate(data: IdeaInput, *, max_body: int | None = MAX_BODY) -> IdeaInput:
 
 
 def search_text(idea: Idea) -> str:
+    """The text as written, then its stems (the engine's analysis), each between spaces."""
     parts = (idea.title, idea.body, idea.theme or "")
-    return unicodedata.normalize("NFC", " ".join(parts)).casefold()
+    written = unicodedata.normalize("NFC", " ".join(parts)).casefold()
+    return f"{written}\n {' '.join(search_terms(written))} "
 
 
 def submit_idea(
@@ -166,14 +169,23 @@ def _like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
+def _word_condition(word: str):  # type: ignore[no-untyped-def]
+    """The word as written, or one of its stems among the stored stems (pyörä finds pyöriä)."""
+    stems = [stem for stem in query_stems(word) if stem != word]
+    return or_(
+        Idea.search_text.like(_like_pattern(word), escape="\\"),
+        *(Idea.search_text.like(f"% {_like_pattern(stem)[1:-1]} %", escape="\\") for stem in stems),
+    )
+
+
 def list_ideas(
     session: Session, query: str | None = None, page: int = 1, page_size: int = PAGE_SIZE
 ) -> IdeaPage:
-    """Open ideas and needs, newest first; every word of ``query`` must occur."""
+    """Open ideas and needs, newest first; every word of ``query`` must occur, in any form."""
     query = clean_text((query or "")[: MAX_QUERY * RAW_SLACK])[:MAX_QUERY]
     words = unicodedata.normalize("NFC", query).casefold().split()
     conditions = [Idea.status == IdeaStatus.OPEN]
-    conditions += [Idea.search_text.like(_like_pattern(word), escape="\\") for word in words]
+    conditions += [_word_condition(word) for word in words]
     total = session.scalar(select(func.count()).select_from(Idea).where(*conditions)) or 0
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from matching.grouping import form_groups
+from matching.grouping import describe_groups, form_groups
 from matching.model import Anchor, Contribution, GroupingOptions, GroupingResult
 from matching.model import Participant as PoolPerson
 from models import (
@@ -38,6 +38,13 @@ from services.errors import InvalidInput, NotFound
 from services.participants import SlackUser
 
 MAX_POOL = 20_000
+# A grouping under this many times the cohesion of random groups is not clearly better than
+# chance, and the preview says so, with the likely cause.
+CLEARLY_BETTER = 1.2
+# Likely causes, in the order they are checked: few people (few pairs to choose among) or
+# short texts (few words in common to see).
+FEW_PEOPLE = 16
+SHORT_TEXT_WORDS = 8
 
 
 class StalePreview(InvalidInput):
@@ -341,6 +348,51 @@ def create_preview(
     return round_
 
 
+def weak_grouping_cause(round_: Round) -> str | None:
+    """``few``, ``short`` or ``unclear`` when the grouping is not clearly better than random."""
+    tanks = round_.think_tanks
+    if not tanks:
+        return None
+    cohesion, random_ = round_.cohesion or 0.0, round_.random_cohesion or 0.0
+    if cohesion > 0 and cohesion >= CLEARLY_BETTER * random_:
+        return None
+    people = sum(len(tank.members) for tank in tanks)
+    words = sorted(
+        len((member.idea.body if member.idea else "").split())
+        for tank in tanks
+        for member in tank.members
+    )
+    if people < FEW_PEOPLE:
+        return "few"
+    if words[len(words) // 2] < SHORT_TEXT_WORDS:
+        return "short"
+    return "unclear"
+
+
+def _refresh_figures(session: Session, round_: Round) -> None:
+    """Cohesion, shared terms and ties of every think tank again, after a hand-made change."""
+    settings = RoundSettings.from_json(round_.parameters)
+    tanks = sorted(round_.think_tanks, key=lambda tank: tank.number)
+    placed = {member.participant_id for tank in tanks for member in tank.members}
+    pool = [e for e in build_pool(session, round_.team_id, settings) if e.participant.id in placed]
+    options = GroupingOptions(min_size=settings.min_size, max_size=settings.max_size)
+    result = describe_groups(
+        [_engine_person(entry) for entry in pool],
+        [[str(member.participant_id) for member in tank.members] for tank in tanks],
+        options,
+        seed=settings.seed,
+    )
+    for tank, group in zip(tanks, result.groups, strict=True):
+        tank.cohesion = round(group.cohesion, 4)
+        tank.key_terms = list(group.key_terms)
+        for member in tank.members:
+            tie = group.ties.get(str(member.participant_id))
+            if tie is not None:
+                member.idea_id, member.tie_score = int(tie.contribution_id), tie.score
+    round_.cohesion = round(result.cohesion, 4)
+    round_.random_cohesion = round(result.random_cohesion, 4)
+
+
 def load_round(session: Session, round_id: int) -> Round:
     round_ = session.get(
         Round,
@@ -417,7 +469,11 @@ def set_locked(session: Session, round_id: int, version: int, number: int, locke
 def move_member(
     session: Session, round_id: int, version: int, participant_id: int, number: int
 ) -> Round:
-    """Move one person to think tank ``number`` (a new one if it is one past the last)."""
+    """Move one person to think tank ``number`` (a new one if it is one past the last).
+
+    A move may take a group past the maximum size (the facilitator decides; the preview warns),
+    and every figure is computed again for the new grouping.
+    """
     round_ = _claim_version(session, round_id, version)
     member = next(
         (
@@ -454,6 +510,8 @@ def move_member(
     )
     if not source.members:
         round_.think_tanks.remove(source)
+    session.flush()
+    _refresh_figures(session, round_)
     session.flush()
     session.expire_all()
     return load_round(session, round_id)

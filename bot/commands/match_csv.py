@@ -19,15 +19,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "match-csv",
         help="group people from a CSV file (offline)",
-        description="Form think tanks from a CSV with at least the columns id,text.",
+        description=(
+            "Form think tanks from a CSV with at least the columns id,text (one row per person). "
+            "The output has id,group first, then the text (and diversity value) as read, "
+            "tie_terms and tie_score (what ties the person to the group), group_size, "
+            "group_cohesion and group_terms (the terms the group shares)."
+        ),
     )
-    parser.add_argument("input", type=Path, metavar="INPUT.csv")
-    parser.add_argument("--out", type=Path, required=True, metavar="GROUPS.csv")
-    parser.add_argument("--min-size", type=int, default=3)
-    parser.add_argument("--max-size", type=int, default=5)
-    parser.add_argument("--diversity-column", metavar="COL", help="e.g. organisation type")
-    parser.add_argument("--min-distinct", type=int, default=2, metavar="D")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "input",
+        type=Path,
+        metavar="INPUT.csv",
+        help="the people: UTF-8 CSV (comma, semicolon or tab) with the columns id and text",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="GROUPS.csv",
+        help="where to write the groups; required, and never the input file itself",
+    )
+    parser.add_argument(
+        "--min-size", type=int, default=3, help="the smallest group size (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--max-size", type=int, default=5, help="the largest group size (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--diversity-column",
+        metavar="COL",
+        help=(
+            "a column whose values each group should mix, e.g. organisation type "
+            "(default: none, groups are formed by topic alone)"
+        ),
+    )
+    parser.add_argument(
+        "--min-distinct",
+        type=int,
+        metavar="D",
+        help=(
+            "how many distinct values of --diversity-column each group needs; only with "
+            "--diversity-column (default: 2 when that column is given)"
+        ),
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed: the same input and seed give the same groups (default: %(default)s)",
+    )
     parser.set_defaults(handler=run)
 
 

@@ -72,3 +72,57 @@ def test_words_only_and_tiny_pools_do_not_fail() -> None:
     vectors = vectorizer.fit_transform(["yksi", ""])
     assert vectors.matrix.shape[0] == 2
     assert vectors.matrix[1].nnz == 0
+
+
+OTHER_LANGUAGE_TEXTS = {
+    "German": (
+        "Wir wünschen uns mehr Fahrradwege und eine bessere Beleuchtung im Park, damit die "
+        "Kinder sicher zur Schule kommen können.",
+        ["fahrradwege", "beleuchtung", "kinder", "schule"],
+    ),
+    "Russian": (
+        "Нам нужно больше велосипедных дорожек и освещение в парке, чтобы дети безопасно "
+        "ходили в школу.",
+        ["велосипедных", "дорожек", "освещение", "школу"],
+    ),
+    "Estonian": (
+        "Linnas on vaja rohkem jalgrattateid ja paremat valgustust pargis, et lapsed saaksid "
+        "ohutult kooli minna, sest praegu on tänavad õhtuti pimedad.",
+        ["jalgrattateid", "valgustust", "pargis", "lapsed", "tänavad"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", OTHER_LANGUAGE_TEXTS)
+def test_text_in_another_language_is_other_and_not_stemmed(name: str) -> None:
+    text, words = OTHER_LANGUAGE_TEXTS[name]
+    analyzed = analyze(text, normalizer=snowball_stemmer())
+    assert analyzed.language == "other"
+    # Its own words, as written: no Finnish (or other) stemmer touched them.
+    assert analyzed.terms == analyzed.words
+    assert set(words) <= set(analyzed.terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Rockyhtyeen oli tarkoitus kiertää USA:ta ja Kanadaa syyskuun 16. päivään asti.", "fi"),
+        ("Pyöräteitä ja parempaa valaistusta puistoon, jotta lapset pääsevät kouluun.", "fi"),
+        ("Vi behöver fler cykelvägar och bättre belysning i parken.", "sv"),
+        ("We need more bike lanes and better lighting in the park.", "en"),
+    ],
+)
+def test_fi_sv_en_texts_stay_themselves(text: str, language: str) -> None:
+    assert analyze(text).language == language
+
+
+def test_other_language_texts_meet_through_their_own_words() -> None:
+    texts = [
+        "Wir brauchen mehr Fahrradwege in der Stadt und sichere Fahrradständer.",
+        "Die Fahrradwege in der Innenstadt sind zu schmal und die Fahrradständer fehlen.",
+        "Die Bibliothek sollte am Sonntag geöffnet sein und mehr Bücher für Kinder haben.",
+    ]
+    vectors = TextVectorizer().fit_transform(texts)
+    assert vectors.languages == ("other",) * 3
+    similarity = (vectors.matrix @ vectors.matrix.T).toarray()
+    assert similarity[0, 1] > similarity[0, 2]

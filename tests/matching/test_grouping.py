@@ -226,3 +226,35 @@ def test_key_terms_leave_out_words_without_a_topic() -> None:
     terms = {term.casefold() for term in group.key_terms}
     assert {"library", "book", "club"} & terms
     assert not {"need", "needs", "week"} & terms
+
+
+def test_anchored_rounds_keep_the_no_repeat_rule() -> None:
+    # Everyone on one topic, so the anchors pull hard; recent pairs must still not meet.
+    participants = [person(i, 0) for i in range(9)]
+    anchors = [
+        Anchor("a1", "pyörätie pyöräily", participant_id="p0"),
+        Anchor("a2", "kaupunkipyörä pyörätie", participant_id="p1"),
+        Anchor("a3", "pyöräily kaupunkipyörä", participant_id="p2"),
+    ]
+    past = [("p0", f"p{i}") for i in range(3, 6)] + [("p1", f"p{i}") for i in range(6, 9)]
+    options = GroupingOptions(min_size=3, max_size=3)
+    result = form_groups(participants, options, anchors=anchors, past_pairs=past)
+    together = pairs_of(result.groups)
+    assert not any(frozenset(pair) in together for pair in past)
+    assert not [issue for issue in result.issues if issue.code == "pair_together"]
+    by_anchor = {g.anchor_id: g.member_ids for g in result.groups}
+    assert "p0" in by_anchor["a1"] and "p1" in by_anchor["a2"] and "p2" in by_anchor["a3"]
+
+
+def test_unused_anchors_are_named_by_their_text() -> None:
+    participants = [person(i, i % 2) for i in range(6)]
+    anchors = [
+        Anchor("101", "pyörätie Vallilaan"),
+        Anchor("102", "kirjasto ja lukupiiri"),
+        Anchor("103", "Uimahalli auki myös sunnuntaisin, koska perheillä on silloin aikaa " * 2),
+    ]
+    result = form_groups(participants, GroupingOptions(min_size=3, max_size=3), anchors=anchors)
+    [dropped] = [issue for issue in result.issues if issue.code == "anchors_dropped"]
+    named = str(dropped.params["anchors"])
+    assert named.startswith("“Uimahalli auki myös sunnuntaisin") and named.endswith("…”")
+    assert "103" not in named and len(named) <= 64

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -46,14 +47,19 @@ def test_happy_path_writes_groups_and_explanations(tmp_path: Path, capsys) -> No
         == 0
     )
     rows = read_output(tmp_path / "out.csv")
-    assert list(rows[0])[:2] == ["id", "group"]
-    assert {"group_size", "key_terms", "tie_score", "group_cohesion"} <= set(rows[0])
+    assert list(rows[0]) == [
+        "id", "group", "text", "org", "tie_terms", "tie_score",
+        "group_size", "group_cohesion", "group_terms",
+    ]  # fmt: skip
     groups: dict[str, set[str]] = {}
     for row in rows:
         groups.setdefault(row["group"], set()).add(row["id"])
     assert sorted(map(sorted, groups.values())) == [["1", "2", "3"], ["4", "5", "6"]]
     library = next(row for row in rows if row["id"] == "1")
-    assert "lukupiiri" in library["key_terms"]
+    assert (library["text"], library["org"]) == (ROWS[0][1], ROWS[0][2])
+    assert "lukupiiri" in library["group_terms"]
+    assert "lukupiiri" in library["tie_terms"].split("; ")
+    assert float(library["tie_score"]) > 0
     assert "Placed 6 people in 2 groups" in capsys.readouterr().out
 
 
@@ -81,6 +87,7 @@ def test_empty_text_rows_are_skipped_and_reported(tmp_path: Path, capsys) -> Non
         (table([*ROWS, ("2", "again", "city")]), (), 'the id "2" appears twice'),
         (table(ROWS), ("--min-size", "5", "--max-size", "3"), "1 <= min <= max"),
         (table(ROWS), ("--min-size", "0"), "1 <= min <= max"),
+        (table(ROWS), ("--min-distinct", "3"), "--min-distinct 3 needs --diversity-column"),
     ],
 )
 def test_errors_are_one_line_and_exit_non_zero(  # type: ignore[no-untyped-def]
@@ -119,3 +126,49 @@ def test_tiny_file_explains_its_single_group(tmp_path: Path, capsys) -> None:  #
     assert run(tmp_path, source) == 0
     assert {row["group"] for row in read_output(tmp_path / "out.csv")} == {"1"}
     assert "fewer than a group of 3" in capsys.readouterr().out
+
+
+def test_without_diversity_column_the_output_has_no_such_column(tmp_path: Path) -> None:
+    assert run(tmp_path, write(tmp_path / "in.csv", table(ROWS))) == 0
+    rows = read_output(tmp_path / "out.csv")
+    assert list(rows[0])[:4] == ["id", "group", "text", "tie_terms"]
+
+
+def test_cells_a_spreadsheet_would_run_are_quoted(tmp_path: Path) -> None:
+    rows = [*ROWS[:5], ("6", "=HYPERLINK(1) Pyöräily Vallilassa", "city")]
+    assert run(tmp_path, write(tmp_path / "in.csv", table(rows))) == 0
+    texts = {row["id"]: row["text"] for row in read_output(tmp_path / "out.csv")}
+    assert texts["6"] == "'=HYPERLINK(1) Pyöräily Vallilassa"
+
+
+@pytest.mark.parametrize("spelling", ["same", "relative", "dotted"])
+def test_out_equal_to_the_input_is_refused_and_the_input_kept(  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys, monkeypatch, spelling: str
+) -> None:
+    source = write(tmp_path / "in.csv", table(ROWS))
+    monkeypatch.chdir(tmp_path)
+    out = {"same": str(source), "relative": "in.csv", "dotted": str(tmp_path / "." / "in.csv")}
+    assert main(["match-csv", str(source), "--out", out[spelling]]) == 1
+    assert "is the input file" in capsys.readouterr().err
+    assert source.read_text(encoding="utf-8") == table(ROWS)
+
+
+def test_help_gives_every_option_a_sentence_and_its_default(capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit):
+        main(["match-csv", "--help"])
+    options = capsys.readouterr().out.split("options:", 1)[1]
+    # Each entry starts on a line of its own: "  --name ...", its help follows until the next.
+    entries = re.split(r"\n  (?=-)", options)
+    described = {entry.split()[0]: " ".join(entry.split()[1:]) for entry in entries if entry}
+    expected = {
+        "--out": "required",
+        "--min-size": "(default: 3)",
+        "--max-size": "(default: 5)",
+        "--diversity-column": "(default: none",
+        "--min-distinct": "(default: 2 when that column is given)",
+        "--seed": "(default: 0)",
+    }
+    assert set(expected) <= set(described)
+    for option, default in expected.items():
+        assert default in described[option], option
+        assert len(described[option].split()) >= 6, option
