@@ -59,6 +59,15 @@ class Stage(enum.StrEnum):
     STOPPED = "stopped"
 
 
+class ProfileRole(enum.StrEnum):
+    """The kind of person, where a profile says it (the programme report splits by it)."""
+
+    STUDENT = "student"
+    OFFICIAL = "official"
+    COUNCILLOR = "councillor"
+    OTHER = "other"
+
+
 class ThemeStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -74,6 +83,7 @@ class Participant(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     organisation: Mapped[str | None] = mapped_column(String(255))
     organisation_type: Mapped[OrganisationType | None] = mapped_column(_enum(OrganisationType))
+    role: Mapped[ProfileRole | None] = mapped_column(_enum(ProfileRole))
     language: Mapped[str | None] = mapped_column(String(8))
     # The locale Slack reports (``fi-FI``), fetched once; used when no language was chosen.
     slack_locale: Mapped[str | None] = mapped_column(String(16))
@@ -150,6 +160,8 @@ class Theme(Base):
     closes_on: Mapped[date | None]
     status: Mapped[ThemeStatus] = mapped_column(_enum(ThemeStatus), default=ThemeStatus.OPEN)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    # The strategy goal the theme serves (models/programme.py).
+    strategy_goal_id: Mapped[int | None] = mapped_column(ForeignKey("strategy_goals.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     created_by: Mapped[Participant | None] = relationship()
