@@ -20,6 +20,7 @@ from handlers import (
     pipeline,
     polls,
     privacy,
+    programme,
     rounds,
     similar,
     themes,
@@ -36,6 +37,8 @@ LISTENER_MODULES = (
     rounds,
     participation,
     polls,
+    # After polls: it routes ``/collider report programme`` and passes other reports on.
+    programme,
     privacy,
     themes,
     pipeline,

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import blocks, ids
+from handlers import blocks, ids, programme
 from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
 from handlers.pipeline_blocks import (
     HomeSections,
@@ -94,6 +94,10 @@ def register(app: App, deps: Deps) -> None:
         )
         if tell:
             deps.workers.submit(_tell_author, deps, client, author_user, move)
+        if move.experiment_id or move.evaluation_id:
+            deps.workers.submit(
+                programme.follow_up_move, deps, user, move.experiment_id, move.evaluation_id
+            )
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:

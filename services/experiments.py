@@ -8,11 +8,12 @@ card's end date the scheduler asks those owners for the result, once.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -30,10 +31,14 @@ from models import (
     ThinkTankMember,
 )
 from models.base import utcnow
+from models.db import Database
+from services.delivery import DeliveryError
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.ideas import clean_text
-from services.participants import SlackUser
+from services.participants import SlackUser, language_of
 from services.spreadsheet import safe_cell
+
+logger = logging.getLogger(__name__)
 
 MAX_TITLE = 200
 MAX_TEXT = 1500
@@ -403,3 +408,49 @@ def experiment_rows(
                 experiment.learned,
             )
         ]
+
+
+# -- the result request at the end date (a scheduler job) ----------------------------------------
+class Messenger(Protocol):
+    def dm_channel(self, user_id: str) -> str: ...
+
+    def post(self, channel: str, message: dict[str, Any], marker: str | None = None) -> str: ...
+
+
+# (experiment, language) -> the message to send
+ResultRenderer = Callable[[Experiment, str], dict[str, Any]]
+
+
+def ask_due_results(
+    database: Database,
+    messenger: Messenger,
+    render: ResultRenderer,
+    today: date,
+    default_language: str,
+) -> int:
+    """Ask the owners of every card whose end date has come for its result, once per card."""
+    asked = 0
+    for experiment_id in _due(database, today):
+        with database.session() as session:
+            if not claim_result_request(session, experiment_id):
+                continue  # another run took it
+            experiment = session.get(Experiment, experiment_id)
+            assert experiment is not None
+            messages = [
+                (person.user_id, render(experiment, language_of(person, default_language)))
+                for person in owners(session, experiment)
+            ]
+        for user_id, rendered in messages:
+            try:
+                messenger.post(messenger.dm_channel(user_id), rendered)
+                asked += 1
+            except DeliveryError as error:
+                logger.warning(
+                    "experiment %s: could not ask %s (%s)", experiment_id, user_id, error.code
+                )
+    return asked
+
+
+def _due(database: Database, today: date) -> list[int]:
+    with database.session() as session:
+        return due_for_result(session, today)

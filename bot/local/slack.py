@@ -417,6 +417,18 @@ class LocalSlack:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "members": self.members[channel], "response_metadata": {}}
 
+    def _api_pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel")), str(params.get("timestamp"))
+        with self._lock:
+            messages = self.history.get(channel, [])
+            message = next((m for m in messages if m["ts"] == ts), None)
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            if message.get("pinned"):
+                return {"ok": False, "error": "already_pinned"}
+            message["pinned"] = True
+        return {"ok": True}
+
     def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = self._new_id("F")
         return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
