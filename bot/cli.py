@@ -14,13 +14,14 @@ from bot.commands import (
     export_polls,
     import_ideas,
     match_csv,
+    report,
     run,
     scheduler,
 )
 from bot.commands.common import CommandFailed
 from bot.settings import SettingsError
 
-COMMANDS = (run, console, db, scheduler, match_csv, import_ideas, export, export_polls)
+COMMANDS = (run, console, db, scheduler, match_csv, import_ideas, export, export_polls, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from bot.round_jobs import carry_out, run_due_schedules
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
+from handlers.programme_blocks import result_request
 from models.base import utcnow
 from models.db import Database
 from models.queries import forget_handled_requests
@@ -19,12 +20,15 @@ from scheduler import jobs
 from scheduler.context import JobContext
 from scheduler.runtime import SchedulerService
 from scheduler.specs import JOB_PREFIX, JobSpec, register_job_source
+from services.experiments import ask_due_results
 from services.round_runner import unfinished_rounds
 
 SCHEDULE_SWEEP_EVERY = timedelta(minutes=5)
 # Slack retries a delivery within minutes; a week of keys is plenty.
 KEEP_REQUEST_KEYS = timedelta(days=7)
 POLL_SWEEP_EVERY = timedelta(minutes=5)
+# Experiments end on a date: looking once an hour asks on the day.
+EXPERIMENT_RESULTS_EVERY = timedelta(hours=1)
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +88,27 @@ def register_jobs(settings: Settings) -> None:
             )
         ]
 
+    def experiment_results(context: JobContext) -> None:
+        ask_due_results(
+            context.database,
+            context.slack(),  # type: ignore[arg-type]
+            result_request,
+            utcnow().date(),
+            settings.default_language,
+        )
+
+    def experiment_jobs(session: Session) -> list[JobSpec]:
+        return [
+            JobSpec.every(
+                f"{JOB_PREFIX}experiments:results",
+                "scheduler.jobs:ask_experiment_results",
+                EXPERIMENT_RESULTS_EVERY,
+                run_at_start=True,
+            )
+        ]
+
+    jobs.register_job_handler(jobs.ASK_EXPERIMENT_RESULTS, experiment_results)
+    register_job_source("experiments", experiment_jobs)
     jobs.register_job_handler(jobs.FORGET_HANDLED_REQUESTS, forget_requests)
     register_job_source("housekeeping", housekeeping_jobs)
     jobs.register_job_handler(jobs.RUN_POLL_SWEEP, poll_sweep)

@@ -130,6 +130,7 @@ def publish_home(deps: Deps, client: WebClient, user: SlackUser) -> None:
             think_tanks=matchmaking.think_tanks_of(session, user),
             participant=(participant := find_participant(session, user.team_id, user.user_id)),
             polls=polls.pending_polls(session, participant) if participant else [],
+            **programme.home_sections(deps, session, user, language),
         )
         view = home_view(sections)
     try:

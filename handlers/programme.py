@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from handlers import blocks
 from handlers import programme_blocks as views
@@ -337,6 +338,19 @@ def _dm(deps: Deps, user_id: str, rendered: dict[str, Any]) -> None:
         deps.gateway.post(deps.gateway.dm_channel(user_id), rendered)
     except DeliveryError as error:
         logger.warning("could not DM %s: %s", user_id, error.code)
+
+
+# -- App Home (called by handlers/pipeline.py) --------------------------------------------------
+def home_sections(deps: Deps, session: Session, user: SlackUser, language: str) -> dict[str, Any]:
+    """The charters of the person's think tanks; for facilitators, the programme's figures."""
+    tank_ids = charters.think_tank_ids_of(session, user)
+    sections: dict[str, Any] = {"charters": charters.charters_of(session, tank_ids)}
+    if is_facilitator(deps, user):
+        period = parse_period(None, None, utcnow().date())
+        sections["programme"] = views.home_summary(
+            build_report(session, user.team_id, period), language
+        )
+    return sections
 
 
 # -- /collider subcommands -----------------------------------------------------------------------

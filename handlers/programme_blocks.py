@@ -23,7 +23,6 @@ from handlers.blocks import (
     text_input,
 )
 from handlers.mrkdwn import escape_within, quote
-from handlers.pipeline_blocks import stage_label
 from i18n import t
 from models import (
     Charter,
@@ -73,6 +72,10 @@ EVALUATION_FIELDS = {
     "rating": "evaluation_rating",
 }
 MAX_SELECT_OPTIONS = 100
+
+
+def stage_label(stage: Stage, language: str) -> str:
+    return t(f"pipeline.stage_{stage.value}", language)
 
 
 # -- numbers in the reader's language ------------------------------------------------------------

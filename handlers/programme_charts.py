@@ -14,8 +14,7 @@ from matplotlib.axes import Axes  # noqa: E402 - after choosing the backend
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from handlers.pipeline_blocks import stage_label  # noqa: E402
-from handlers.programme_blocks import decision_label, number  # noqa: E402
+from handlers.programme_blocks import decision_label, number, stage_label  # noqa: E402
 from i18n import t  # noqa: E402
 from models import IdeaKind  # noqa: E402
 from services.programme_report import ProgrammeReport  # noqa: E402

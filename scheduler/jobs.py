@@ -27,6 +27,7 @@ RUN_DUE_MATCH_SCHEDULES = "run_due_match_schedules"
 FORGET_HANDLED_REQUESTS = "forget_handled_requests"
 SEND_POLL = "send_poll"
 RUN_POLL_SWEEP = "run_poll_sweep"
+ASK_EXPERIMENT_RESULTS = "ask_experiment_results"
 
 _handlers: dict[str, JobHandler] = {}
 _handlers_lock = threading.Lock()
@@ -91,3 +92,8 @@ def run_poll_sweep() -> None:
 def forget_handled_requests() -> None:
     """Housekeeping: drop the deduplication keys of requests handled long ago."""
     _run(FORGET_HANDLED_REQUESTS)
+
+
+def ask_experiment_results() -> None:
+    """Ask the owners of experiments whose end date has come for the result (issue 16)."""
+    _run(ASK_EXPERIMENT_RESULTS)

@@ -63,6 +63,18 @@ def charters_of(session: Session, think_tank_ids: list[int]) -> dict[int, Charte
     return {charter.think_tank_id: charter for charter in found}
 
 
+def think_tank_ids_of(session: Session, user: SlackUser, limit: int = 10) -> list[int]:
+    return list(
+        session.scalars(
+            select(ThinkTankMember.think_tank_id)
+            .join(Participant, Participant.id == ThinkTankMember.participant_id)
+            .where(Participant.team_id == user.team_id, Participant.user_id == user.user_id)
+            .order_by(ThinkTankMember.think_tank_id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def _checked(value: str | None, field: str, limit: int) -> str:
     text = clean_text(value).strip()
     if len(text) > limit:

@@ -13,11 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from i18n import t
-from models import Base, Idea, IdeaStage, OptIn, Theme
+from models import (
+    Base,
+    Charter,
+    Experiment,
+    Idea,
+    IdeaStage,
+    OptIn,
+    StageEvaluationInvite,
+    StrategyGoal,
+    Theme,
+)
 from models.base import utcnow
 from models.queries import find_participant
 from services.participants import SlackUser
@@ -69,7 +79,45 @@ def personal_data(session: Session, user: SlackUser) -> dict[str, Any] | None:
         ],
         "stage_changes_made": [row_as_dict(change) for change in made],
         "themes_created": [row_as_dict(theme) for theme in themes],
+        **programme_data(session, participant.id),
     }
+
+
+def programme_data(session: Session, participant_id: int) -> dict[str, Any]:
+    """The programme's rows that name the person (stage evaluation answers are anonymous and
+    cannot be told apart, so only *whether* they answered is theirs)."""
+
+    def rows(model: Any, *conditions: Any) -> list[dict[str, Any]]:
+        found = session.scalars(select(model).where(or_(*conditions)).order_by(model.id))
+        return [row_as_dict(row) for row in found]
+
+    return {
+        "strategy_goals_created": rows(StrategyGoal, StrategyGoal.created_by_id == participant_id),
+        "charters_edited": rows(Charter, Charter.updated_by_id == participant_id),
+        "experiments": rows(
+            Experiment,
+            Experiment.created_by_id == participant_id,
+            Experiment.result_by_id == participant_id,
+        ),
+        "stage_evaluations_asked": rows(
+            StageEvaluationInvite, StageEvaluationInvite.participant_id == participant_id
+        ),
+    }
+
+
+def forget_programme_links(session: Session, participant_id: int) -> None:
+    """Unlink the person from the programme's rows; the group's work (charters, cards) stays."""
+    for model, column in (
+        (StrategyGoal, StrategyGoal.created_by_id),
+        (Charter, Charter.updated_by_id),
+        (Experiment, Experiment.created_by_id),
+        (Experiment, Experiment.result_by_id),
+    ):
+        session.execute(update(model).where(column == participant_id).values({column.key: None}))
+    # Who was asked to evaluate a stage, and whether they answered, is about them.
+    session.execute(
+        delete(StageEvaluationInvite).where(StageEvaluationInvite.participant_id == participant_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -96,6 +144,9 @@ def forget(session: Session, user: SlackUser, language: str) -> Forgotten | None
     participant.opt_in = OptIn.OUT
     participant.paused_until = None
     participant.forgotten_at = utcnow()
+    # A role such as "councillor" picks a person out of a small city's programme.
+    participant.role = None
+    forget_programme_links(session, participant.id)
     ideas = session.scalars(select(Idea).where(Idea.author_id == participant.id)).all()
     for idea in ideas:
         anonymize_idea(idea, language)

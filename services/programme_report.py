@@ -33,6 +33,7 @@ from models import (
     ThinkTankMember,
 )
 from services.errors import InvalidInput
+from services.spreadsheet import safe_cell
 from services.stage_evaluations import MIN_ANSWERS
 
 UNKNOWN = "unknown"
@@ -309,3 +310,44 @@ def build_report(session: Session, team_id: str, period: Period) -> ProgrammeRep
         ratings=_ratings(session, team_id, period),
         goals=_goals(session, team_id, period),
     )
+
+
+def team_ids(session: Session) -> list[str]:
+    return list(
+        session.scalars(select(Participant.team_id).distinct().order_by(Participant.team_id))
+    )
+
+
+def report_tables(report: ProgrammeReport) -> dict[str, list[list[Any]]]:
+    """Each table of the report as CSV rows (a header, then values), for the CLI."""
+    return {
+        "ideas": [["kind", "count"], *[[k.value, n] for k, n in report.ideas.items()]],
+        "think_tanks": [
+            ["think_tanks", "crossing_organisation_types"],
+            [report.think_tanks, report.crossing_think_tanks],
+        ],
+        "experiments": [
+            ["started", "finished", *[d.value for d in report.decisions]],
+            [report.experiments_started, report.experiments_finished, *report.decisions.values()],
+        ],
+        "pilots_and_adoptions": [["pilots", "adoptions"], [report.pilots, report.adoptions]],
+        "participants_by_organisation_type": [
+            ["organisation_type", "participants"],
+            *sorted([k, n] for k, n in report.participants.items()),
+        ],
+        "participants_by_role": [
+            ["role", "participants"],
+            *sorted([k, n] for k, n in report.roles.items()),
+        ],
+        "ratings_by_stage": [
+            ["month", "stage", "mean_collaboration", "answers"],
+            *[[c.month, c.stage.value, f"{c.mean:.2f}", c.answers] for c in report.ratings],
+        ],
+        "by_strategy_goal": [
+            ["strategy_goal", "ideas", "needs", "experiments_started", "experiments_finished"],
+            *[
+                [safe_cell(r.goal), r.ideas, r.needs, r.experiments_started, r.experiments_finished]
+                for r in report.goals
+            ],
+        ],
+    }
