@@ -384,7 +384,7 @@ def experiment_rows(
     )
     if team_id:
         query = query.where(Experiment.team_id == team_id)
-    goals = dict(session.execute(select(StrategyGoal.id, StrategyGoal.title)).tuples().all())
+    goals = dict(session.execute(select(StrategyGoal.id, StrategyGoal.title)).all())
     for experiment, stage, theme in session.execute(query.order_by(Experiment.id)).yield_per(500):
         yield [
             safe_cell(value)

@@ -254,7 +254,6 @@ def _goals(session: Session, team_id: str, period: Period) -> list[GoalRow]:
         session.execute(
             select(StrategyGoal.id, StrategyGoal.title).where(StrategyGoal.team_id == team_id)
         )
-        .tuples()
         .all()
     )
     rows: dict[int | None, GoalRow] = defaultdict(lambda: GoalRow(NO_GOAL))
