@@ -260,6 +260,13 @@ def upgrade() -> None:
             unique=False,
         )
 
+    with op.batch_alter_table("ideas", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ideas_report",
+            ["status", "created_at", "kind", "author_id", "theme_id"],
+            unique=False,
+        )
+
     with op.batch_alter_table("participants", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -299,6 +306,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("participants", schema=None) as batch_op:
         batch_op.drop_column("role")
+
+    with op.batch_alter_table("ideas", schema=None) as batch_op:
+        batch_op.drop_index("ix_ideas_report")
 
     with op.batch_alter_table("stage_evaluation_invites", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stage_evaluation_invites_participant_id"))
