@@ -331,6 +331,17 @@ def experiment_summary(experiment: Experiment, language: str) -> str:
     return "\n".join(lines)
 
 
+def _card_buttons(experiment: Experiment, language: str) -> Block:
+    return {
+        "type": "actions",
+        "block_id": f"experiment_{experiment.id}",
+        "elements": [
+            button(t("programme.experiment_edit", language), EXPERIMENT_OPEN, str(experiment.id)),
+            button(t("programme.result_button", language), RESULT_OPEN, str(experiment.id)),
+        ],
+    }
+
+
 def experiment_card(experiment: Experiment, language: str) -> dict[str, Any]:
     """The filled card, with buttons to edit it and to record the result."""
     summary = experiment_summary(experiment, language)
@@ -423,7 +434,8 @@ def experiments_list(found: Sequence[Experiment], language: str) -> dict[str, An
         return notice(t("programme.no_experiments", language))
     header = t("programme.experiments_header", language, count=len(found))
     blocks: list[Block] = [section(f"*{header}*")]
-    for experiment in found[:40]:
+    # Two blocks a card: 1 + 2 x 20 stays within a message's 50 blocks.
+    for experiment in found[: experiments.MAX_LISTED]:
         stage = experiment.idea.stage if experiment.idea is not None else Stage.EXPERIMENT
         blocks.append(
             section(
@@ -432,6 +444,7 @@ def experiments_list(found: Sequence[Experiment], language: str) -> dict[str, An
                 + t("programme.card_stage", language, stage=stage_label(stage, language))
             )
         )
+        blocks.append(_card_buttons(experiment, language))
     return message(blocks, header)
 
 
