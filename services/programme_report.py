@@ -253,8 +253,7 @@ def _goals(session: Session, team_id: str, period: Period) -> list[GoalRow]:
     titles = dict(
         session.execute(
             select(StrategyGoal.id, StrategyGoal.title).where(StrategyGoal.team_id == team_id)
-        )
-        .all()
+        ).all()
     )
     rows: dict[int | None, GoalRow] = defaultdict(lambda: GoalRow(NO_GOAL))
     ideas = session.execute(
