@@ -16,6 +16,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -155,15 +156,10 @@ def seed(database: Database, ideas: int, tanks: int, experiments: int) -> dict[s
                 )
         bulk(ThinkTank, tank_rows)
         # One person per round: the unique constraint (round, participant) drops repeats.
-        seen: set[tuple[int, int]] = set()
-        bulk(
-            ThinkTankMember,
-            [
-                m
-                for m in member_rows
-                if (k := (m["round_id"], m["participant_id"])) not in seen and not seen.add(k)
-            ],
-        )
+        unique: dict[tuple[Any, Any], dict[str, Any]] = {}
+        for m in member_rows:
+            unique.setdefault((m["round_id"], m["participant_id"]), m)
+        bulk(ThinkTankMember, list(unique.values()))
         experiment_rows = []
         for e in range(1, experiments + 1):
             starts = (START + timedelta(days=rng.randrange(DAYS))).date()
@@ -245,7 +241,7 @@ def seed(database: Database, ideas: int, tanks: int, experiments: int) -> dict[s
         "participants": people,
         "ideas": ideas,
         "think_tanks": tanks,
-        "members": len(seen),
+        "members": len(unique),
         "experiments": experiments,
         "stage_evaluations": evaluations,
     }

@@ -22,6 +22,7 @@ from sqlalchemy import insert
 from benchmarks.common import DATA_DIR, read_rows
 from bot.local.slack import TEAM_ID, LocalSlack
 from bot.rate_limit import SlackPacer
+from bot.scheduling import outbound
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
@@ -101,7 +102,7 @@ def main() -> None:
         grouped = time.perf_counter()
         settings = Settings(slack_bot_token=TOKEN, slack_api_url=slack.api_url)
         gateway = SlackGateway(make_web_client(settings), SlackPacer(speedup=args.speedup))
-        outcome = run_round(database, gateway, round_id)
+        outcome = run_round(outbound(settings, database, gateway), round_id)
         finished = time.perf_counter()
         intros = [
             message

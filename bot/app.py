@@ -8,11 +8,12 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.rate_limit import SlackPacer
+from bot.rate_limit import SlackPacer, TokenBucket
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from handlers import (
+    claims,
     collider,
     errors,
     ideas,
@@ -26,24 +27,33 @@ from handlers import (
     themes,
 )
 from handlers.context import Deps
+from handlers.listening import install
+from handlers.outgoing_views import SlackViews
 from handlers.slack_users import SlackDirectory
 from models.db import Database
+from services.outgoing import Outbound
 
-# errors comes last: its catch-alls answer what no other listener claimed.
+# Bolt tries listeners in this order. collider comes after every module with ``/collider``
+# subcommands (its catch-all answers unknown ones); errors comes last: its catch-alls answer
+# what no other listener claimed.
 LISTENER_MODULES = (
     ideas,
     similar,
-    collider,
     rounds,
     participation,
     polls,
-    # After polls: it routes ``/collider report programme`` and passes other reports on.
     programme,
     privacy,
     themes,
     pipeline,
+    claims,
+    collider,
     errors,
 )
+
+# Similar-idea suggestions per second (and burst) in this process: in a flood, most are skipped.
+SUGGESTIONS_PER_SECOND = 3.0
+SUGGESTION_BURST = 10
 
 
 def create_app(
@@ -62,12 +72,15 @@ def create_app(
     work (the console passes pools it can watch, to know when the work after an ack is done).
     """
     client = client or make_web_client(settings)
+    gateway = SlackGateway(client, pacer)
     deps = Deps(
         settings=settings,
         database=database,
         workers=worker_executor
         or ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
-        gateway=SlackGateway(client, pacer),
+        suggestion_budget=TokenBucket(rate=SUGGESTIONS_PER_SECOND, burst=SUGGESTION_BURST),
+        gateway=gateway,
+        outbound=Outbound(database, gateway, SlackViews(), settings),
         directory=SlackDirectory(client),
     )
     app = App(
@@ -82,6 +95,7 @@ def create_app(
         or ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="collider-listener"),
         logger=logging.getLogger("collider.bolt"),
     )
+    install(app, deps)
     for module in LISTENER_MODULES:
         module.register(app, deps)
     return app

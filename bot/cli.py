@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 from bot.commands import (
     console,
     db,
+    doctor,
     export,
     export_polls,
     import_ideas,
@@ -18,10 +18,22 @@ from bot.commands import (
     run,
     scheduler,
 )
-from bot.commands.common import CommandFailed
+from bot.commands.common import CommandFailed, settings_or_exit
+from bot.logs import configure_logging
 from bot.settings import SettingsError
 
-COMMANDS = (run, console, db, scheduler, match_csv, import_ideas, export, export_polls, report)
+COMMANDS = (
+    run,
+    console,
+    doctor,
+    db,
+    scheduler,
+    match_csv,
+    import_ideas,
+    export,
+    export_polls,
+    report,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,16 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     try:
+        # Settings are loaded once, here, and every command takes them from args.settings.
+        args.settings = settings_or_exit()
+        configure_logging(args.settings, verbose=args.verbose)
         return int(args.handler(args))
     except (CommandFailed, SettingsError) as error:
         print(error, file=sys.stderr)

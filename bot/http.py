@@ -70,7 +70,7 @@ class CollideWsgi:
         return [data]
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """gunicorn, configured in code; each worker builds its own app after the fork."""
 
     def __init__(self, build: Callable[[], Any], options: dict[str, Any]):

@@ -14,7 +14,7 @@ from bot.settings import Settings
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
-def retry_handlers() -> list:  # type: ignore[type-arg]
+def retry_handlers() -> list:
     # slack_sdk ships these but leaves them off: 429 waits for Retry-After, 5xx and dropped
     # connections back off and try again.
     return [

@@ -1,8 +1,10 @@
 """The one gateway for Slack calls made outside a request (intros, notices, reports, polls).
 
+It sends what it is given and renders nothing (``services.delivery`` decides what and when).
 It paces calls within the rate tiers, relies on the client's retry handlers for 429/5xx, and
-turns what is left into ``DeliveryError`` (permanent or not), naming the people a failure is
-about so the rest of a round can go on.
+turns what is left into a typed ``DeliveryError``: permanent, temporary, retry-after, or in
+doubt (a post whose connection broke: Slack may have posted it). It names the people a failure
+is about so the rest of a round can go on.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.rate_limit import SlackPacer
-from handlers import round_blocks
-from services.delivery import DeliveryError, Intro, RoundSummary, Unplaced
+from services.delivery import DeliveryError, FailureKind
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +50,22 @@ PERMANENT_ERRORS = PERSON_ERRORS | {
     "no_permission",
 }
 MARKER_EVENT = "collider_marker"
+# Calls that create something: when the connection breaks, Slack may have done it.
+NOT_IDEMPOTENT = {"chat.postMessage", "files.upload_v2"}
 
 
-def _error_code(error: SlackApiError) -> str:
-    return str(error.response.get("error") or "unknown_error")
+def _api_error(error: SlackApiError) -> DeliveryError:
+    code = str(error.response.get("error") or "unknown_error")
+    if error.response.status_code == 429:
+        retry_after = float(error.response.headers.get("Retry-After", 1) or 1)
+        return DeliveryError(code, FailureKind.RETRY_AFTER, retry_after=retry_after)
+    kind = FailureKind.PERMANENT if code in PERMANENT_ERRORS else FailureKind.TEMPORARY
+    return DeliveryError(code, kind)
+
+
+def _connection_error(method: str, error: Exception) -> DeliveryError:
+    kind = FailureKind.IN_DOUBT if method in NOT_IDEMPOTENT else FailureKind.TEMPORARY
+    return DeliveryError(f"connection: {type(error).__name__}", kind)
 
 
 class SlackGateway:
@@ -68,10 +81,9 @@ class SlackGateway:
             # The SDK's own method knows each endpoint's encoding (form, JSON or GET).
             response = getattr(self.client, method.replace(".", "_"))(**params)
         except SlackApiError as error:
-            code = _error_code(error)
-            raise DeliveryError(code, permanent=code in PERMANENT_ERRORS) from error
+            raise _api_error(error) from error
         except (SlackClientError, OSError) as error:
-            raise DeliveryError(f"connection: {type(error).__name__}", permanent=False) from error
+            raise _connection_error(method, error) from error
         return dict(response.data)  # type: ignore[arg-type]
 
     def _unreachable_among(self, user_ids: Sequence[str]) -> list[str]:
@@ -93,7 +105,7 @@ class SlackGateway:
         if error.code not in PERSON_ERRORS:
             return error
         bad = self._unreachable_among(user_ids)
-        return DeliveryError(error.code, permanent=True, user_ids=bad)
+        return DeliveryError(error.code, FailureKind.PERMANENT, user_ids=bad)
 
     def open_conversation(self, user_ids: Sequence[str], name: str) -> str:
         if len(user_ids) <= MPIM_MAX_USERS:
@@ -135,15 +147,25 @@ class SlackGateway:
                     return str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                raise DeliveryError("name_taken", permanent=True)
+                raise DeliveryError("name_taken", FailureKind.PERMANENT)
 
     def dm_channel(self, user_id: str) -> str:
         try:
             return str(self._call("conversations.open", users=user_id)["channel"]["id"])
         except DeliveryError as error:
             raise DeliveryError(
-                error.code, permanent=error.permanent, user_ids=[user_id]
+                error.code, error.kind, user_ids=[user_id], retry_after=error.retry_after
             ) from error
+
+    def channel_members(self, channel: str) -> tuple[str, ...]:
+        members: list[str] = []
+        cursor = None
+        while True:
+            page = self._call("conversations.members", channel=channel, limit=1000, cursor=cursor)
+            members += page.get("members", [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return tuple(members)
 
     def find_marked_message(self, channel: str, marker: str) -> str | None:
         history = self._call(
@@ -163,20 +185,9 @@ class SlackGateway:
             params["metadata"] = {"event_type": MARKER_EVENT, "event_payload": {"marker": marker}}
         return self._call("chat.postMessage", pace_channel=channel, **params)
 
-    def post_intro(self, channel: str, intro: Intro, marker: str) -> str:
-        return str(self._post(channel, round_blocks.intro_message(intro), marker)["ts"])
-
-    def notify_unplaced(self, notice: Unplaced, marker: str) -> str:
-        channel = self.dm_channel(notice.user_id)
-        self._post(channel, round_blocks.unplaced_message(notice), marker)
-        return channel
-
-    def report_round(self, user_id: str, summary: RoundSummary) -> None:
-        self._post(self.dm_channel(user_id), round_blocks.round_summary_message(summary))
-
     def post(self, channel: str, message: dict[str, Any], marker: str | None = None) -> str:
-        """Any other message (previews, notices, polls) through the same pacing and error
-        policy; a ``marker`` lets ``find_marked_message`` find it after a timeout."""
+        """Post a finished message; a ``marker`` lets ``find_marked_message`` find it after a
+        timeout."""
         return str(self._post(channel, message, marker)["ts"])
 
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
@@ -199,7 +210,6 @@ class SlackGateway:
                 channel=channel, file=content, filename=filename, title=title
             )
         except SlackApiError as error:
-            code = _error_code(error)
-            raise DeliveryError(code, permanent=code in PERMANENT_ERRORS) from error
+            raise _api_error(error) from error
         except (SlackClientError, OSError) as error:
-            raise DeliveryError(f"connection: {type(error).__name__}", permanent=False) from error
+            raise _connection_error("files.upload_v2", error) from error

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers import ids
-from handlers.mrkdwn import escape_within, quote, truncate
+from handlers.mrkdwn import escape_within, fit, quote, truncate
 from i18n import LANGUAGES, t
 from models import Idea, IdeaKind, OrganisationType, Participant, Theme
 from services.ideas import IdeaPage
@@ -21,11 +21,11 @@ def plain(text: str, limit: int = 75) -> dict[str, Any]:
 
 
 def section(markdown: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": markdown[:MAX_SECTION]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(markdown, MAX_SECTION)}}
 
 
 def context(markdown: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": markdown[:MAX_SECTION]}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(markdown, MAX_SECTION)}]}
 
 
 def message(blocks: list[Block], fallback: str) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, A
             id=idea.id,
             author=", ".join(
                 [author_label(idea.author, language)]
-                + [f"<@{user_id}>" for user_id in page.coauthors.get(idea.id, [])]
+                + [author_label(person, language) for person in page.coauthors.get(idea.id, [])]
             ),
         )
         theme = idea.challenge.title if idea.challenge else idea.theme
@@ -146,9 +146,14 @@ def idea_page(page: IdeaPage, viewer_user_id: str, language: str) -> dict[str, A
 
 
 def author_label(author: Participant, language: str) -> str:
-    """A mention of the author, or a neutral label once they asked to be forgotten."""
+    """A mention of the author; an imported author (not in Slack) by name; a neutral label
+    once they asked to be forgotten."""
     if author.forgotten_at is not None:
         return t("privacy.forgotten_author", language)
+    if author.is_offline:
+        if not author.display_name:
+            return t("importing.anonymous", language)
+        return escape_within(author.display_name, 80)
     return f"<@{author.user_id}>"
 
 
@@ -370,7 +375,7 @@ def similar_ideas_message(own_id: int, found: list[Any], language: str) -> dict[
                     "ideas.similar_line",
                     language,
                     title=escape_within(idea.title, 150),
-                    author=f"<@{idea.author.user_id}>",
+                    author=author_label(idea.author, language),
                     kind=_kind_label(idea.kind, language),
                 )
                 + "\n"

@@ -1,4 +1,8 @@
-"""``/collider`` subcommands and the profile form."""
+"""``/collider`` help, profile and unknown subcommands, and the profile form.
+
+Every ``/collider NAME`` is a listener of its own, matched with ``subcommand(NAME)``; the
+catch-all here answers names that no module claimed, so this module registers after them all.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers import blocks, ids
-from handlers.context import (
-    Deps,
-    open_modal,
-    user_from_command,
-    user_from_interaction,
-    view_values,
-)
+from handlers.context import Deps, open_modal, view_values
+from handlers.listening import Person, form_errors, listener, subcommand, subcommand_name
 from handlers.mrkdwn import escape_within
 from i18n import t
 from services import participants
@@ -25,60 +24,60 @@ from services.ideas import MAX_BODY
 logger = logging.getLogger(__name__)
 
 
-def register(app: App, deps: Deps) -> None:
-    def help_(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        language = deps.language(user_from_command(command))
-        ack(response_type="ephemeral", **blocks.help_message(language, MAX_BODY))
+def show_help(ack: Ack, person: Person) -> None:
+    """``/collider`` and ``/collider help``."""
+    ack(response_type="ephemeral", **blocks.help_message(person.language, MAX_BODY))
 
-    def profile(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        user = user_from_command(command)
+
+def open_profile(
+    ack: Ack,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """``/collider profile``: the profile form."""
+    ack()
+    with deps.database.session() as session:
+        participant = participants.ensure_participant(session, person.user)
+        language = participants.language_of(participant, deps.settings.default_language)
+        modal = blocks.profile_modal(participant, language)
+    open_modal(client, respond, command["trigger_id"], modal, language)
+
+
+def unknown_subcommand(ack: Ack, command: dict[str, Any], person: Person) -> None:
+    """Any other ``/collider NAME``: the help, headed by what was not understood."""
+    name = subcommand_name(command)
+    unknown = t("errors.unknown_subcommand", person.language, command=escape_within(name, 40))
+    ack(
+        response_type="ephemeral",
+        **blocks.help_message(person.language, MAX_BODY, prefix=unknown),
+    )
+
+
+def profile_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
+    values = view_values(view, ids.PROFILE_FIELDS)
+    update = participants.ProfileUpdate(
+        organisation=values["organisation"],
+        organisation_type=values["organisation_type"],
+        language=values["language"],
+    )
+    try:
         with deps.database.session() as session:
-            participant = participants.ensure_participant(session, user)
+            participant = participants.update_profile(session, person.user, update)
             language = participants.language_of(participant, deps.settings.default_language)
-            modal = blocks.profile_modal(participant, language)
-        open_modal(client, respond, command["trigger_id"], modal, language)
+    except InvalidInput as error:
+        ack(**form_errors(error, person, ids.PROFILE_FIELDS, "organisation"))
+        return
+    done = blocks.done_modal(
+        t("profile.modal_title", language), t("profile.saved", language), language
+    )
+    ack(response_action="update", view=done)
 
-    deps.subcommands.update({"help": help_, "profile": profile})
 
-    @app.command("/collider")
-    def collider_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        name, _, args = (command.get("text") or "").strip().partition(" ")
-        handler = deps.subcommands.get(name.lower() or "help")
-        if handler is None:
-            language = deps.language(user_from_command(command))
-            unknown = t("errors.unknown_subcommand", language, command=escape_within(name, 40))
-            ack(
-                response_type="ephemeral", **blocks.help_message(language, MAX_BODY, prefix=unknown)
-            )
-            return
-        handler(ack, command, args.strip(), client, respond)
-
-    @app.view(ids.PROFILE_MODAL)
-    def profile_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = user_from_interaction(body)
-        values = view_values(view, ids.PROFILE_FIELDS)
-        update = participants.ProfileUpdate(
-            organisation=values["organisation"],
-            organisation_type=values["organisation_type"],
-            language=values["language"],
-        )
-        try:
-            with deps.database.session() as session:
-                participant = participants.update_profile(session, user, update)
-                language = participants.language_of(participant, deps.settings.default_language)
-        except InvalidInput as error:
-            language = deps.language(user)
-            block = ids.PROFILE_FIELDS.get(error.field or "", ids.PROFILE_FIELDS["organisation"])
-            ack(response_action="errors", errors={block: t(error.key, language, **error.params)})
-            return
-        done = blocks.done_modal(
-            t("profile.modal_title", language), t("profile.saved", language), language
-        )
-        ack(response_action="update", view=done)
+def register(app: App, deps: Deps) -> None:
+    app.command("/collider", matchers=[subcommand("", "help")])(listener(show_help))
+    app.command("/collider", matchers=[subcommand("profile")])(listener(open_profile))
+    app.command("/collider")(listener(unknown_subcommand))
+    app.view(ids.PROFILE_MODAL)(listener(profile_submitted))

@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.rate_limit import TokenBucket
-from bot.settings import Settings
 from handlers.slack_users import SlackDirectory
 from i18n import normalize_language
 from models.db import Database
 from models.queries import find_participant
 from services.participants import SlackUser, language_of, remember_slack_locale
 
+if TYPE_CHECKING:
+    # Types only: handlers/ never imports bot/ at run time (bot/app.py builds these).
+    from bot.rate_limit import TokenBucket
+    from bot.settings import Settings
+
 logger = logging.getLogger(__name__)
-
-SUGGESTIONS_PER_SECOND = 3.0
-
-# A ``/collider NAME ARGS`` handler: (ack, command, args, client, respond).
-Subcommand = Callable[[Ack, dict[str, Any], str, WebClient, Respond], None]
 
 
 @dataclass(frozen=True)
@@ -35,15 +32,13 @@ class Deps:
     database: Database
     # Long work after the ack runs here, never on Bolt's listener pool.
     workers: Executor
-    # The gateway for Slack calls outside a request (bot.slack_gateway.SlackGateway).
-    gateway: Any = None
-    # ``/collider`` subcommands by name; each handler module adds its own in ``register``.
-    subcommands: dict[str, Subcommand] = field(default_factory=dict)
     # Similar-idea suggestions are a courtesy: in a flood of submissions (tens a second) most are
     # skipped, so they never take the cores the acks need.
-    suggestion_budget: TokenBucket = field(
-        default_factory=lambda: TokenBucket(rate=SUGGESTIONS_PER_SECOND, burst=10)
-    )
+    suggestion_budget: TokenBucket
+    # The gateway for Slack calls outside a request (bot.slack_gateway.SlackGateway).
+    gateway: Any = None
+    # What work after the ack sends with (services.outgoing.Outbound: gateway, views, settings).
+    outbound: Any = None
     # ``users.info`` with a short timeout; None where no Slack is at hand.
     directory: SlackDirectory | None = None
 

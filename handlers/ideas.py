@@ -5,244 +5,232 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers import blocks, ids
-from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
+from handlers.context import Deps, open_modal, view_values
+from handlers.listening import Person, form_errors, listener
 from handlers.similar import offer_similar
-from i18n import t
 from models import IdeaKind
 from services import ideas, themes
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser, language_of
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 logger = logging.getLogger(__name__)
 
 
-def _error(error: DomainError, language: str) -> dict[str, Any]:
-    return blocks.notice(t(error.key, language, **error.params))
+def share_idea(
+    ack: Ack,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """``/idea TEXT`` saves an idea at once; a bare ``/idea`` opens the form."""
+    _share(IdeaKind.IDEA, ack, command, client, respond, person, deps)
+
+
+def share_need(
+    ack: Ack,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """``/need TEXT``: like ``/idea``, for a need."""
+    _share(IdeaKind.NEED, ack, command, client, respond, person, deps)
+
+
+def _share(
+    kind: IdeaKind,
+    ack: Ack,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    text = command.get("text") or ""
+    if text == "":
+        ack()
+        _open_idea_modal(client, respond, deps, person, command, kind)
+        return
+    if not ideas.clean_text(text):
+        raise InvalidInput("errors.empty", limit=ideas.MAX_BODY)
+    # Stored before the ack: an idea the person sees confirmed is already committed.
+    # The author's row gives the language, so success costs one transaction, not two.
+    with deps.database.session() as session:
+        submission = ideas.submit_idea(
+            session,
+            person.user,
+            ideas.IdeaInput(kind=kind, body=text),
+            request_key=f"command:{command['trigger_id']}",
+        )
+        author = submission.idea.author
+        # Known language: no second transaction; unknown: asked below, outside the lock.
+        known = bool(author.language or author.slack_locale)
+        if known:
+            person.knows_language(language_of(author, deps.settings.default_language))
+        author_id = author.id
+    # Rendered after the commit: the transaction (SQLite's write lock) ends sooner.
+    if not known:
+        person.knows_language(deps.slack_language(person.user, author_id))
+    answer = blocks.idea_saved(submission.idea, person.language, duplicate=submission.duplicate)
+    ack(response_type="ephemeral", **answer)
+    if not submission.duplicate:
+        offer_similar(
+            deps,
+            person,
+            submission.idea.id,
+            lambda m: respond(response_type="ephemeral", replace_original=False, **m),
+        )
+
+
+def list_ideas(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``/ideas [WORDS]``: the first page of ideas, filtered by the words."""
+    with deps.database.session() as session:
+        page = ideas.list_ideas(session, command.get("text"))
+        answer = blocks.idea_page(page, person.user.user_id, person.language)
+    ack(response_type="ephemeral", **answer)
+
+
+def turn_ideas_page(
+    ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
+) -> None:
+    ack()
+    try:
+        wanted = json.loads(action.get("value") or "{}")
+        query, number = str(wanted.get("q", "")), int(wanted.get("p", 1))
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidInput("errors.bad_request") from None
+    with deps.database.session() as session:
+        page = ideas.list_ideas(session, query, number)
+        answer = blocks.idea_page(page, person.user.user_id, person.language)
+    respond(response_type="ephemeral", replace_original=True, **answer)
+
+
+def edit_idea(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """The edit button: the idea form, filled in (for its author only)."""
+    ack()
+    with deps.database.session() as session:
+        idea = ideas.idea_for_editing(session, person.user, _idea_id(action))
+        modal = blocks.idea_modal(
+            person.language,
+            idea=idea,
+            metadata={"idea_id": idea.id, **_origin(body)},
+            themes=themes.open_themes(session, date.today()),
+        )
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
+
+
+def withdraw_idea(
+    ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
+) -> None:
+    ack()
+    with deps.database.session() as session:
+        idea = ideas.withdraw_idea(session, person.user, _idea_id(action))
+        answer = blocks.idea_withdrawn(idea, person.language)
+    respond(response_type="ephemeral", replace_original=False, **answer)
+
+
+def save_as_idea(
+    ack: Ack,
+    shortcut: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """The message shortcut: the idea form, filled with the message and its link."""
+    ack()
+    channel = (shortcut.get("channel") or {}).get("id")
+    message = shortcut.get("message") or {}
+    metadata = {"channel": channel, "source_url": _permalink(client, channel, message)}
+    with deps.database.session() as session:
+        modal = blocks.idea_modal(
+            person.language,
+            metadata=metadata,
+            themes=themes.open_themes(session, date.today()),
+            initial_body=(message.get("text") or "")[: ideas.MAX_BODY],
+        )
+    open_modal(client, respond, shortcut["trigger_id"], modal, person.language)
+
+
+def idea_submitted(
+    ack: Ack, view: dict[str, Any], client: WebClient, person: Person, deps: Deps
+) -> None:
+    """The idea form: a new idea, or an edit of one (its id in the metadata)."""
+    metadata = _metadata(view)
+    values = view_values(view, ids.IDEA_FIELDS)
+    try:
+        data = _idea_input(values, metadata)
+        with deps.database.session() as session:
+            answer, new_idea = _save_idea(session, person, metadata, data, view["id"])
+    except DomainError as error:
+        ack(**form_errors(error, person, ids.IDEA_FIELDS, "body"))
+        return
+    ack()
+    channel = metadata.get("channel")
+    _confirm(client, person.user, channel, answer)
+    if new_idea:
+        offer_similar(deps, person, new_idea, lambda m: _confirm(client, person.user, channel, m))
+
+
+def _idea_input(values: dict[str, str | None], metadata: dict[str, Any]) -> ideas.IdeaInput:
+    try:
+        kind = IdeaKind(values["kind"] or IdeaKind.IDEA.value)
+        theme_id = int(values["theme_id"]) if values["theme_id"] else None
+    except ValueError:
+        raise InvalidInput("errors.bad_choice", field="kind") from None
+    return ideas.IdeaInput(
+        kind=kind,
+        body=values["body"] or "",
+        title=values["title"],
+        theme=values["theme"],
+        theme_id=theme_id,
+        source_url=metadata.get("source_url"),
+    )
+
+
+def _save_idea(
+    session: Session, person: Person, metadata: dict[str, Any], data: ideas.IdeaInput, view_id: str
+) -> tuple[dict[str, Any], int | None]:
+    """Update or submit; the confirmation, and the new idea's id when there is one."""
+    if metadata.get("idea_id"):
+        idea = ideas.update_idea(session, person.user, int(metadata["idea_id"]), data)
+        return blocks.idea_updated(idea, person.language), None
+    submission = ideas.submit_idea(session, person.user, data, request_key=f"view:{view_id}")
+    answer = blocks.idea_saved(submission.idea, person.language, duplicate=submission.duplicate)
+    return answer, None if submission.duplicate else submission.idea.id
 
 
 def register(app: App, deps: Deps) -> None:
-    def share(
-        kind: IdeaKind, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        user = user_from_command(command)
-        text = command.get("text") or ""
-        if text == "":
-            ack()
-            _open_idea_modal(client, respond, deps, user, command, kind)
-            return
-        if not ideas.clean_text(text):
-            error = InvalidInput("errors.empty", limit=ideas.MAX_BODY)
-            ack(**_error(error, deps.language(user)))
-            return
-        # Stored before the ack: an idea the person sees confirmed is already committed.
-        # The author's row gives the language, so success costs one transaction, not two.
-        try:
-            with deps.database.session() as session:
-                submission = ideas.submit_idea(
-                    session,
-                    user,
-                    ideas.IdeaInput(kind=kind, body=text),
-                    request_key=f"command:{command['trigger_id']}",
-                )
-                author = submission.idea.author
-                # Known language: no second transaction; unknown: asked below, outside the lock.
-                language = (
-                    language_of(author, deps.settings.default_language)
-                    if author.language or author.slack_locale
-                    else None
-                )
-                author_id = author.id
-        except DomainError as error:
-            ack(**_error(error, deps.language(user)))
-            return
-        # Rendered after the commit: the transaction (SQLite's write lock) ends sooner.
-        language = language or deps.slack_language(user, author_id)
-        answer = blocks.idea_saved(submission.idea, language, duplicate=submission.duplicate)
-        ack(response_type="ephemeral", **answer)
-        if not submission.duplicate:
-            offer_similar(
-                deps,
-                submission.idea.id,
-                language,
-                lambda m: respond(response_type="ephemeral", replace_original=False, **m),
-            )
-
-    @app.command("/idea")
-    def idea_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        share(IdeaKind.IDEA, ack, command, client, respond)
-
-    @app.command("/need")
-    def need_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        share(IdeaKind.NEED, ack, command, client, respond)
-
-    @app.command("/ideas")
-    def ideas_command(ack: Ack, command: dict[str, Any]) -> None:
-        user = user_from_command(command)
-        language = deps.language(user)
-        with deps.database.session() as session:
-            page = ideas.list_ideas(session, command.get("text"))
-            answer = blocks.idea_page(page, user.user_id, language)
-        ack(response_type="ephemeral", **answer)
-
-    @app.action(ids.IDEAS_PAGE)
-    def ideas_page(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
-        ack()
-        user = user_from_interaction(body)
-        language = deps.language(user)
-        try:
-            wanted = json.loads(action.get("value") or "{}")
-            query, number = str(wanted.get("q", "")), int(wanted.get("p", 1))
-        except (ValueError, TypeError, AttributeError):
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                **blocks.notice(t("errors.bad_request", language)),
-            )
-            return
-        with deps.database.session() as session:
-            page = ideas.list_ideas(session, query, number)
-            answer = blocks.idea_page(page, user.user_id, language)
-        respond(response_type="ephemeral", replace_original=True, **answer)
-
-    @app.action(ids.EDIT_IDEA)
-    def edit_idea(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        user = user_from_interaction(body)
-        language = deps.language(user)
-        try:
-            with deps.database.session() as session:
-                idea = ideas.idea_for_editing(session, user, _idea_id(action))
-                modal = blocks.idea_modal(
-                    language,
-                    idea=idea,
-                    metadata={"idea_id": idea.id, **_origin(body)},
-                    themes=themes.open_themes(session, date.today()),
-                )
-        except DomainError as error:
-            _refuse(user, "edit", action, error)
-            respond(response_type="ephemeral", replace_original=False, **_error(error, language))
-            return
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=modal)
-        except SlackApiError as error:
-            logger.warning(
-                "views.open failed for %s: %s", user.user_id, error.response.get("error")
-            )
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                **blocks.notice(t("errors.form_unavailable", language)),
-            )
-
-    @app.action(ids.WITHDRAW_IDEA)
-    def withdraw_idea(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
-        ack()
-        user = user_from_interaction(body)
-        language = deps.language(user)
-        try:
-            with deps.database.session() as session:
-                idea = ideas.withdraw_idea(session, user, _idea_id(action))
-                answer = blocks.idea_withdrawn(idea, language)
-        except DomainError as error:
-            _refuse(user, "withdraw", action, error)
-            respond(response_type="ephemeral", replace_original=False, **_error(error, language))
-            return
-        respond(response_type="ephemeral", replace_original=False, **answer)
-
-    @app.shortcut(ids.SAVE_AS_IDEA)
-    def save_as_idea(
-        ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        user = user_from_interaction(shortcut)
-        language = deps.language(user)
-        channel = (shortcut.get("channel") or {}).get("id")
-        message = shortcut.get("message") or {}
-        metadata = {"channel": channel, "source_url": _permalink(client, channel, message)}
-        with deps.database.session() as session:
-            modal = blocks.idea_modal(
-                language,
-                metadata=metadata,
-                themes=themes.open_themes(session, date.today()),
-                initial_body=(message.get("text") or "")[: ideas.MAX_BODY],
-            )
-        open_modal(client, respond, shortcut["trigger_id"], modal, language)
-
-    @app.view(ids.IDEA_MODAL)
-    def idea_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        user = user_from_interaction(body)
-        language = deps.language(user)
-        metadata = _metadata(view)
-        values = view_values(view, ids.IDEA_FIELDS)
-        try:
-            data = ideas.IdeaInput(
-                kind=IdeaKind(values["kind"] or IdeaKind.IDEA.value),
-                body=values["body"] or "",
-                title=values["title"],
-                theme=values["theme"],
-                theme_id=int(values["theme_id"]) if values["theme_id"] else None,
-                source_url=metadata.get("source_url"),
-            )
-        except ValueError:
-            ack(
-                response_action="errors",
-                errors={ids.IDEA_FIELDS["kind"]: t("errors.bad_choice", language)},
-            )
-            return
-        new_idea: int | None = None
-        try:
-            with deps.database.session() as session:
-                if metadata.get("idea_id"):
-                    idea = ideas.update_idea(session, user, int(metadata["idea_id"]), data)
-                    answer = blocks.idea_updated(idea, language)
-                else:
-                    submission = ideas.submit_idea(
-                        session, user, data, request_key=f"view:{view['id']}"
-                    )
-                    answer = blocks.idea_saved(
-                        submission.idea, language, duplicate=submission.duplicate
-                    )
-                    new_idea = None if submission.duplicate else submission.idea.id
-        except InvalidInput as error:
-            block = ids.IDEA_FIELDS.get(error.field or "body", ids.IDEA_FIELDS["body"])
-            ack(response_action="errors", errors={block: t(error.key, language, **error.params)})
-            return
-        except DomainError as error:
-            _refuse(user, "edit", metadata, error)
-            ack(
-                response_action="errors",
-                errors={ids.IDEA_FIELDS["body"]: t(error.key, language, **error.params)},
-            )
-            return
-        ack()
-        channel = metadata.get("channel")
-        _confirm(client, user, channel, answer)
-        if new_idea:
-            offer_similar(
-                deps,
-                new_idea,
-                language,
-                lambda m: _confirm(client, user, channel, m),
-            )
+    # The language comes from the author row that /idea writes: no lookup before the ack.
+    app.command("/idea")(listener(share_idea, language_later=True))
+    app.command("/need")(listener(share_need, language_later=True))
+    app.command("/ideas")(listener(list_ideas))
+    app.action(ids.IDEAS_PAGE)(listener(turn_ideas_page))
+    app.action(ids.EDIT_IDEA)(listener(edit_idea))
+    app.action(ids.WITHDRAW_IDEA)(listener(withdraw_idea))
+    app.shortcut(ids.SAVE_AS_IDEA)(listener(save_as_idea))
+    app.view(ids.IDEA_MODAL)(listener(idea_submitted))
 
 
 def _permalink(client: WebClient, channel: str | None, message: dict[str, Any]) -> str | None:
@@ -277,21 +265,15 @@ def _origin(body: dict[str, Any]) -> dict[str, str]:
     return {"channel": channel} if channel else {}
 
 
-def _refuse(user: SlackUser, what: str, detail: object, error: DomainError) -> None:
-    logger.warning(
-        "refused %s by %s/%s: %s (%s)", what, user.team_id, user.user_id, error.key, detail
-    )
-
-
 def _open_idea_modal(
     client: WebClient,
     respond: Respond,
     deps: Deps,
-    user: SlackUser,
+    person: Person,
     command: dict[str, Any],
     kind: IdeaKind,
 ) -> None:
-    language = deps.language(user)
+    language = person.language
     with deps.database.session() as session:
         modal = blocks.idea_modal(
             language,

@@ -78,3 +78,5 @@ POLL_SEND_FIELDS = {
     "days": "poll_days",
     "options": "poll_options",
 }
+
+CLAIM_IDEAS = "claim_imported_ideas"

@@ -22,6 +22,14 @@ def _cut_escaped(escaped: str, limit: int) -> str:
     return _PARTIAL_ENTITY.sub("", escaped[: limit - 1]).rstrip() + "…"
 
 
+def fit(markdown: str, limit: int) -> str:
+    """Text already escaped, cut to ``limit`` with "…" (never mid-entity): what Slack shows.
+
+    The one place long texts are shortened; the database keeps them whole.
+    """
+    return _cut_escaped(markdown, limit)
+
+
 def escape_within(text: str, limit: int) -> str:
     """Escaped text no longer than ``limit`` (escaping can lengthen it), never cut mid-entity."""
     return _cut_escaped(escape(text), limit)

@@ -4,81 +4,77 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App
 
 from handlers import blocks
-from handlers.context import Deps, mentioned_user, user_from_command
+from handlers.context import Deps, mentioned_user
+from handlers.listening import Person, listener, subcommand, subcommand_args
 from i18n import t
 from services import participation
-from services.errors import DomainError
 from services.participants import SlackUser
+
+# What a control did: the text's key and its parameters.
+Outcome = tuple[str, dict[str, Any]]
+
+
+def _answer(ack: Ack, person: Person, outcome: Outcome) -> None:
+    key, params = outcome
+    ack(response_type="ephemeral", **blocks.notice(t(key, person.language, **params)))
+
+
+def join(ack: Ack, person: Person, deps: Deps) -> None:
+    with deps.database.session() as session:
+        participation.join(session, person.user)
+    _answer(ack, person, ("rounds.joined", {}))
+
+
+def leave(ack: Ack, person: Person, deps: Deps) -> None:
+    with deps.database.session() as session:
+        participation.leave(session, person.user)
+    _answer(ack, person, ("rounds.left", {}))
+
+
+def pause(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    with deps.database.session() as session:
+        until = participation.pause(session, person.user, subcommand_args(command))
+    _answer(ack, person, ("rounds.paused", {"date": until.isoformat()}))
+
+
+def avoid(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``avoid @someone`` adds; a bare ``avoid`` lists whom the person avoids."""
+    args = subcommand_args(command)
+    target = mentioned_user(args)
+    user = person.user
+    with deps.database.session() as session:
+        if not args:
+            avoided = participation.avoided_user_ids(session, user)
+            outcome: Outcome = (
+                ("rounds.avoid_list", {"users": ", ".join(f"<@{u}>" for u in avoided)})
+                if avoided
+                else ("rounds.avoid_empty", {})
+            )
+        elif not target:
+            outcome = ("rounds.avoid_usage", {})
+        else:
+            participation.avoid(session, user, SlackUser(user.team_id, target))
+            outcome = ("rounds.avoid_added", {"user": f"<@{target}>"})
+    _answer(ack, person, outcome)
+
+
+def unavoid(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    target = mentioned_user(subcommand_args(command))
+    if not target:
+        _answer(ack, person, ("rounds.avoid_usage", {}))
+        return
+    user = person.user
+    with deps.database.session() as session:
+        participation.unavoid(session, user, SlackUser(user.team_id, target))
+    _answer(ack, person, ("rounds.avoid_removed", {"user": f"<@{target}>"}))
 
 
 def register(app: App, deps: Deps) -> None:
-    def answer(ack: Ack, command: dict[str, Any], work: Any) -> None:
-        user = user_from_command(command)
-        try:
-            with deps.database.session() as session:
-                key, params = work(session, user)
-        except DomainError as error:
-            ack(
-                response_type="ephemeral",
-                **blocks.notice(t(error.key, deps.language(user), **error.params)),
-            )
-            return
-        ack(response_type="ephemeral", **blocks.notice(t(key, deps.language(user), **params)))
-
-    def join(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        answer(ack, command, lambda s, u: (participation.join(s, u) and "rounds.joined", {}))
-
-    def leave(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        answer(ack, command, lambda s, u: (participation.leave(s, u) and "rounds.left", {}))
-
-    def pause(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        answer(
-            ack,
-            command,
-            lambda s, u: ("rounds.paused", {"date": participation.pause(s, u, args).isoformat()}),
-        )
-
-    def avoid(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        target = mentioned_user(args)
-
-        def work(session: Any, user: SlackUser) -> tuple[str, dict[str, Any]]:
-            if not args.strip():
-                avoided = participation.avoided_user_ids(session, user)
-                if not avoided:
-                    return "rounds.avoid_empty", {}
-                return "rounds.avoid_list", {"users": ", ".join(f"<@{u}>" for u in avoided)}
-            if not target:
-                return "rounds.avoid_usage", {}
-            participation.avoid(session, user, SlackUser(user.team_id, target))
-            return "rounds.avoid_added", {"user": f"<@{target}>"}
-
-        answer(ack, command, work)
-
-    def unavoid(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        target = mentioned_user(args)
-
-        def work(session: Any, user: SlackUser) -> tuple[str, dict[str, Any]]:
-            if not target:
-                return "rounds.avoid_usage", {}
-            participation.unavoid(session, user, SlackUser(user.team_id, target))
-            return "rounds.avoid_removed", {"user": f"<@{target}>"}
-
-        answer(ack, command, work)
-
-    deps.subcommands.update(
-        {"join": join, "leave": leave, "pause": pause, "avoid": avoid, "unavoid": unavoid}
-    )
+    app.command("/collider", matchers=[subcommand("join")])(listener(join))
+    app.command("/collider", matchers=[subcommand("leave")])(listener(leave))
+    app.command("/collider", matchers=[subcommand("pause")])(listener(pause))
+    app.command("/collider", matchers=[subcommand("avoid")])(listener(avoid))
+    app.command("/collider", matchers=[subcommand("unavoid")])(listener(unavoid))

@@ -130,7 +130,7 @@ def home_view(sections: HomeSections) -> Block:
                     id=idea.id,
                     title=escape_within(idea.title, 150),
                     stage=stage_label(idea.stage, language),
-                    since=since.date().isoformat(),
+                    since=since,
                 )
             )
         )
@@ -174,7 +174,7 @@ def think_tank_blocks(sections: HomeSections) -> list[Block]:
             if tank.conversation_id
             else ""
         )
-        started = (tank.started_at or tank.round.created_at).date().isoformat()
+        started = tank.started_at or tank.round.created_at
         blocks.append(
             section(
                 t(
@@ -197,9 +197,7 @@ def matchmaking_status(participant: Participant | None, language: str) -> str:
     if participant is None or participant.opt_in is OptIn.IN:
         return t("rounds.home_status_in", language)
     if participant.opt_in is OptIn.PAUSED and participant.paused_until:
-        return t(
-            "rounds.home_status_paused", language, date=participant.paused_until.date().isoformat()
-        )
+        return t("rounds.home_status_paused", language, date=participant.paused_until)
     return t("rounds.home_status_out", language)
 
 
@@ -216,5 +214,5 @@ def poll_blocks(sections: HomeSections) -> list[Block]:
             else title
         )
         key = "rounds.home_poll_answered" if poll.answered else "rounds.home_poll_open"
-        lines.append(t(key, language, poll=link, date=poll.closes_at.date().isoformat()))
+        lines.append(t(key, language, poll=link, date=poll.closes_at))
     return [section(f"*{t('rounds.home_polls', language)}*\n" + "\n".join(lines))]

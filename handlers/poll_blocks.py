@@ -10,7 +10,7 @@ from typing import Any
 from handlers import ids
 from handlers.blocks import Block, button, context, message, option, plain, section, text_input
 from handlers.mrkdwn import escape_within, quote
-from i18n import t
+from i18n import format_number, t
 from models import Poll, PollTemplate, QuestionKind, Round
 from services.poll_reports import GroupResult, Report
 from services.polls import LIKERT, MAX_TEXT_ANSWER, label
@@ -172,7 +172,7 @@ def template_modal(language: str) -> Block:
 def send_modal(rounds: list[Round], templates: list[PollTemplate], language: str) -> Block:
     round_options = [
         option(
-            t("polls.round_option", language, round=r.id, date=r.created_at.date().isoformat()),
+            t("polls.round_option", language, round=r.id, date=r.created_at),
             str(r.id),
         )
         for r in rounds
@@ -245,14 +245,14 @@ def _group_lines(group: GroupResult, language: str) -> list[str]:
                 "polls.report_scale",
                 language,
                 question=escape_within(stat.question, 120),
-                mean=f"{stat.mean:.1f}",
+                mean=format_number(stat.mean, language, 1),
                 count=stat.count,
                 distribution=distribution,
             )
         )
-    for stat in group.choices:
-        shares = ", ".join(f"{escape_within(k, 40)}: {v}" for k, v in stat.distribution.items())
-        lines.append(f"• {escape_within(stat.question, 120)}: {shares}")
+    for choice in group.choices:
+        shares = ", ".join(f"{escape_within(k, 40)}: {v}" for k, v in choice.distribution.items())
+        lines.append(f"• {escape_within(choice.question, 120)}: {shares}")
     return lines
 
 

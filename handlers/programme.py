@@ -2,46 +2,47 @@
 stage evaluations, strategy goals (``/collider goal``), ``/collider experiments`` and
 ``/collider report programme``.
 
-Each listener is a named function; ``register`` attaches them with a listener middleware that
-puts the app's ``Deps`` into ``context``. Who may do what is checked here, on the server
-(members for charters, owners or facilitators for cards, invitees for evaluations), whatever
-a button or form claims.
+Who may do what is checked on the server, whatever a button or form claims: members for
+charters (``services.charters``), owners or facilitators for cards (``services.experiments``),
+invitees for evaluations (``services.stage_evaluations``). A refusal rises as a ``DomainError``
+and ``handlers.listening.listener`` answers it; forms show theirs under the field.
+What is sent afterwards goes through the workflows of ``services.programme_workflow``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers import blocks
 from handlers import programme_blocks as views
-from handlers.context import Deps, open_modal, user_from_command, user_from_interaction, view_values
+from handlers.context import Deps, open_modal, view_values
+from handlers.listening import (
+    Person,
+    facilitators_only,
+    form_errors,
+    listener,
+    run_after_ack,
+    subcommand,
+    subcommand_args,
+    subcommand_verb,
+)
 from handlers.mrkdwn import escape_within
-from handlers.programme_charts import dashboard
-from handlers.roles import ack_unless_facilitator, is_facilitator
+from handlers.roles import is_facilitator
 from i18n import t
-from models import Charter, Experiment, ThinkTank
 from models.base import utcnow
 from services import charters, experiments, polls, stage_evaluations, strategy_goals, themes
-from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
 from services.programme_report import build_report, parse_period
+from services.programme_workflow import deliver_programme_report, post_charter, send_card
 
 logger = logging.getLogger(__name__)
-
-Subcommand = Callable[[Ack, dict[str, Any], str, WebClient, Respond], None]
-
-
-def _deps(context: BoltContext) -> Deps:
-    return context["deps"]  # type: ignore[no-any-return]
 
 
 def _id(value: Any) -> int:
@@ -58,15 +59,6 @@ def _metadata(view: dict[str, Any], key: str) -> int:
         raise InvalidInput("errors.bad_request") from None
 
 
-def _say(respond: Respond, text: str) -> None:
-    respond(response_type="ephemeral", replace_original=False, **blocks.notice(text))
-
-
-def _form_errors(ack: Ack, error: DomainError, fields: dict[str, str], language: str) -> None:
-    block = fields.get(getattr(error, "field", None) or "", next(iter(fields.values())))
-    ack(response_action="errors", errors={block: t(error.key, language, **error.params)})
-
-
 def _done(ack: Ack, title_key: str, text_key: str, language: str, **params: Any) -> None:
     view = blocks.done_modal(t(title_key, language), t(text_key, language, **params), language)
     ack(response_action="update", view=view)
@@ -79,122 +71,82 @@ def open_charter(
     action: dict[str, Any],
     client: WebClient,
     respond: Respond,
-    context: BoltContext,
+    person: Person,
+    deps: Deps,
 ) -> None:
+    """*Write our charter* (or *Edit*): the form, for members of the think tank only."""
     ack()
-    deps = _deps(context)
-    user = user_from_interaction(body)
-    language = deps.language(user)
-    try:
-        with deps.database.session() as session:
-            tank_id = _id(action.get("value"))
-            charters.member_of(session, user, tank_id)
-            modal = views.charter_modal(tank_id, charters.charter_of(session, tank_id), language)
-    except DomainError as error:
-        logger.info("charter form refused for %s: %s", user.user_id, error.key)
-        _say(respond, t(error.key, language, **error.params))
-        return
-    open_modal(client, respond, body["trigger_id"], modal, language)
+    with deps.database.session() as session:
+        tank_id = _id(action.get("value"))
+        charters.member_of(session, person.user, tank_id)
+        modal = views.charter_modal(tank_id, charters.charter_of(session, tank_id), person.language)
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
-def charter_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    deps = _deps(context)
-    user = user_from_interaction(body)
-    language = deps.language(user)
+def charter_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     values = view_values(view, views.CHARTER_FIELDS)
     data = charters.CharterInput(values["goal"], values["roles"], values["ground_rules"])
     try:
         with deps.database.session() as session:
-            charter = charters.save_charter(session, user, _metadata(view, "t"), data)
-            charter_id = charter.id
+            charter_id = charters.save_charter(session, person.user, _metadata(view, "t"), data).id
     except DomainError as error:
-        if error.key == "programme.members_only":
-            logger.warning("refused a charter by %s/%s: not a member", user.team_id, user.user_id)
-        _form_errors(ack, error, views.CHARTER_FIELDS, language)
+        ack(**form_errors(error, person, views.CHARTER_FIELDS, "goal"))
         return
-    _done(ack, "programme.charter_title", "programme.charter_saved", language)
-    deps.workers.submit(post_charter, deps, charter_id)
-
-
-def post_charter(deps: Deps, charter_id: int) -> None:
-    """Post (or edit in place) the charter in the group's conversation, and pin it once."""
-    with deps.database.session() as session:
-        charter = session.get(Charter, charter_id)
-        tank = session.get(ThinkTank, charter.think_tank_id) if charter else None
-        if charter is None or tank is None or not tank.conversation_id:
-            return
-        rendered = views.charter_message(charter, tank.language)
-        channel, ts, pinned = tank.conversation_id, charter.message_ts, charter.pinned
-    try:
-        if ts:
-            deps.gateway.update(channel, ts, rendered)
-        else:
-            ts = deps.gateway.post(channel, rendered)
-        if not pinned:
-            deps.gateway.pin(channel, ts)
-            pinned = True
-    except DeliveryError as error:
-        logger.warning("charter %s: could not post or pin (%s)", charter_id, error.code)
-    if ts:
-        with deps.database.session() as session:
-            charters.record_message(session, charter_id, ts, pinned)
+    _done(ack, "programme.charter_title", "programme.charter_saved", person.language)
+    run_after_ack(
+        deps, post_charter, deps.outbound, charter_id, what=f"charter {charter_id}", person=person
+    )
 
 
 # -- experiment cards ----------------------------------------------------------------------------
-def _card_form(deps: Deps, user: SlackUser, experiment_id: int, language: str) -> dict[str, Any]:
-    facilitator = is_facilitator(deps, user)
-    with deps.database.session() as session:
-        experiment = experiments.editable_experiment(
-            session, user, experiment_id, facilitator=facilitator
-        )
-        goals = strategy_goals.active_goals(session, user.team_id)
-        open_themes = themes.all_themes(session)
-        return views.experiment_modal(experiment, goals, open_themes, language)
-
-
 def open_experiment(
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
     client: WebClient,
     respond: Respond,
-    context: BoltContext,
+    person: Person,
+    deps: Deps,
 ) -> None:
+    """The experiment card's form, for its owners and facilitators."""
     ack()
-    deps = _deps(context)
-    user = user_from_interaction(body)
-    language = deps.language(user)
-    try:
-        modal = _card_form(deps, user, _id(action.get("value")), language)
-    except DomainError as error:
-        _say(respond, t(error.key, language, **error.params))
-        return
-    open_modal(client, respond, body["trigger_id"], modal, language)
+    experiment_id = _id(action.get("value"))
+    facilitator = is_facilitator(deps, person.user)
+    with deps.database.session() as session:
+        experiment = experiments.editable_experiment(
+            session, person.user, experiment_id, facilitator=facilitator
+        )
+        goals = strategy_goals.active_goals(session, person.user.team_id)
+        modal = views.experiment_modal(
+            experiment, goals, themes.all_themes(session), person.language
+        )
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
-def experiment_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    deps = _deps(context)
-    user = user_from_interaction(body)
-    language = deps.language(user)
-    values = view_values(view, views.EXPERIMENT_FIELDS)
-    data = experiments.CardInput(**values)
-    facilitator = is_facilitator(deps, user)
+def experiment_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
+    data = experiments.CardInput(**view_values(view, views.EXPERIMENT_FIELDS))
+    facilitator = is_facilitator(deps, person.user)
     try:
         with deps.database.session() as session:
             experiment = experiments.fill_card(
-                session, user, _metadata(view, "e"), data, facilitator=facilitator
+                session, person.user, _metadata(view, "e"), data, facilitator=facilitator
             )
-            card = views.experiment_card(experiment, language)
             experiment_id = experiment.id
     except DomainError as error:
-        _form_errors(ack, error, views.EXPERIMENT_FIELDS, language)
+        ack(**form_errors(error, person, views.EXPERIMENT_FIELDS, "title"))
         return
+    language = person.language
     _done(ack, "programme.experiment_title", "programme.card_saved", language, id=experiment_id)
-    deps.workers.submit(_dm, deps, user.user_id, card)
+    run_after_ack(
+        deps,
+        send_card,
+        deps.outbound,
+        person.user,
+        experiment_id,
+        language,
+        what=f"card {experiment_id} by DM",
+        person=person,
+    )
 
 
 def open_result(
@@ -203,42 +155,34 @@ def open_result(
     action: dict[str, Any],
     client: WebClient,
     respond: Respond,
-    context: BoltContext,
+    person: Person,
+    deps: Deps,
 ) -> None:
+    """*Record the result*: the form, for the card's owners and facilitators."""
     ack()
-    deps = _deps(context)
-    user = user_from_interaction(body)
-    language = deps.language(user)
-    facilitator = is_facilitator(deps, user)
-    try:
-        with deps.database.session() as session:
-            experiment = experiments.editable_experiment(
-                session, user, _id(action.get("value")), facilitator=facilitator
-            )
-            modal = views.result_modal(experiment, language)
-    except DomainError as error:
-        _say(respond, t(error.key, language, **error.params))
-        return
-    open_modal(client, respond, body["trigger_id"], modal, language)
+    experiment_id = _id(action.get("value"))
+    facilitator = is_facilitator(deps, person.user)
+    with deps.database.session() as session:
+        experiment = experiments.editable_experiment(
+            session, person.user, experiment_id, facilitator=facilitator
+        )
+        modal = views.result_modal(experiment, person.language)
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
-def result_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    deps = _deps(context)
-    user = user_from_interaction(body)
-    language = deps.language(user)
+def result_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     values = view_values(view, views.RESULT_FIELDS)
     data = experiments.ResultInput(values["happened"], values["decision"], values["learned"])
+    facilitator = is_facilitator(deps, person.user)
     try:
         with deps.database.session() as session:
             experiments.record_result(
-                session, user, _metadata(view, "e"), data, facilitator=is_facilitator(deps, user)
+                session, person.user, _metadata(view, "e"), data, facilitator=facilitator
             )
     except DomainError as error:
-        _form_errors(ack, error, views.RESULT_FIELDS, language)
+        ack(**form_errors(error, person, views.RESULT_FIELDS, "happened"))
         return
-    _done(ack, "programme.result_title", "programme.result_saved", language)
+    _done(ack, "programme.result_title", "programme.result_saved", person.language)
 
 
 # -- stage evaluations ---------------------------------------------------------------------------
@@ -248,32 +192,21 @@ def open_evaluation(
     action: dict[str, Any],
     client: WebClient,
     respond: Respond,
-    context: BoltContext,
+    person: Person,
+    deps: Deps,
 ) -> None:
+    """*Evaluate the stage*: the form, for those it was sent to, with their earlier answer."""
     ack()
-    deps = _deps(context)
-    user = user_from_interaction(body)
-    language = deps.language(user)
-    try:
-        with deps.database.session() as session:
-            evaluation_id = _id(action.get("value"))
-            key = polls.answer_key(session, deps.settings.answer_key)
-            evaluation, _ = stage_evaluations.invitation(session, evaluation_id, user)
-            answer = stage_evaluations.own_answer(session, evaluation_id, user, key)
-            modal = views.evaluation_modal(evaluation, answer, language)
-    except DomainError as error:
-        logger.warning("stage evaluation refused for %s: %s", user.user_id, error.key)
-        _say(respond, t(error.key, language, **error.params))
-        return
-    open_modal(client, respond, body["trigger_id"], modal, language)
+    evaluation_id = _id(action.get("value"))
+    with deps.database.session() as session:
+        key = polls.answer_key(session, deps.settings.answer_key)
+        evaluation, _ = stage_evaluations.invitation(session, evaluation_id, person.user)
+        answer = stage_evaluations.own_answer(session, evaluation_id, person.user, key)
+        modal = views.evaluation_modal(evaluation, answer, person.language)
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
-def evaluation_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
-    deps = _deps(context)
-    user = user_from_interaction(body)
-    language = deps.language(user)
+def evaluation_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     values = view_values(view, views.EVALUATION_FIELDS)
     data = stage_evaluations.EvaluationInput(
         values["gave"], values["hard"], values["succeeded"], values["rating"]
@@ -281,71 +214,23 @@ def evaluation_submitted(
     try:
         with deps.database.session() as session:
             key = polls.answer_key(session, deps.settings.answer_key)
-            stage_evaluations.record_evaluation(session, _metadata(view, "s"), user, data, key)
+            stage_evaluations.record_evaluation(
+                session, _metadata(view, "s"), person.user, data, key
+            )
     except DomainError as error:
-        _form_errors(ack, error, views.EVALUATION_FIELDS, language)
+        ack(**form_errors(error, person, views.EVALUATION_FIELDS, "rating"))
         return
-    _done(ack, "programme.evaluation_title", "programme.evaluation_saved", language)
-
-
-# -- after a stage move (called by handlers/pipeline.py after its ack) ---------------------------
-def follow_up_move(
-    deps: Deps, mover: SlackUser, experiment_id: int | None, evaluation_id: int | None
-) -> None:
-    """Invite the card's people to fill it in, and everyone involved to evaluate the stage."""
-    try:
-        if experiment_id is not None:
-            _prompt_card(deps, mover, experiment_id)
-        if evaluation_id is not None:
-            stage_evaluations.send_invites(
-                deps.database,
-                deps.gateway,
-                views.evaluation_invite,
-                evaluation_id,
-                deps.settings.default_language,
-            )
-    except Exception:
-        logger.exception("follow-up of a stage move failed")
-
-
-def _prompt_card(deps: Deps, mover: SlackUser, experiment_id: int) -> None:
-    with deps.database.session() as session:
-        experiment = session.get(Experiment, experiment_id)
-        tank = (
-            session.get(ThinkTank, experiment.think_tank_id)
-            if experiment and experiment.think_tank_id
-            else None
-        )
-        if experiment is None:
-            return
-        targets = [(tank.conversation_id, tank.language)] if tank and tank.conversation_id else []
-        prompts = [
-            (channel, views.experiment_prompt(experiment, lang)) for channel, lang in targets
-        ]
-    mover_prompt = views.experiment_prompt(experiment, deps.language(mover))
-    for channel, rendered in prompts:
-        try:
-            deps.gateway.post(channel, rendered)
-        except DeliveryError as error:
-            logger.warning(
-                "experiment %s: no prompt in %s (%s)", experiment_id, channel, error.code
-            )
-    _dm(deps, mover.user_id, mover_prompt)
-
-
-def _dm(deps: Deps, user_id: str, rendered: dict[str, Any]) -> None:
-    try:
-        deps.gateway.post(deps.gateway.dm_channel(user_id), rendered)
-    except DeliveryError as error:
-        logger.warning("could not DM %s: %s", user_id, error.code)
+    _done(ack, "programme.evaluation_title", "programme.evaluation_saved", person.language)
 
 
 # -- App Home (called by handlers/pipeline.py) --------------------------------------------------
-def home_sections(deps: Deps, session: Session, user: SlackUser, language: str) -> dict[str, Any]:
+def home_sections(
+    session: Session, user: SlackUser, language: str, *, facilitator: bool
+) -> dict[str, Any]:
     """The charters of the person's think tanks; for facilitators, the programme's figures."""
     tank_ids = charters.think_tank_ids_of(session, user)
     sections: dict[str, Any] = {"charters": charters.charters_of(session, tank_ids)}
-    if is_facilitator(deps, user):
+    if facilitator:
         period = parse_period(None, None, utcnow().date())
         sections["programme"] = views.home_summary(
             build_report(session, user.team_id, period), language
@@ -354,49 +239,38 @@ def home_sections(deps: Deps, session: Session, user: SlackUser, language: str) 
 
 
 # -- /collider subcommands -----------------------------------------------------------------------
-def goal_command(deps: Deps, ack: Ack, command: dict[str, Any], args: str) -> None:
-    user = user_from_command(command)
-    language = deps.language(user)
-    verb, _, rest = args.strip().partition(" ")
+GOAL_VERBS = ("add", "list", "remove", "theme")
+
+
+def goal(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``/collider goal add TEXT | list | remove ID | theme THEME_ID GOAL_ID``."""
+    language, user = person.language, person.user
+    verb, _, rest = subcommand_args(command).partition(" ")
     verb = verb.lower()
-    if verb not in ("add", "list", "remove", "theme"):
+    if verb not in GOAL_VERBS:
         ack(response_type="ephemeral", **blocks.notice(t("programme.goal_usage", language)))
         return
-    if not ack_unless_facilitator(deps, ack, user, f"goal {verb}", language):
-        return
-    try:
-        with deps.database.session() as session:
-            if verb == "add":
-                goal = strategy_goals.add_goal(session, user, rest)
-                answer = t(
-                    "programme.goal_added",
-                    language,
-                    id=goal.id,
-                    title=escape_within(goal.title, 200),
-                )
-            elif verb == "remove":
-                goal = strategy_goals.remove_goal(session, user.team_id, _goal_id(rest))
-                answer = t("programme.goal_removed", language, id=goal.id)
-            elif verb == "theme":
-                theme_text, _, goal_text = rest.strip().partition(" ")
-                theme = strategy_goals.link_theme(
-                    session, user.team_id, _goal_id(theme_text), _goal_id(goal_text)
-                )
-                answer = t(
-                    "programme.goal_linked", language, theme=theme.id, goal=theme.strategy_goal_id
-                )
-            else:
-                ack(
-                    response_type="ephemeral",
-                    **views.goals_list(
-                        strategy_goals.active_goals(session, user.team_id), language
-                    ),
-                )
-                return
-    except DomainError as error:
-        ack(response_type="ephemeral", **blocks.notice(t(error.key, language, **error.params)))
-        return
-    ack(response_type="ephemeral", **blocks.notice(answer))
+    with deps.database.session() as session:
+        if verb == "list":
+            answer = views.goals_list(strategy_goals.active_goals(session, user.team_id), language)
+        else:
+            answer = blocks.notice(_change_goals(session, user, verb, rest, language))
+    ack(response_type="ephemeral", **answer)
+
+
+def _change_goals(session: Session, user: SlackUser, verb: str, rest: str, language: str) -> str:
+    if verb == "add":
+        added = strategy_goals.add_goal(session, user, rest)
+        title = escape_within(added.title, 200)
+        return t("programme.goal_added", language, id=added.id, title=title)
+    if verb == "remove":
+        removed = strategy_goals.remove_goal(session, user.team_id, _goal_id(rest))
+        return t("programme.goal_removed", language, id=removed.id)
+    theme_text, _, goal_text = rest.strip().partition(" ")
+    theme = strategy_goals.link_theme(
+        session, user.team_id, _goal_id(theme_text), _goal_id(goal_text)
+    )
+    return t("programme.goal_linked", language, theme=theme.id, goal=theme.strategy_goal_id)
 
 
 def _goal_id(text: str) -> int:
@@ -406,101 +280,74 @@ def _goal_id(text: str) -> int:
     return int(text)
 
 
-def experiments_command(deps: Deps, ack: Ack, command: dict[str, Any], args: str) -> None:
-    user = user_from_command(command)
-    language = deps.language(user)
-    if len(args) > 200:
-        ack(response_type="ephemeral", **blocks.notice(t("programme.experiments_usage", language)))
-        return
+MAX_FILTER = 200
+
+
+def experiments_list(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``/collider experiments [stage] [theme] [FROM..TO]``: the matching cards."""
+    language, args = person.language, subcommand_args(command)
     try:
+        if len(args) > MAX_FILTER:
+            raise InvalidInput("programme.experiments_usage")
         wanted = experiments.parse_filter(args)
-        with deps.database.session() as session:
-            found = experiments.list_experiments(session, user.team_id, wanted)
-            answer = views.experiments_list(found, language)
     except DomainError:
+        # Whatever was wrong with the filter, the usage says how it goes.
         ack(response_type="ephemeral", **blocks.notice(t("programme.experiments_usage", language)))
         return
+    with deps.database.session() as session:
+        found = experiments.list_experiments(session, person.user.team_id, wanted)
+        answer = views.experiments_list(found, language)
     ack(response_type="ephemeral", **answer)
 
 
-def programme_report_command(deps: Deps, ack: Ack, command: dict[str, Any], args: str) -> None:
-    """Ack at once with a note; the report and its charts follow by DM from a worker."""
-    user = user_from_command(command)
-    language = deps.language(user)
-    if not ack_unless_facilitator(deps, ack, user, "report programme", language):
-        return
-    words = args.split()
+def programme_report(
+    ack: Ack, command: dict[str, Any], respond: Respond, person: Person, deps: Deps
+) -> None:
+    """``/collider report programme [FROM] [TO]``: acked at once with a note; the report and
+    its charts follow by DM from a worker."""
+    language = person.language
+    words = subcommand_args(command).split()[1:]  # after "programme"
     try:
         if len(words) > 2:
             raise InvalidInput("programme.report_usage")
-        period = parse_period(*(words + [None, None])[:2], today=utcnow().date())
-    except DomainError as error:
-        ack(response_type="ephemeral", **blocks.notice(t(error.key, language, **error.params)))
+        since, until = (words + ["", ""])[:2]
+        period = parse_period(since or None, until or None, utcnow().date())
+    except DomainError:
+        ack(response_type="ephemeral", **blocks.notice(t("programme.report_usage", language)))
         return
     ack(response_type="ephemeral", **blocks.notice(t("programme.report_working", language)))
-    deps.workers.submit(deliver_programme_report, deps, user, period.since, period.until, language)
+    run_after_ack(
+        deps,
+        deliver_programme_report,
+        deps.outbound,
+        person.user,
+        period,
+        language,
+        what="programme report",
+        person=person,
+        tell=lambda answer: _say(respond, answer),
+    )
 
 
-def deliver_programme_report(
-    deps: Deps, user: SlackUser, since: date, until: date, language: str
-) -> None:
-    try:
-        with deps.database.session() as session:
-            report = build_report(
-                session, user.team_id, parse_period(since.isoformat(), until.isoformat(), until)
-            )
-        channel = deps.gateway.dm_channel(user.user_id)
-        deps.gateway.post(channel, views.report_message(report, language))
-        deps.gateway.upload_file(
-            channel,
-            dashboard(report, language),
-            "programme-report.png",
-            t("programme.report_title", language),
-        )
-    except DeliveryError as error:
-        logger.warning("could not deliver the programme report to %s: %s", user.user_id, error.code)
-    except Exception:
-        logger.exception("programme report failed for %s", user.user_id)
-
-
-def _with_report(deps: Deps, original: Subcommand | None) -> Subcommand:
-    """``/collider report programme ...`` is ours; any other report goes where it went before."""
-
-    def report(
-        ack: Ack, command: dict[str, Any], args: str, client: WebClient, respond: Respond
-    ) -> None:
-        first, _, rest = args.strip().partition(" ")
-        if first.lower() == "programme" or original is None:
-            programme_report_command(deps, ack, command, rest)
-        else:
-            original(ack, command, args, client, respond)
-
-    return report
+def _say(respond: Respond, answer: dict[str, Any]) -> None:
+    respond(response_type="ephemeral", replace_original=False, **answer)
 
 
 def register(app: App, deps: Deps) -> None:
-    def provide_deps(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
-        context["deps"] = deps
-        next()
-
-    with_deps = [provide_deps]
-    app.action(views.CHARTER_OPEN, middleware=with_deps)(open_charter)
-    app.view(views.CHARTER_MODAL, middleware=with_deps)(charter_submitted)
-    app.action(views.EXPERIMENT_OPEN, middleware=with_deps)(open_experiment)
-    app.view(views.EXPERIMENT_MODAL, middleware=with_deps)(experiment_submitted)
-    app.action(views.RESULT_OPEN, middleware=with_deps)(open_result)
-    app.view(views.RESULT_MODAL, middleware=with_deps)(result_submitted)
-    app.action(views.EVALUATION_OPEN, middleware=with_deps)(open_evaluation)
-    app.view(views.EVALUATION_MODAL, middleware=with_deps)(evaluation_submitted)
-    deps.subcommands.update(
-        {
-            "goal": lambda ack, command, args, client, respond: goal_command(
-                deps, ack, command, args
-            ),
-            "experiments": lambda ack, command, args, client, respond: experiments_command(
-                deps, ack, command, args
-            ),
-            # Registered after handlers/polls.py (bot/app.py keeps the order).
-            "report": _with_report(deps, deps.subcommands.get("report")),
-        }
+    app.action(views.CHARTER_OPEN)(listener(open_charter))
+    app.view(views.CHARTER_MODAL)(listener(charter_submitted))
+    app.action(views.EXPERIMENT_OPEN)(listener(open_experiment))
+    app.view(views.EXPERIMENT_MODAL)(listener(experiment_submitted))
+    app.action(views.RESULT_OPEN)(listener(open_result))
+    app.view(views.RESULT_MODAL)(listener(result_submitted))
+    app.action(views.EVALUATION_OPEN)(listener(open_evaluation))
+    app.view(views.EVALUATION_MODAL)(listener(evaluation_submitted))
+    app.command("/collider", matchers=[subcommand("goal")], middleware=[facilitators_only("goal")])(
+        listener(goal)
     )
+    app.command("/collider", matchers=[subcommand("experiments")])(listener(experiments_list))
+    app.command(
+        "/collider",
+        matchers=[subcommand_verb("report", "programme")],
+        middleware=[facilitators_only("report programme")],
+    )(listener(programme_report))

@@ -23,7 +23,7 @@ from handlers.blocks import (
     text_input,
 )
 from handlers.mrkdwn import escape_within, quote
-from i18n import t
+from i18n import format_number, t
 from models import (
     Charter,
     Decision,
@@ -76,15 +76,6 @@ MAX_SELECT_OPTIONS = 100
 
 def stage_label(stage: Stage, language: str) -> str:
     return t(f"pipeline.stage_{stage.value}", language)
-
-
-# -- numbers in the reader's language ------------------------------------------------------------
-def number(value: float, language: str, decimals: int = 0) -> str:
-    """12,345.6 in English; 12 345,6 in Finnish and Swedish (no-break space)."""
-    text = f"{value:,.{decimals}f}"
-    if language in ("fi", "sv"):
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
 
 
 def _metadata(**values: int) -> str:
@@ -524,7 +515,7 @@ def goals_list(goals: Sequence[StrategyGoal], language: str) -> dict[str, Any]:
 
 # -- the programme report ------------------------------------------------------------------------
 def report_lines(report: ProgrammeReport, language: str) -> list[str]:
-    n = lambda value: number(value, language)  # noqa: E731 - a local shorthand
+    n = lambda value: format_number(value, language)  # noqa: E731 - a local shorthand
     decisions = ", ".join(
         f"{decision_label(d, language)} {n(count)}" for d, count in report.decisions.items()
     )
@@ -564,7 +555,7 @@ def _breakdown(counts: dict[str, int], prefix: str, language: str) -> str:
         name = (
             t("programme.unknown", language) if key == "unknown" else t(f"{prefix}{key}", language)
         )
-        parts.append(f"{name} {number(count, language)}")
+        parts.append(f"{name} {format_number(count, language)}")
     return ", ".join(parts)
 
 
@@ -572,8 +563,8 @@ def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
     period = t(
         "programme.report_period",
         language,
-        since=report.period.since.isoformat(),
-        until=report.period.until.isoformat(),
+        since=report.period.since,
+        until=report.period.until,
     )
     header = t("programme.report_title", language)
     blocks: list[Block] = [
@@ -608,8 +599,8 @@ def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
                 language,
                 month=cell.month,
                 stage=stage_label(cell.stage, language),
-                mean=number(cell.mean, language, 1),
-                answers=number(cell.answers, language),
+                mean=format_number(cell.mean, language, 1),
+                answers=cell.answers,
             )
             for cell in report.ratings[-20:]
         ]
@@ -624,9 +615,9 @@ def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
                 goal=escape_within(row.goal, 150)
                 if row.goal != NO_GOAL
                 else t("programme.no_goal", language),
-                ideas=number(row.ideas + row.needs, language),
-                started=number(row.experiments_started, language),
-                finished=number(row.experiments_finished, language),
+                ideas=format_number(row.ideas + row.needs, language),
+                started=format_number(row.experiments_started, language),
+                finished=format_number(row.experiments_finished, language),
             )
             for row in report.goals[:20]
         ]

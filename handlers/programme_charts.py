@@ -14,8 +14,8 @@ from matplotlib.axes import Axes  # noqa: E402 - after choosing the backend
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from handlers.programme_blocks import decision_label, number, stage_label  # noqa: E402
-from i18n import t  # noqa: E402
+from handlers.programme_blocks import decision_label, stage_label  # noqa: E402
+from i18n import format_number, t  # noqa: E402
 from models import IdeaKind  # noqa: E402
 from services.programme_report import ProgrammeReport  # noqa: E402
 
@@ -25,10 +25,12 @@ COLOURS = ("#2b83ba", "#abdda4", "#fdae61", "#d7191c", "#5e3c99", "#1a9641", "#9
 def _bars(axes: Axes, labels: list[str], values: list[int], title: str, language: str) -> None:
     axes.bar(labels, values, color=COLOURS[: len(values)] or COLOURS[0])
     for index, value in enumerate(values):
-        axes.text(index, value, number(value, language), ha="center", va="bottom", fontsize=8)
+        axes.text(
+            index, value, format_number(value, language), ha="center", va="bottom", fontsize=8
+        )
     axes.set_title(title, fontsize=10)
     axes.tick_params(axis="x", labelsize=7, rotation=20)
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, language)))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, language, 0)))
 
 
 def draw_ideas(axes: Axes, report: ProgrammeReport, language: str) -> None:

@@ -20,9 +20,9 @@ from handlers.blocks import (
 )
 from handlers.mrkdwn import escape_within, truncate
 from handlers.programme_blocks import charter_invite
-from i18n import catalog, t
+from i18n import catalog, format_number, placeholders, t
 from models import Round, Theme, ThinkTank
-from services.delivery import Intro, RoundSummary, Unplaced
+from services.outgoing import Intro, RoundSummary, Unplaced
 
 MAX_PREVIEW_GROUPS = 40
 MAX_MEMBER_OPTIONS = 100
@@ -32,8 +32,16 @@ def _mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
-def _ratio(cohesion: float, random: float) -> str:
-    return f"{cohesion / random:.1f}" if random > 0 else "∞"
+def _person(participant: Any, language: str) -> str:
+    """A mention, or for someone not in Slack their name and what the facilitator must do."""
+    if not participant.is_offline:
+        return _mention(participant.user_id)
+    name = escape_within(participant.display_name or t("importing.anonymous", language), 80)
+    return f"{name} _({t('importing.not_in_slack', language)})_"
+
+
+def _ratio(cohesion: float, random: float, language: str) -> str:
+    return format_number(cohesion / random, language, 1) if random > 0 else "∞"
 
 
 def _value(round_: Round, **extra: Any) -> str:
@@ -55,8 +63,6 @@ def _issue_text(issue: dict[str, Any], users: dict[int, str], language: str) -> 
 
 
 def _missing_placeholders(key: str, params: dict[str, Any]) -> dict[str, str]:
-    from i18n import placeholders
-
     return {name: "?" for name in placeholders(catalog("en")[key]) if name not in params}
 
 
@@ -76,7 +82,7 @@ def _member_line(member: Any, language: str) -> str:
     return t(
         "rounds.member_line",
         language,
-        member=_mention(participant.user_id),
+        member=_person(participant, language),
         organisation=organisation,
         idea=idea,
     )
@@ -89,7 +95,7 @@ def _group_section(round_: Round, tank: ThinkTank, language: str) -> Block:
             language,
             number=tank.number,
             locked=t("rounds.locked_mark", language) if tank.locked else "",
-            cohesion=f"{tank.cohesion:.2f}",
+            cohesion=format_number(tank.cohesion, language, 2),
         )
     ]
     if tank.key_terms:
@@ -120,9 +126,9 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
                 t(
                     "rounds.quality",
                     language,
-                    cohesion=f"{round_.cohesion:.2f}",
-                    random=f"{round_.random_cohesion:.2f}",
-                    ratio=_ratio(round_.cohesion, round_.random_cohesion),
+                    cohesion=format_number(round_.cohesion, language, 2),
+                    random=format_number(round_.random_cohesion, language, 2),
+                    ratio=_ratio(round_.cohesion, round_.random_cohesion, language),
                 )
             )
         )
@@ -256,7 +262,11 @@ def match_modal(language: str, themes: Sequence[Theme] = ()) -> Block:
                     {
                         "text": plain(t("rounds.option_around_needs", language)),
                         "value": "around_needs",
-                    }
+                    },
+                    {
+                        "text": plain(t("importing.option_include_offline", language)),
+                        "value": "include_offline",
+                    },
                 ],
             },
         },
@@ -349,9 +359,7 @@ def intro_message(intro: Intro) -> dict[str, Any]:
         *charter_invite(intro.think_tank_id, language),
     ]
     if intro.first_poll_on:
-        blocks.append(
-            context(t("rounds.intro_poll", language, date=intro.first_poll_on.date().isoformat()))
-        )
+        blocks.append(context(t("rounds.intro_poll", language, date=intro.first_poll_on)))
     return message(blocks, header)
 
 
@@ -387,6 +395,9 @@ def round_summary_message(summary: RoundSummary) -> dict[str, Any]:
         lines.append(
             t("rounds.summary_unreachable", language, count=len(summary.unreachable), people=people)
         )
+    if summary.offline:
+        people = ", ".join(escape_within(name, 80) for name in summary.offline)
+        lines.append(t("importing.summary_offline", language, people=people))
     if summary.notices:
         lines.append(t("rounds.summary_notices", language, count=summary.notices))
     return notice("\n".join(lines))

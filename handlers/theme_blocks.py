@@ -8,7 +8,7 @@ from typing import Any
 from handlers import ids
 from handlers.blocks import Block, context, form_modal, message, plain, section, text_input
 from handlers.mrkdwn import escape_within
-from i18n import t
+from i18n import format_day, t
 from models import Theme
 from services.themes import MAX_DESCRIPTION, MAX_TITLE
 
@@ -45,7 +45,9 @@ def theme_modal(language: str, today: date) -> Block:
 
 def theme_line(theme: Theme, language: str, today: date) -> str:
     closes = (
-        theme.closes_on.isoformat() if theme.closes_on else t("themes.no_closing_date", language)
+        format_day(theme.closes_on, language)
+        if theme.closes_on
+        else t("themes.no_closing_date", language)
     )
     if theme.is_open_on(today):
         state = t("themes.state_open", language)
@@ -58,7 +60,7 @@ def theme_line(theme: Theme, language: str, today: date) -> str:
         language,
         id=theme.id,
         title=escape_within(theme.title, 150),
-        opens=theme.opens_on.isoformat(),
+        opens=format_day(theme.opens_on, language),
         closes=closes,
         state=state,
     )

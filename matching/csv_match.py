@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from matching import csv_text
 from matching.grouping import form_groups
 from matching.model import Contribution, GroupingOptions, GroupingResult, Issue, Participant
 
@@ -57,18 +58,11 @@ def validate_options(options: CsvMatchOptions) -> None:
 
 
 def read_text(path: Path) -> str:
+    """The file's text in whichever encoding it was saved (the reader ``import ideas`` uses)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CsvMatchError("csv_not_found", path=str(path)) from None
-    except OSError as error:
-        raise CsvMatchError("csv_unreadable", path=str(path), reason=error.strerror) from None
-    try:
-        # utf-8-sig drops the byte order mark that Excel writes.
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise CsvMatchError("csv_encoding", path=str(path), line=line) from None
+        return csv_text.read_text(path)[0]
+    except csv_text.CsvTextError as error:
+        raise CsvMatchError(error.key.removeprefix("matching."), **error.params) from None
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:

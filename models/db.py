@@ -22,7 +22,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _tune_sqlite(dbapi_connection, _record) -> None:
     # WAL lets readers work beside the single writer; the busy timeout makes writers queue
     # instead of failing at once with "database is locked".
     cursor = dbapi_connection.cursor()

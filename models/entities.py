@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -46,6 +46,8 @@ class IdeaKind(enum.StrEnum):
 class IdeaStatus(enum.StrEnum):
     OPEN = "open"
     WITHDRAWN = "withdrawn"
+    # Closed by whoever ran the idea box it came from (Decidim: rejected): kept, not open.
+    CLOSED = "closed"
 
 
 class Stage(enum.StrEnum):
@@ -92,6 +94,13 @@ class Participant(Base):
     # Set when the person asked to be forgotten: the row stays, as an anonymous tombstone, so
     # that counts and groups stay consistent.
     forgotten_at: Mapped[datetime | None]
+    # Someone known only from an imported file (a Decidim author, a form respondent): shown by
+    # name, never sent to Slack. ``user_id`` is then made up ("offline-..."), never a Slack id.
+    is_offline: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # An offline participant's e-mail from the file: how a Slack member can claim their ideas.
+    email: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The Slack user (found by e-mail) who was offered this offline participant's ideas.
+    claim_offered_to: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -119,8 +128,14 @@ class Idea(Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
     # The Slack message an idea was saved from ("Save as idea"), as its permalink.
     source_url: Mapped[str | None] = mapped_column(String(500))
-    # Hash of an imported row's content: importing the same file again adds nothing.
+    # An imported row's identity: its source and id (Decidim), else a hash of its content.
+    # Importing the same ideas again, even from a newer export layout, adds nothing.
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Where an imported idea came from ("decidim:omastadi.hel.fi", "file"), its id there and
+    # its state there (Decidim: accepted, rejected, evaluating, withdrawn ...).
+    source: Mapped[str | None] = mapped_column(String(100))
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    source_state: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[IdeaStatus] = mapped_column(_enum(IdeaStatus), default=IdeaStatus.OPEN)
     # The latest of ``stages``, kept here so that counting per stage needs no subquery.
     stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.IDEA)

@@ -1,4 +1,5 @@
-"""What the scheduler stores: APScheduler's job table, the leader lease, and exactly-once sends.
+"""What the scheduler stores: APScheduler's job table, the leader lease, and the claims of
+exactly-once sends (``models.sends``).
 
 Alembic owns all three tables; APScheduler is told not to create its own (see
 ``scheduler.runtime.CollideJobStore``).
@@ -36,7 +37,8 @@ class SendState(enum.StrEnum):
 
 
 class ScheduledSend(Base):
-    """One scheduled message (a poll, an intro, a round step): at most one row per ``key``."""
+    """One message sent outside a request (a poll DM, an intro, a notice, a summary), claimed
+    by ``services.delivery`` before Slack is called: at most one row per ``key``."""
 
     __tablename__ = "scheduled_sends"
 

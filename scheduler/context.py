@@ -1,16 +1,18 @@
 """What job functions need at run time, installed once per process by the scheduler service.
 
 Jobs are pickled into the database as a text reference plus primitive ids, so they cannot carry
-a database or a Slack client; they look both up here when they run.
+a database or a Slack gateway; they look both up here when they run. This is the one
+process-wide holder: the entry point composes the ``Outbound`` (database, gateway, views,
+settings) and the scheduler service installs it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from models.db import Database
+from services.outgoing import Outbound
 
 
 class SchedulerNotConfigured(RuntimeError):
@@ -20,16 +22,15 @@ class SchedulerNotConfigured(RuntimeError):
 @dataclass(frozen=True)
 class JobContext:
     database: Database
-    # Builds the one gateway for outgoing Slack calls (e.g. a configured WebClient). Typed loosely:
-    # this package does not import Slack code.
-    messenger: Callable[[], object] | None = None
+    # What jobs that message Slack send with; None in a process that only reads the store.
+    outbound: Outbound | None = None
     # Names the process in claims and leases: "host:pid" by default.
     holder: str = ""
 
-    def slack(self) -> object:
-        if self.messenger is None:
+    def sender(self) -> Outbound:
+        if self.outbound is None:
             raise SchedulerNotConfigured("no Slack gateway was given to the scheduler service")
-        return self.messenger()
+        return self.outbound.held_by(self.holder)
 
 
 _lock = threading.Lock()

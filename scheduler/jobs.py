@@ -1,99 +1,55 @@
-"""The functions the scheduler runs, referenced by text (``"scheduler.jobs:resume_unfinished_rounds"``).
+"""The functions the scheduler runs, referenced by text (``"scheduler.jobs:send_poll"``).
 
 Each is a module-level function taking primitive ids, so a pickled job survives restarts and
-code changes that keep the name. The work itself lives in the domain services; the areas that
-own it plug in with ``register_job_handler`` at start (e.g. matchmaking registers
-``resume_unfinished_rounds``). Every handler gets the ``JobContext`` (database, Slack gateway)
-first and opens its own sessions; anything that messages Slack goes through
-``scheduler.outbox.send_once`` so a send is never repeated.
+code changes that keep the name. Each calls one use case in ``services/`` with what the
+scheduler service installed (``scheduler.context``); every message those send goes through
+``services.delivery``, so a job run twice never sends twice.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
+from datetime import timedelta
 
-from scheduler.context import JobContext, current
+from models.base import utcnow
+from models.queries import forget_handled_requests as forget_requests_before
+from scheduler.context import current
+from services import poll_workflow, programme_workflow, round_workflow
 
 logger = logging.getLogger(__name__)
 
-# A handler: (context, *ids) -> None.
-JobHandler = Callable[..., None]
-
-RESUME_UNFINISHED_ROUNDS = "resume_unfinished_rounds"
-RUN_MATCH_SCHEDULE = "run_match_schedule"
-RUN_DUE_MATCH_SCHEDULES = "run_due_match_schedules"
-FORGET_HANDLED_REQUESTS = "forget_handled_requests"
-SEND_POLL = "send_poll"
-RUN_POLL_SWEEP = "run_poll_sweep"
-ASK_EXPERIMENT_RESULTS = "ask_experiment_results"
-
-_handlers: dict[str, JobHandler] = {}
-_handlers_lock = threading.Lock()
-
-
-class NoJobHandler(LookupError):
-    """A job ran, but nothing registered the work it names."""
-
-
-def register_job_handler(name: str, handler: JobHandler) -> None:
-    """Plug the domain function that does the work of job ``name`` (replaces an earlier one)."""
-    with _handlers_lock:
-        _handlers[name] = handler
-
-
-def unregister_job_handler(name: str) -> None:
-    with _handlers_lock:
-        _handlers.pop(name, None)
-
-
-def registered_handlers() -> frozenset[str]:
-    with _handlers_lock:
-        return frozenset(_handlers)
-
-
-def _run(name: str, *ids: int | str) -> None:
-    with _handlers_lock:
-        handler = _handlers.get(name)
-    if handler is None:
-        # Raise rather than pass silently: APScheduler logs it as a failed run.
-        raise NoJobHandler(f"no handler registered for scheduled job {name!r}")
-    context: JobContext = current()
-    logger.info("running %s%s", name, ids or "")
-    handler(context, *ids)
+# Slack retries a delivery within minutes; a week of keys is plenty.
+KEEP_REQUEST_KEYS = timedelta(days=7)
 
 
 def resume_unfinished_rounds() -> None:
     """Carry on with confirmed rounds that stopped half-way (a crash, a restart, a Slack outage)."""
-    _run(RESUME_UNFINISHED_ROUNDS)
-
-
-def run_match_schedule(schedule_id: int) -> None:
-    """Start the matchmaking round that the schedule ``schedule_id`` asks for now."""
-    _run(RUN_MATCH_SCHEDULE, schedule_id)
+    logger.info("running resume_unfinished_rounds")
+    round_workflow.resume_unfinished_rounds(current().sender())
 
 
 def run_due_match_schedules() -> None:
     """Start every scheduled matching whose time has come (each claimed once in the database)."""
-    _run(RUN_DUE_MATCH_SCHEDULES)
+    round_workflow.run_due_schedules(current().sender())
 
 
 def send_poll(poll_id: int) -> None:
-    """Send the evaluation poll ``poll_id`` (issue 5)."""
-    _run(SEND_POLL, poll_id)
+    """Open the evaluation poll ``poll_id`` and send it to everyone it asks."""
+    logger.info("running send_poll(%s)", poll_id)
+    poll_workflow.send_poll_now(current().sender(), poll_id)
 
 
 def run_poll_sweep() -> None:
-    """Plan, open, deliver, remind and close evaluation polls whose time has come (issue 5)."""
-    _run(RUN_POLL_SWEEP)
+    """Plan, open, deliver, remind and close evaluation polls whose time has come."""
+    poll_workflow.run_poll_sweep(current().sender())
 
 
 def forget_handled_requests() -> None:
     """Housekeeping: drop the deduplication keys of requests handled long ago."""
-    _run(FORGET_HANDLED_REQUESTS)
+    with current().database.session() as session:
+        forget_requests_before(session, utcnow() - KEEP_REQUEST_KEYS)
 
 
 def ask_experiment_results() -> None:
     """Ask the owners of experiments whose end date has come for the result (issue 16)."""
-    _run(ASK_EXPERIMENT_RESULTS)
+    programme_workflow.ask_due_results(current().sender(), utcnow().date())

@@ -38,6 +38,7 @@ from scheduler.specs import (
     configured_jobs,
     reconcile,
 )
+from services.outgoing import Outbound
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class SchedulerService:
         self,
         database: Database,
         *,
-        messenger: Callable[[], object] | None = None,
+        outbound: Outbound | None = None,
         wanted: WantedJobs = configured_jobs,
         leadership: Leadership | None = None,
         holder: str | None = None,
@@ -134,7 +135,7 @@ class SchedulerService:
         self.leadership = leadership or leadership_for(database, holder=self.holder)
         self.wanted = wanted
         self.retry_seconds = retry_seconds
-        self.context = context.JobContext(database, messenger, self.holder)
+        self.context = context.JobContext(database, outbound, self.holder)
         self.scheduler = build_scheduler(database, poll_seconds=poll_seconds)
         self.last_reconcile: ReconcileReport | None = None
         self._leading = threading.Event()

@@ -10,8 +10,7 @@ recompute its next run from *now* and lose a run missed during downtime.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,8 +21,6 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
-
-from scheduler import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -160,45 +157,45 @@ def reconcile(
     return report
 
 
-# A source lists the jobs one area wants, from its own tables (e.g. one per active schedule).
-JobSource = Callable[[Session], Iterable[JobSpec]]
-
-_sources: dict[str, JobSource] = {}
-_sources_lock = threading.Lock()
-
-
-def register_job_source(name: str, source: JobSource) -> None:
-    """Add (or replace) the jobs area ``name`` wants; read at every reconcile."""
-    with _sources_lock:
-        _sources[name] = source
+SCHEDULE_SWEEP_EVERY = timedelta(minutes=5)
+POLL_SWEEP_EVERY = timedelta(minutes=5)
+HOUSEKEEPING_EVERY = timedelta(days=1)
+# Experiments end on a date: looking once an hour asks on the day.
+EXPERIMENT_RESULTS_EVERY = timedelta(hours=1)
 
 
-def unregister_job_source(name: str) -> None:
-    with _sources_lock:
-        _sources.pop(name, None)
-
-
-def builtin_jobs() -> list[JobSpec]:
-    specs = []
-    # Wanted only once matchmaking has plugged in its handler, so an unwired build does not log
-    # a failing job every ten minutes.
-    if jobs.RESUME_UNFINISHED_ROUNDS in jobs.registered_handlers():
-        specs.append(
-            JobSpec.every(
-                f"{JOB_PREFIX}rounds:resume",
-                "scheduler.jobs:resume_unfinished_rounds",
-                RESUME_ROUNDS_EVERY,
-                run_at_start=True,
-            )
-        )
-    return specs
-
-
-def configured_jobs(session: Session) -> list[JobSpec]:
-    """Everything the configuration wants now: built-in jobs and each registered source's."""
-    with _sources_lock:
-        sources = list(_sources.values())
-    specs = builtin_jobs()
-    for source in sources:
-        specs.extend(source(session))
-    return specs
+def configured_jobs(session: Session | None = None) -> list[JobSpec]:
+    """Every job the bot wants. The domain tables are the schedule (due match schedules, polls
+    to plan, open, remind and close), so a few sweeps cover them and a missed run loses nothing:
+    the next sweep catches up."""
+    return [
+        JobSpec.every(
+            f"{JOB_PREFIX}rounds:resume",
+            "scheduler.jobs:resume_unfinished_rounds",
+            RESUME_ROUNDS_EVERY,
+            run_at_start=True,
+        ),
+        JobSpec.every(
+            f"{JOB_PREFIX}schedules:due",
+            "scheduler.jobs:run_due_match_schedules",
+            SCHEDULE_SWEEP_EVERY,
+            run_at_start=True,
+        ),
+        JobSpec.every(
+            f"{JOB_PREFIX}polls:sweep",
+            "scheduler.jobs:run_poll_sweep",
+            POLL_SWEEP_EVERY,
+            run_at_start=True,
+        ),
+        JobSpec.every(
+            f"{JOB_PREFIX}housekeeping:requests",
+            "scheduler.jobs:forget_handled_requests",
+            HOUSEKEEPING_EVERY,
+        ),
+        JobSpec.every(
+            f"{JOB_PREFIX}experiments:results",
+            "scheduler.jobs:ask_experiment_results",
+            EXPERIMENT_RESULTS_EVERY,
+            run_at_start=True,
+        ),
+    ]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -31,11 +31,9 @@ from models import (
     ThinkTankMember,
 )
 from models.base import utcnow
-from models.db import Database
-from services.delivery import DeliveryError
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.ideas import clean_text
-from services.participants import SlackUser, language_of
+from services.participants import SlackUser
 from services.spreadsheet import safe_cell
 
 logger = logging.getLogger(__name__)
@@ -45,6 +43,8 @@ MAX_TEXT = 1500
 MAX_SHORT = 200
 MAX_LISTED = 20
 EXPERIMENT_STAGES = (Stage.EXPERIMENT, Stage.PILOT, Stage.ADOPTED, Stage.STOPPED)
+# Any select over Experiment (one entity, or several columns).
+_Query = TypeVar("_Query", bound=Select)
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})?\.\.(\d{4}-\d{2}-\d{2})?$")
 
 
@@ -291,6 +291,15 @@ def claim_result_request(session: Session, experiment_id: int, now: datetime | N
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
+def release_result_request(session: Session, experiment_id: int) -> None:
+    """Give the claim back: some owners could not be asked this time (the next run asks them)."""
+    session.execute(
+        update(Experiment)
+        .where(Experiment.id == experiment_id, Experiment.result_at.is_(None))
+        .values(result_asked_at=None)
+    )
+
+
 # -- listing and export ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ExperimentFilter:
@@ -336,7 +345,7 @@ def _conditions(wanted: ExperimentFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _joined(query: Select[Any]) -> Select[Any]:
+def _joined(query: _Query) -> _Query:
     return query.outerjoin(Idea, Idea.id == Experiment.idea_id).outerjoin(
         Theme, Theme.id == Experiment.theme_id
     )
@@ -408,49 +417,3 @@ def experiment_rows(
                 experiment.learned,
             )
         ]
-
-
-# -- the result request at the end date (a scheduler job) ----------------------------------------
-class Messenger(Protocol):
-    def dm_channel(self, user_id: str) -> str: ...
-
-    def post(self, channel: str, message: dict[str, Any], marker: str | None = None) -> str: ...
-
-
-# (experiment, language) -> the message to send
-ResultRenderer = Callable[[Experiment, str], dict[str, Any]]
-
-
-def ask_due_results(
-    database: Database,
-    messenger: Messenger,
-    render: ResultRenderer,
-    today: date,
-    default_language: str,
-) -> int:
-    """Ask the owners of every card whose end date has come for its result, once per card."""
-    asked = 0
-    for experiment_id in _due(database, today):
-        with database.session() as session:
-            if not claim_result_request(session, experiment_id):
-                continue  # another run took it
-            experiment = session.get(Experiment, experiment_id)
-            assert experiment is not None
-            messages = [
-                (person.user_id, render(experiment, language_of(person, default_language)))
-                for person in owners(session, experiment)
-            ]
-        for user_id, rendered in messages:
-            try:
-                messenger.post(messenger.dm_channel(user_id), rendered)
-                asked += 1
-            except DeliveryError as error:
-                logger.warning(
-                    "experiment %s: could not ask %s (%s)", experiment_id, user_id, error.code
-                )
-    return asked
-
-
-def _due(database: Database, today: date) -> list[int]:
-    with database.session() as session:
-        return due_for_result(session, today)

@@ -59,8 +59,8 @@ class IdeaPage:
     pages: int
     total: int
     query: str
-    # Slack user ids of those who joined each idea as co-authors.
-    coauthors: dict[int, list[str]] = field(default_factory=dict)
+    # Those who joined each idea as co-authors (or were imported as its co-authors).
+    coauthors: dict[int, list[Participant]] = field(default_factory=dict)
 
 
 def _limit(value: str, field: str, limit: int) -> None:
@@ -77,12 +77,16 @@ def derive_title(body: str) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-def validate(data: IdeaInput) -> IdeaInput:
-    """Normalized input, or InvalidInput naming the field and the limit."""
+def validate(data: IdeaInput, *, max_body: int | None = MAX_BODY) -> IdeaInput:
+    """Normalized input, or InvalidInput naming the field and the limit.
+
+    ``max_body=None``: imported bodies are kept whole (only what Slack shows is cut).
+    """
     body = clean_text(data.body)
     if not body:
-        raise InvalidInput("errors.empty", field="body", limit=MAX_BODY)
-    _limit(body, "body", MAX_BODY)
+        raise InvalidInput("errors.empty", field="body", limit=max_body or MAX_BODY)
+    if max_body is not None:
+        _limit(body, "body", max_body)
     title = clean_text(data.title).replace("\n", " ") or derive_title(body)
     _limit(title, "title", MAX_TITLE)
     theme = clean_text(data.theme).replace("\n", " ") or None
@@ -210,18 +214,19 @@ def list_ideas(
         pages=pages,
         total=total,
         query=query,
-        coauthors=coauthor_user_ids(session, [idea.id for idea in ideas]),
+        coauthors=coauthors_of(session, [idea.id for idea in ideas]),
     )
 
 
-def coauthor_user_ids(session: Session, idea_ids: list[int]) -> dict[int, list[str]]:
+def coauthors_of(session: Session, idea_ids: list[int]) -> dict[int, list[Participant]]:
+    """Those who joined each idea as co-authors (imported co-authors too), in joining order."""
     rows = session.execute(
-        select(IdeaCoauthor.idea_id, Participant.user_id)
+        select(IdeaCoauthor.idea_id, Participant)
         .join(Participant, Participant.id == IdeaCoauthor.participant_id)
         .where(IdeaCoauthor.idea_id.in_(idea_ids), Participant.forgotten_at.is_(None))
         .order_by(IdeaCoauthor.id)
     )
-    found: dict[int, list[str]] = {}
-    for idea_id, user_id in rows:
-        found.setdefault(idea_id, []).append(user_id)
+    found: dict[int, list[Participant]] = {}
+    for idea_id, participant in rows:
+        found.setdefault(idea_id, []).append(participant)
     return found

@@ -1,177 +1,274 @@
-"""Import ideas from CSV (an idea box, a Decidim export) and export them as CSV.
+"""Import ideas from an idea box (Decidim, a Forms sheet, plain CSV) and export them as CSV.
 
-Import is idempotent: each row's content is hashed into ``ideas.import_key``, so importing the
-same file twice adds nothing. Every skipped row is reported with its reason.
+Import is idempotent. A Decidim proposal is known by its installation and id, so the same
+proposals exported by a newer Decidim (another layout) add nothing; other rows by a hash of
+their content. Authors become *offline participants*: known by name (and e-mail), never sent
+to Slack, until someone in Slack claims their ideas. Every row is accounted for in the report.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import html
-import io
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from models import Idea, IdeaKind, IdeaStatus, Participant
+from matching.csv_text import CsvTextError, Table, read_table
+from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Stage
+from models.queries import find_participant, insert_ignoring_conflict
+from services import import_formats as formats
 from services.errors import InvalidInput
-from services.ideas import IdeaInput, search_text, validate
-from services.participants import SlackUser, ensure_participant
+from services.ideas import MAX_THEME, MAX_TITLE, IdeaInput, safe_link, search_text, validate
+from services.import_formats import ColumnError, Mapping
 from services.spreadsheet import safe_cell
 
-IMPORT_TEAM = "T0IMPORT"
-PLACEHOLDER_AUTHOR = "imported"
-THEME_COLUMNS = ("theme", "category", "scope", "category/name", "scope/name")
-AUTHOR_COLUMNS = ("author", "author_name", "author/name")
-_TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r"<\s*(br|/p|/li|/h\d)\s*/?>", re.IGNORECASE)
+DEFAULT_TIMEZONE = "Europe/Helsinki"
+MAX_NAME = 255
 
 
 @dataclass(frozen=True)
 class ImportOptions:
+    team_id: str
     kind: IdeaKind = IdeaKind.IDEA
     theme: str | None = None
+    language: str = "en"  # the workspace's default: picks title/fi, body/sv, ...
+    timezone: str = DEFAULT_TIMEZONE  # for times a form writes without a zone
+    text_column: str | None = None
+    title_column: str | None = None
     author_column: str | None = None
-    team_id: str = IMPORT_TEAM
-
-
-@dataclass(frozen=True)
-class Skipped:
-    row: int  # as a spreadsheet numbers it: the header is row 1
-    reason: str
+    theme_column: str | None = None
+    date_column: str | None = None
+    email_column: str | None = None
 
 
 @dataclass
 class ImportReport:
-    imported: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
+    encoding: str = ""
+    layout: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+    imported: list[int] = field(default_factory=list)  # row numbers, the header is row 1
+    already_imported: list[int] = field(default_factory=list)
+    empty: list[int] = field(default_factory=list)
+    undated: list[int] = field(default_factory=list)  # imported, but the date was not read
+    dry_run: bool = False
 
 
 class ImportFileError(Exception):
-    """The file cannot be imported at all (no text column, not CSV)."""
+    """The file cannot be imported at all: an i18n key and its params, nothing written."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a CSV file (comma, semicolon or tab; UTF-8 with or without BOM)."""
+@dataclass(frozen=True)
+class ImportFile:
+    table: Table
+    mapping: Mapping
+
+
+def open_import(path: Path, options: ImportOptions) -> ImportFile:
+    """Read the file and decide what its columns mean, before anything is written."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ImportFileError(f"cannot read {path}: {error}") from None
-    # The header line decides: csv.Sniffer guesses wrong on bodies full of "&amp;" and commas.
-    header = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=header.count)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = [name.strip().lower() for name in reader.fieldnames or []]
-    if not any(_is_text_column(name) for name in columns):
-        raise ImportFileError(
-            "the file needs a 'text' column, or 'title' and/or 'body' (Decidim: title/xx, body/xx);"
-            f" found: {', '.join(columns) or 'no columns'}"
-        )
-    return [
-        {(key or "").strip().lower(): (value or "") for key, value in row.items()} for row in reader
-    ]
-
-
-def _is_text_column(name: str) -> bool:
-    return name in ("text", "title", "body") or name.startswith(("title/", "body/"))
-
-
-def _plain(value: str) -> str:
-    """Decidim bodies are HTML: keep the text, with line breaks where paragraphs were."""
-    if "<" not in value:
-        return value.strip()
-    return html.unescape(_TAG.sub("", _BREAK.sub("\n", value))).strip()
-
-
-def _first(row: dict[str, str], name: str) -> str:
-    """The column ``name``, or the first non-empty ``name/<language>`` (Decidim)."""
-    if row.get(name, "").strip():
-        return row[name]
-    return next((v for k, v in row.items() if k.startswith(name + "/") and v.strip()), "")
-
-
-def _published(value: str) -> datetime | None:
+        table = read_table(path)
+    except CsvTextError as error:
+        raise ImportFileError(error.key, **error.params) from None
+    chosen = {
+        "text": options.text_column,
+        "title": options.title_column,
+        "author": options.author_column,
+        "theme": options.theme_column,
+        "date": options.date_column,
+        "email": options.email_column,
+    }
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if formats.is_decidim(table.header) and not any(chosen.values()):
+            mapping = formats.decidim_mapping(table.header, options.language)
+        else:
+            mapping = formats.sheet_mapping(table.header, table.rows, chosen)
+    except ColumnError as error:
+        raise ImportFileError(error.key, **error.params) from None
+    return ImportFile(table, mapping)
 
 
-def row_input(row: dict[str, str], options: ImportOptions) -> IdeaInput:
-    body = _plain(row.get("text", "")) or _plain(_first(row, "body"))
-    title = _plain(_first(row, "title")) or None
+@dataclass(frozen=True)
+class RowPlan:
+    """One row, read: what the idea will be, who wrote it, and how it is known."""
+
+    number: int
+    data: IdeaInput
+    key: str
+    authors: list[str]
+    email: str | None
+    created_at: object  # datetime | None
+    source: str
+    source_id: str | None
+    state: str | None
+    status: IdeaStatus
+    stage: Stage
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    if not value or len(value) <= limit:
+        return value
+    return value[: limit - 1].rstrip() + "…"
+
+
+def plan_row(number: int, row: list[str], mapping: Mapping, options: ImportOptions) -> RowPlan:
+    """Raises InvalidInput (errors.empty) for a row without text."""
+    value = lambda role: formats.cell(row, mapping, role)  # noqa: E731 - reads as a table
+    body, title = formats.plain_text(value("text")), formats.plain_text(value("title"))
     if not body and title:
-        body, title = title, None
-    theme = options.theme or next((row[c] for c in THEME_COLUMNS if row.get(c, "").strip()), None)
-    return IdeaInput(kind=options.kind, body=body, title=title, theme=theme)
+        body, title = title, ""
+    # Nothing is refused for length: the body is kept whole; title and theme are shortened.
+    data = validate(
+        IdeaInput(
+            kind=options.kind,
+            body=body,
+            title=_cut(title.replace("\n", " ").strip(), MAX_TITLE),
+            theme=_cut(options.theme or value("theme"), MAX_THEME),
+            source_url=value("url") or None,
+        ),
+        max_body=None,
+    )
+    decidim = mapping.layout == "decidim"
+    url = value("url") if decidim else ""
+    source = formats.decidim_source(url) if decidim else "file"
+    source_id = value("id") if decidim else None
+    state = (value("state") or None) if decidim else None
+    withdrawn = formats.is_withdrawn(value("state"), value("withdrawn")) if decidim else False
+    identity = f"{source}\n{source_id}" if source_id else _content(data)
+    return RowPlan(
+        number=number,
+        data=data,
+        key=hashlib.sha256(identity.encode()).hexdigest(),
+        authors=[name[:MAX_NAME] for name in formats.split_names(value("author"))],
+        email=value("email").lower() if "@" in value("email") else None,
+        created_at=formats.parse_date(value("date"), _zone(options.timezone)),
+        source=source,
+        source_id=source_id[:64] if source_id else None,
+        state="withdrawn" if withdrawn else (state[:40] if state else None),
+        status=IdeaStatus.WITHDRAWN
+        if withdrawn
+        else (IdeaStatus.CLOSED if (state or "").lower() == "rejected" else IdeaStatus.OPEN),
+        stage=Stage.STOPPED if (state or "").lower() == "rejected" else Stage.IDEA,
+    )
 
 
-def content_key(data: IdeaInput) -> str:
-    text = "\n".join((data.kind.value, data.title or "", data.body)).casefold()
-    return hashlib.sha256(text.encode()).hexdigest()
+def _zone(name: str) -> tzinfo:
+    return ZoneInfo(name)
 
 
-def _author(session: Session, row: dict[str, str], options: ImportOptions) -> Participant:
-    columns = (options.author_column.lower(),) if options.author_column else AUTHOR_COLUMNS
-    name = next((row[c].strip() for c in columns if row.get(c, "").strip()), "")
-    if not name:
-        return ensure_participant(session, SlackUser(options.team_id, PLACEHOLDER_AUTHOR))
-    user_id = "import-" + hashlib.sha256(name.casefold().encode()).hexdigest()[:20]
-    return ensure_participant(session, SlackUser(options.team_id, user_id, name[:255]))
-
-
-_REASONS = {"errors.empty": "empty", "errors.too_long": "too long"}
+def _content(data: IdeaInput) -> str:
+    return "\n".join((data.kind.value, data.title or "", data.body)).casefold()
 
 
 def import_rows(
     session: Session,
-    rows: Iterable[dict[str, str]],
+    source: ImportFile,
     options: ImportOptions,
-    progress: Callable[[Iterable[dict[str, str]]], Iterable[dict[str, str]]] = lambda rows: rows,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[Iterable[list[str]]], Iterable[list[str]]] = lambda rows: rows,
 ) -> ImportReport:
-    report = ImportReport()
-    seen: dict[str, int] = {}
-    for number, row in enumerate(progress(rows), start=2):
+    """Import every row with text that is not imported yet; with ``dry_run``, write nothing."""
+    report = ImportReport(
+        encoding=source.table.encoding,
+        layout=source.mapping.layout,
+        columns=source.mapping.names(),
+        rows=len(source.table.rows),
+        dry_run=dry_run,
+    )
+    seen: set[str] = set()
+    for number, row in enumerate(progress(source.table.rows), start=2):
         try:
-            data = validate(row_input(row, options))
-        except InvalidInput as error:
-            reason = _REASONS.get(error.key, error.key)
-            if error.key == "errors.too_long":
-                reason += f" ({error.field}: {error.params['length']} > {error.params['limit']})"
-            report.skipped.append(Skipped(number, reason))
+            plan = plan_row(number, row, source.mapping, options)
+        except InvalidInput:
+            report.empty.append(number)
             continue
-        key = content_key(data)
-        if key in seen:
-            report.skipped.append(Skipped(number, f"duplicate of row {seen[key]}"))
+        known = session.scalar(select(Idea.id).where(Idea.import_key == plan.key))
+        if plan.key in seen or known is not None:
+            report.already_imported.append(number)
             continue
-        seen[key] = number
-        if session.scalar(select(Idea.id).where(Idea.import_key == key)) is not None:
-            report.skipped.append(Skipped(number, "already imported"))
-            continue
-        idea = Idea(
-            author=_author(session, row, options),
-            kind=data.kind,
-            title=data.title or "",
-            body=data.body,
-            theme=data.theme,
-            status=IdeaStatus.OPEN,
-            import_key=key,
-        )
-        published = _published(row.get("published_at", ""))
-        if published:
-            idea.created_at = published
-        idea.search_text = search_text(idea)
-        session.add(idea)
-        session.flush()
-        report.imported += 1
+        seen.add(plan.key)
+        report.imported.append(number)
+        if plan.created_at is None:
+            report.undated.append(number)
+        if not dry_run:
+            _store(session, plan, options)
     return report
+
+
+def _store(session: Session, plan: RowPlan, options: ImportOptions) -> Idea:
+    people = [_offline_person(session, options.team_id, plan, name) for name in plan.authors]
+    if not people:
+        people = [_offline_person(session, options.team_id, plan, None)]
+    idea = Idea(
+        author=people[0],
+        kind=plan.data.kind,
+        title=plan.data.title or "",
+        body=plan.data.body,
+        theme=plan.data.theme,
+        status=plan.status,
+        stage=plan.stage,
+        import_key=plan.key,
+        source=plan.source,
+        source_id=plan.source_id,
+        source_state=plan.state,
+        source_url=safe_link(plan.data.source_url),
+    )
+    if plan.created_at is not None:
+        idea.created_at = plan.created_at  # type: ignore[assignment]
+    idea.search_text = search_text(idea)
+    session.add(idea)
+    session.flush()
+    for person in people[1:]:
+        session.add(IdeaCoauthor(idea_id=idea.id, participant_id=person.id))
+    return idea
+
+
+def offline_user_id(identity: str) -> str:
+    """A made-up, stable user id (32 characters) that can never be a Slack id."""
+    return "offline-" + hashlib.sha256(identity.casefold().encode()).hexdigest()[:24]
+
+
+def _offline_person(session: Session, team_id: str, plan: RowPlan, name: str | None) -> Participant:
+    """The offline participant for an author: by e-mail, else by name within the source.
+
+    A row without an author gets a participant of its own (anonymous, not one shared one).
+    """
+    only = len(plan.authors) <= 1
+    if plan.email and only:
+        identity = f"email:{plan.email}"
+    elif name:
+        identity = f"name:{plan.source}:{name}"
+    else:
+        identity = f"anonymous:{plan.key}"
+    user_id = offline_user_id(identity)
+    person = find_participant(session, team_id, user_id)
+    if person is None:
+        insert_ignoring_conflict(
+            session,
+            Participant.__table__,  # type: ignore[arg-type]
+            {
+                "team_id": team_id,
+                "user_id": user_id,
+                "display_name": name,
+                "email": plan.email if only else None,
+                "is_offline": True,
+                "opt_in": "in",
+            },
+        )
+        person = find_participant(session, team_id, user_id)
+        assert person is not None
+    return person
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -190,13 +287,35 @@ IDEA_COLUMNS = (
     "organisation_type",
     "created_at",
     "source_url",
+    # Kept by import since issue 14:
+    "coauthors",
+    "in_slack",
+    "source",
+    "source_id",
+    "source_state",
 )
 
 
-def idea_rows(session: Session) -> Iterator[list[str]]:
+def person_name(person: Participant) -> str:
+    """A name for a spreadsheet: the display name, else the Slack id (never a made-up one)."""
+    if person.forgotten_at:
+        return ""
+    return person.display_name or ("" if person.is_offline else person.user_id)
+
+
+def idea_rows(session: Session, team_id: str | None = None) -> Iterator[list[str]]:
     yield list(IDEA_COLUMNS)
-    ideas = session.scalars(select(Idea).options(joinedload(Idea.author)).order_by(Idea.id))
-    for idea in ideas:
+    query = select(Idea).options(joinedload(Idea.author)).order_by(Idea.id)
+    if team_id:
+        query = query.join(Participant, Participant.id == Idea.author_id).where(
+            Participant.team_id == team_id
+        )
+    coauthors: dict[int, list[str]] = {}
+    for link in session.scalars(
+        select(IdeaCoauthor).options(joinedload(IdeaCoauthor.participant)).order_by(IdeaCoauthor.id)
+    ):
+        coauthors.setdefault(link.idea_id, []).append(person_name(link.participant))
+    for idea in session.scalars(query):
         author: Participant = idea.author
         values: list[object] = [
             idea.id,
@@ -207,10 +326,15 @@ def idea_rows(session: Session) -> Iterator[list[str]]:
             idea.theme_id,
             idea.stage.value,
             idea.status.value,
-            author.display_name or ("" if author.forgotten_at else author.user_id),
+            person_name(author),
             author.organisation,
             author.organisation_type.value if author.organisation_type else None,
             idea.created_at,
             idea.source_url,
+            ", ".join(name for name in coauthors.get(idea.id, []) if name),
+            "no" if author.is_offline else "yes",
+            idea.source,
+            idea.source_id,
+            idea.source_state,
         ]
         yield [safe_cell(value) for value in values]

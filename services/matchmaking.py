@@ -59,6 +59,9 @@ class RoundSettings:
     theme_id: int | None = None
     channel_members: tuple[str, ...] | None = None  # Slack user ids
     around_needs: bool = False
+    # People known only from an import (not in Slack) join groups only when asked; their
+    # needs anchor groups either way.
+    include_offline: bool = False
     seed: int = 0
     auto_confirm: bool = False
 
@@ -139,6 +142,17 @@ def build_pool(session: Session, team_id: str, settings: RoundSettings) -> list[
     return sorted(pool.values(), key=lambda entry: entry.participant.id)
 
 
+# Why a member gets no Slack call at all: they are not in Slack (an imported author).
+OFFLINE = "offline"
+
+
+def members_of(pool: list[PoolEntry], settings: RoundSettings) -> list[PoolEntry]:
+    """Who can be placed in groups: people not in Slack only if the facilitator asked."""
+    if settings.include_offline:
+        return pool
+    return [entry for entry in pool if not entry.participant.is_offline]
+
+
 def _engine_person(entry: PoolEntry) -> PoolPerson:
     org_type = entry.participant.organisation_type
     return PoolPerson(
@@ -204,11 +218,20 @@ def _language(members: Sequence[Participant], default: str) -> str:
 def _run_engine(
     session: Session, round_: Round, pool: list[PoolEntry], settings: RoundSettings
 ) -> GroupingResult:
-    people = [_engine_person(entry) for entry in pool]
+    members = members_of(pool, settings)
+    placed = {entry.participant.id for entry in members}
+    people = [_engine_person(entry) for entry in members]
     anchors: list[Anchor] = []
     if settings.around_needs:
+        # A need of someone who is not placed (not in Slack) still anchors a group, authorless.
         anchors = [
-            Anchor(id=str(idea.id), text=idea.body, participant_id=str(entry.participant.id))
+            Anchor(
+                id=str(idea.id),
+                text=idea.body,
+                participant_id=str(entry.participant.id)
+                if entry.participant.id in placed
+                else None,
+            )
             for entry in pool
             for idea in entry.ideas
             if idea.kind is IdeaKind.NEED
@@ -256,6 +279,8 @@ def _store_groups(
                     participant=participant,
                     idea_id=int(tie.contribution_id) if tie else None,
                     tie_score=tie.score if tie else 0.0,
+                    # Never opened, introduced or polled in Slack; listed for the facilitator.
+                    unreachable=OFFLINE if participant.is_offline else None,
                 )
             )
 
@@ -281,7 +306,8 @@ def create_preview(
     settings = settings.validate()
     if settings.seed == 0:
         settings = RoundSettings(**{**settings.__dict__, "seed": random.randint(1, 2**31 - 1)})
-    pool = build_pool(session, facilitator.team_id, settings)
+    everyone = build_pool(session, facilitator.team_id, settings)
+    pool = members_of(everyone, settings)
     round_ = Round(
         team_id=facilitator.team_id,
         created_by=facilitator.user_id,
@@ -293,6 +319,8 @@ def create_preview(
     if len(pool) < settings.min_size:
         # Too few people for one group: nobody is placed, and each is told why.
         for entry in pool:
+            if entry.participant.is_offline:
+                continue  # not in Slack: nobody to tell
             round_.notices.append(
                 RoundNotice(participant=entry.participant, reason="pool_too_small")
             )
@@ -304,7 +332,7 @@ def create_preview(
             }
         ]
         return round_
-    result = _run_engine(session, round_, pool, settings)
+    result = _run_engine(session, round_, everyone, settings)
     _store_groups(session, round_, pool, result, 1, default_language)
     round_.cohesion = round(result.cohesion, 4)
     round_.random_cohesion = round(result.random_cohesion, 4)
@@ -359,13 +387,14 @@ def rerun_preview(
     for tank in [tank for tank in round_.think_tanks if not tank.locked]:
         round_.think_tanks.remove(tank)
     session.flush()
-    pool = [
+    everyone = [
         entry
         for entry in build_pool(session, round_.team_id, settings)
         if entry.participant.id not in kept
     ]
+    pool = members_of(everyone, settings)
     if len(pool) >= settings.min_size:
-        result = _run_engine(session, round_, pool, settings)
+        result = _run_engine(session, round_, everyone, settings)
         next_number = max((tank.number for tank in locked), default=0) + 1
         _store_groups(session, round_, pool, result, next_number, default_language)
         round_.cohesion = round(result.cohesion, 4)
@@ -420,6 +449,7 @@ def move_member(
             participant_id=participant_id,
             idea_id=member.idea_id,
             tie_score=member.tie_score,
+            unreachable=member.unreachable,
         )
     )
     if not source.members:

@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from i18n import t
@@ -50,6 +50,19 @@ def parse_scope(text: str) -> Scope:
     if kind in ("round", "tank") and not value.lstrip("#").isdigit():
         raise InvalidInput("polls.report_usage")
     return Scope(kind, value.lstrip("#") if kind != "theme" else value)
+
+
+def require_scope(session: Session, team_id: str, scope: Scope) -> None:
+    """Refuse a report on a round or think tank that this workspace does not have."""
+    if scope.kind == "round":
+        found = session.get(Round, int(scope.value))
+        if found is None or found.team_id != team_id:
+            raise InvalidInput("polls.no_such_round", round=int(scope.value))
+    elif scope.kind == "tank":
+        tank = session.get(ThinkTank, int(scope.value))
+        owner = session.get(Round, tank.round_id) if tank is not None else None
+        if owner is None or owner.team_id != team_id:
+            raise InvalidInput("polls.no_such_tank", tank=int(scope.value))
 
 
 @dataclass
@@ -192,7 +205,7 @@ def build_report(session: Session, team_id: str, scope: Scope, language: str) ->
     total = _summarize(t("polls.group_total", language), shown_cells, questions, language)
     total.hidden = not shown_cells
 
-    delivery_filter = [PollDelivery.poll_id.in_(poll_ids)]
+    delivery_filter: list[ColumnElement[bool]] = [PollDelivery.poll_id.in_(poll_ids)]
     if scope.kind == "tank":
         delivery_filter.append(PollDelivery.think_tank_id == int(scope.value))
     asked = session.scalar(select(func.count(PollDelivery.id)).where(*delivery_filter)) or 0

@@ -425,10 +425,13 @@ def record_failure(
     delivery_id: int,
     code: str,
     *,
-    permanent: bool,
+    for_good: bool,
     in_doubt: bool = False,
     now: datetime | None = None,
+    retry_after: float | None = None,
 ) -> None:
+    """Count a failed attempt: in doubt (checked later), failed ``for_good``, or tried again
+    after a growing pause (at least ``retry_after`` seconds when Slack asked for one)."""
     delivery = session.get(PollDelivery, delivery_id)
     assert delivery is not None
     delivery.attempts += 1
@@ -437,10 +440,11 @@ def record_failure(
         # Checked against Slack by a later sweep, once a late post would have landed.
         delivery.state = DeliveryState.IN_DOUBT
         delivery.next_attempt_at = (now or utcnow()) + IN_DOUBT_CHECK_AFTER
-    elif permanent:
+    elif for_good:
         delivery.state = DeliveryState.FAILED
     else:
-        delivery.next_attempt_at = (now or utcnow()) + backoff(delivery.attempts)
+        pause = max(backoff(delivery.attempts), timedelta(seconds=retry_after or 0))
+        delivery.next_attempt_at = (now or utcnow()) + pause
 
 
 def deliveries_to_check(session: Session, now: datetime | None = None) -> list[int]:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Round, ThinkTank, ThinkTankMember
+from services.importing import person_name
 from services.spreadsheet import safe_cell
 
 ROUND_COLUMNS = (
@@ -45,13 +46,14 @@ THINK_TANK_COLUMNS = (
 )
 
 
-def round_rows(session: Session) -> Iterator[list[str]]:
+def round_rows(session: Session, team_id: str | None = None) -> Iterator[list[str]]:
     yield list(ROUND_COLUMNS)
-    rounds = session.scalars(
+    query = (
         select(Round)
         .options(selectinload(Round.think_tanks).selectinload(ThinkTank.members))
         .order_by(Round.id)
     )
+    rounds = session.scalars(query.where(Round.team_id == team_id) if team_id else query)
     for round_ in rounds:
         settings = round_.parameters or {}
         values: list[object] = [
@@ -75,17 +77,23 @@ def round_rows(session: Session) -> Iterator[list[str]]:
         yield [safe_cell(value) for value in values]
 
 
-def think_tank_rows(session: Session) -> Iterator[list[str]]:
-    """One row per member of every think tank; forgotten people appear without a name."""
+def think_tank_rows(session: Session, team_id: str | None = None) -> Iterator[list[str]]:
+    """One row per member of every think tank; forgotten people appear without a name.
+
+    People who are not in Slack are listed by name, ``unreachable`` = ``offline``.
+    """
     yield list(THINK_TANK_COLUMNS)
+    query = select(ThinkTankMember)
+    if team_id:
+        query = query.join(Round, Round.id == ThinkTankMember.round_id).where(
+            Round.team_id == team_id
+        )
     members = session.scalars(
-        select(ThinkTankMember)
-        .options(
+        query.options(
             selectinload(ThinkTankMember.think_tank),
             selectinload(ThinkTankMember.participant),
             selectinload(ThinkTankMember.idea),
-        )
-        .order_by(ThinkTankMember.round_id, ThinkTankMember.think_tank_id, ThinkTankMember.id)
+        ).order_by(ThinkTankMember.round_id, ThinkTankMember.think_tank_id, ThinkTankMember.id)
     )
     for member in members:
         tank, person, idea = member.think_tank, member.participant, member.idea
@@ -93,7 +101,7 @@ def think_tank_rows(session: Session) -> Iterator[list[str]]:
         values: list[object] = [
             member.round_id,
             tank.number,
-            "" if forgotten else (person.display_name or person.user_id),
+            "" if forgotten else person_name(person),
             person.organisation,
             person.organisation_type.value if person.organisation_type else None,
             idea.id if idea else None,

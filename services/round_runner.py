@@ -6,9 +6,10 @@ Exactly once, across double clicks, several processes and crashes:
   renewed before each step). A runner's id names its host and process, so after a crash (SIGKILL,
   OOM) a process on the same host takes the round over at once when that process is gone; a
   runner on another host waits for the lease to run out;
-- each Slack step is marked SENDING in its own committed transaction before the call and DONE
-  after it; a step found SENDING on resume asks Slack (by a marker in the message metadata)
-  whether it already happened before doing it again.
+- each message (intro, notice, summary) goes through ``services.delivery.deliver`` under a key
+  that is also its metadata marker; a send found in doubt on resume asks Slack for the marker
+  before sending again (the lease means nobody else is sending it). Opening a conversation is
+  idempotent, so a step cut off there is simply tried again.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from models.db import Database
 from models.queries import find_participant
 from services.delivery import (
     DeliveryError,
-    Intro,
-    IntroMember,
-    Messenger,
-    RoundSummary,
-    Unplaced,
+    FailureKind,
+    Gateway,
+    Outcome,
+    Recipient,
+    Status,
+    deliver,
 )
+from services.outgoing import Intro, IntroMember, Outbound, RoundSummary, Unplaced
 from services.participants import language_of
 
 logger = logging.getLogger(__name__)
@@ -100,15 +103,44 @@ def _release(database: Database, round_id: int, runner: str) -> None:
         )
 
 
-def _intro_marker(tank_id: int) -> str:
+def _intro_key(tank_id: int) -> str:
     return f"collider-intro-{tank_id}"
 
 
-def _notice_marker(notice_id: int) -> str:
+def _notice_key(notice_id: int) -> str:
     return f"collider-notice-{notice_id}"
 
 
-def _open_conversation(database: Database, messenger: Messenger, tank_id: int) -> str | None:
+def _summary_key(round_id: int) -> str:
+    return f"collider-summary-{round_id}"
+
+
+class _Interrupted(Exception):
+    """A send that may work later (Slack down, rate limited, in doubt): resume the round then."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _send(out: Outbound, message: dict, to: Recipient, key: str, runner: str) -> Outcome:
+    """One step's message, exactly once; an interruption unless it was sent or cannot be."""
+    outcome = deliver(
+        out.database,
+        out.gateway,
+        message,
+        to,
+        key=key,
+        holder=runner,
+        # The lease is ours: a claim in "sending" is one a crash or a timeout left behind.
+        settle_in_doubt=True,
+    )
+    if outcome.delivered or outcome.status is Status.PERMANENT:
+        return outcome
+    raise _Interrupted(outcome.code or outcome.status.value)
+
+
+def _open_conversation(database: Database, messenger: Gateway, tank_id: int) -> str | None:
     """The tank's conversation id, opening it if needed; None when it cannot be opened."""
     while True:
         with database.session() as session:
@@ -131,7 +163,7 @@ def _open_conversation(database: Database, messenger: Messenger, tank_id: int) -
         try:
             channel = messenger.open_conversation(user_ids, name)
         except DeliveryError as error:
-            if not error.permanent:
+            if error.kind is not FailureKind.PERMANENT:
                 raise
             with database.session() as session:
                 tank = session.get(ThinkTank, tank_id)
@@ -183,77 +215,45 @@ def _intro(tank: ThinkTank, default_language: str) -> Intro:
     )
 
 
-def _send_intro(
-    database: Database, messenger: Messenger, tank_id: int, channel: str, default_language: str
-) -> None:
-    marker = _intro_marker(tank_id)
-    with database.session() as session:
+def _send_intro(out: Outbound, tank_id: int, channel: str, runner: str) -> None:
+    default_language = out.settings.default_language
+    with out.database.session() as session:
         tank = session.get(ThinkTank, tank_id)
         assert tank is not None
         if tank.intro_state in (StepState.DONE, StepState.FAILED):
             return
-        was_sending = tank.intro_state is StepState.SENDING
-    if was_sending:
-        ts = messenger.find_marked_message(channel, marker)
-        if ts:
-            with database.session() as session:
-                tank = session.get(ThinkTank, tank_id)
-                assert tank is not None
-                tank.intro_ts, tank.intro_state = ts, StepState.DONE
-            return
-    with database.session() as session:
-        tank = session.get(ThinkTank, tank_id)
-        assert tank is not None
-        intro = _intro(tank, default_language)
+        message = out.views.intro(_intro(tank, default_language))
         tank.intro_state = StepState.SENDING
-    try:
-        ts = messenger.post_intro(channel, intro, marker)
-    except DeliveryError as error:
-        if not error.permanent:
-            raise
-        with database.session() as session:
-            tank = session.get(ThinkTank, tank_id)
-            assert tank is not None
-            tank.intro_state, tank.error = StepState.FAILED, error.code
-        return
-    with database.session() as session:
+    outcome = _send(out, message, Recipient(channel=channel), _intro_key(tank_id), runner)
+    with out.database.session() as session:
         tank = session.get(ThinkTank, tank_id)
         assert tank is not None
-        tank.intro_ts, tank.intro_state = ts, StepState.DONE
+        if outcome.delivered:
+            tank.intro_ts, tank.intro_state = outcome.ts, StepState.DONE
+        else:
+            tank.intro_state, tank.error = StepState.FAILED, outcome.code
 
 
-def _send_notice(database: Database, messenger: Messenger, notice_id: int, default: str) -> None:
-    marker = _notice_marker(notice_id)
-    with database.session() as session:
+def _send_notice(out: Outbound, notice_id: int, runner: str) -> None:
+    with out.database.session() as session:
         notice = session.get(RoundNotice, notice_id)
         assert notice is not None
         if notice.state in (StepState.DONE, StepState.FAILED):
             return
-        was_sending = notice.state is StepState.SENDING
         unplaced = Unplaced(
             participant_id=notice.participant_id,
             user_id=notice.participant.user_id,
-            language=language_of(notice.participant, default),
+            language=language_of(notice.participant, out.settings.default_language),
             reason=notice.reason,
             round_id=notice.round_id,
         )
         notice.state = StepState.SENDING
-    try:
-        if was_sending and messenger.find_marked_message(
-            messenger.dm_channel(unplaced.user_id), marker
-        ):
-            state = StepState.DONE
-        else:
-            messenger.notify_unplaced(unplaced, marker)
-            state = StepState.DONE
-    except DeliveryError as error:
-        if not error.permanent:
-            raise
-        state = StepState.FAILED
-    with database.session() as session:
+    to = Recipient(user_id=unplaced.user_id)
+    outcome = _send(out, out.views.unplaced(unplaced), to, _notice_key(notice_id), runner)
+    with out.database.session() as session:
         notice = session.get(RoundNotice, notice_id)
         assert notice is not None
-        notice.state = state
+        notice.state = StepState.DONE if outcome.delivered else StepState.FAILED
 
 
 def _renew(database: Database, round_id: int, runner: str) -> bool:
@@ -285,11 +285,16 @@ def _finish(database: Database, round_id: int, default_language: str) -> RoundSu
             for tank in round_.think_tanks
             if StepState.FAILED in (tank.conversation_state, tank.intro_state)
         )
+        members = [member for tank in round_.think_tanks for member in tank.members]
         unreachable = tuple(
             (member.participant.user_id, member.unreachable)
-            for tank in round_.think_tanks
-            for member in tank.members
-            if member.unreachable
+            for member in members
+            if member.unreachable and not member.participant.is_offline
+        )
+        offline = tuple(
+            member.participant.display_name or "?"
+            for member in members
+            if member.participant.is_offline
         )
         return RoundSummary(
             round_id=round_id,
@@ -298,6 +303,7 @@ def _finish(database: Database, round_id: int, default_language: str) -> RoundSu
             people=sum(len(tank.members) for tank in round_.think_tanks),
             failed_groups=failed,
             unreachable=unreachable,
+            offline=offline,
             notices=sum(1 for n in round_.notices if n.state is StepState.DONE),
         )
 
@@ -307,54 +313,68 @@ def _lost(round_id: int, runner: str) -> RunOutcome:
     return RunOutcome(round_id, "busy", "lease lost")
 
 
-def run_round(
-    database: Database,
-    messenger: Messenger,
-    round_id: int,
-    *,
-    default_language: str = "en",
-    runner: str | None = None,
-) -> RunOutcome:
+def _carry_out_steps(out: Outbound, round_id: int, runner: str) -> RunOutcome | None:
+    """Every conversation, intro and notice of the round; a ``RunOutcome`` if the lease was lost."""
+    with out.database.session() as session:
+        tank_ids = list(
+            session.scalars(
+                select(ThinkTank.id)
+                .where(ThinkTank.round_id == round_id)
+                .order_by(ThinkTank.number)
+            )
+        )
+        notice_ids = list(
+            session.scalars(select(RoundNotice.id).where(RoundNotice.round_id == round_id))
+        )
+    for tank_id in tank_ids:
+        channel = _open_conversation(out.database, out.gateway, tank_id)
+        if channel:
+            _send_intro(out, tank_id, channel, runner)
+        if not _renew(out.database, round_id, runner):
+            return _lost(round_id, runner)
+    for notice_id in notice_ids:
+        _send_notice(out, notice_id, runner)
+        if not _renew(out.database, round_id, runner):
+            return _lost(round_id, runner)
+    return None
+
+
+def _report(out: Outbound, round_id: int, summary: RoundSummary, runner: str) -> None:
+    with out.database.session() as session:
+        confirmed_by = session.get(Round, round_id).confirmed_by  # type: ignore[union-attr]
+    if not confirmed_by:
+        return
+    outcome = deliver(
+        out.database,
+        out.gateway,
+        out.views.round_summary(summary),
+        Recipient(user_id=confirmed_by),
+        key=_summary_key(round_id),
+        holder=runner,
+    )
+    if not outcome.delivered:
+        logger.warning("could not report round %s: %s", round_id, outcome.code or outcome.status)
+
+
+def run_round(out: Outbound, round_id: int, *, runner: str | None = None) -> RunOutcome:
     """Carry out a confirmed round, or continue one that was interrupted."""
     runner = runner or new_runner_id()
-    if not _claim(database, round_id, runner):
+    if not _claim(out.database, round_id, runner):
         return RunOutcome(round_id, "busy")
     try:
-        with database.session() as session:
-            tank_ids = list(
-                session.scalars(
-                    select(ThinkTank.id)
-                    .where(ThinkTank.round_id == round_id)
-                    .order_by(ThinkTank.number)
-                )
-            )
-            notice_ids = list(
-                session.scalars(select(RoundNotice.id).where(RoundNotice.round_id == round_id))
-            )
-            confirmed_by = session.get(Round, round_id).confirmed_by  # type: ignore[union-attr]
-        for tank_id in tank_ids:
-            channel = _open_conversation(database, messenger, tank_id)
-            if channel:
-                _send_intro(database, messenger, tank_id, channel, default_language)
-            if not _renew(database, round_id, runner):
-                return _lost(round_id, runner)
-        for notice_id in notice_ids:
-            _send_notice(database, messenger, notice_id, default_language)
-            if not _renew(database, round_id, runner):
-                return _lost(round_id, runner)
-        summary = _finish(database, round_id, default_language)
-    except DeliveryError as error:
-        logger.warning("round %s interrupted by %s; it resumes later", round_id, error.code)
-        _release(database, round_id, runner)
-        return RunOutcome(round_id, "interrupted", error.code)
+        lost = _carry_out_steps(out, round_id, runner)
+        if lost is not None:
+            return lost
+        summary = _finish(out.database, round_id, out.settings.default_language)
+    except (DeliveryError, _Interrupted) as error:
+        code = error.code
+        logger.warning("round %s interrupted by %s; it resumes later", round_id, code)
+        _release(out.database, round_id, runner)
+        return RunOutcome(round_id, "interrupted", code)
     except Exception:
-        _release(database, round_id, runner)
+        _release(out.database, round_id, runner)
         raise
-    if confirmed_by:
-        try:
-            messenger.report_round(confirmed_by, summary)
-        except DeliveryError as error:
-            logger.warning("could not report round %s: %s", round_id, error.code)
+    _report(out, round_id, summary, runner)
     return RunOutcome(round_id, "completed")
 
 
@@ -367,11 +387,6 @@ def unfinished_rounds(database: Database) -> list[int]:
         )
 
 
-def resume_unfinished(
-    database: Database, messenger: Messenger, default_language: str = "en"
-) -> list[RunOutcome]:
+def resume_unfinished(out: Outbound) -> list[RunOutcome]:
     """Continue every confirmed round that is not complete (on start, and periodically)."""
-    return [
-        run_round(database, messenger, round_id, default_language=default_language)
-        for round_id in unfinished_rounds(database)
-    ]
+    return [run_round(out, round_id) for round_id in unfinished_rounds(out.database)]

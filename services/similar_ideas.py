@@ -66,7 +66,7 @@ class _IndexCache:
         return [(str(i), f"{title}. {body}") for i, title, body in rows]
 
     def get(self, session: Session) -> SimilarityIndex:
-        key = str(session.get_bind().url)
+        key = str(session.get_bind().engine.url)
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)

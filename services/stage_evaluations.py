@@ -12,16 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
     Experiment,
-    Idea,
     IdeaStage,
     InviteState,
     Participant,
@@ -30,13 +27,11 @@ from models import (
     StageEvaluationAnswer,
     StageEvaluationInvite,
 )
-from models.db import Database
 from models.queries import find_participant, insert_ignoring_conflict
-from services.delivery import DeliveryError
 from services.errors import InvalidInput, NotAllowed, NotFound
-from services.experiments import Messenger, people_of_idea, think_tank_of_idea
+from services.experiments import people_of_idea, think_tank_of_idea
 from services.ideas import clean_text
-from services.participants import SlackUser, language_of
+from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
 
@@ -199,44 +194,3 @@ def record_evaluation(
     invite.answered = True
     session.flush()
     return evaluation
-
-
-# -- sending the invitations (after the ack, or from a job) --------------------------------------
-# (evaluation, idea title, language) -> the message to send
-InviteRenderer = Callable[[StageEvaluation, str, str], dict[str, Any]]
-
-
-def send_invites(
-    database: Database,
-    messenger: Messenger,
-    render: InviteRenderer,
-    evaluation_id: int,
-    default_language: str,
-) -> int:
-    """DM each pending invitee; a person Slack cannot reach is marked failed, the rest go on."""
-    with database.session() as session:
-        evaluation = session.get(StageEvaluation, evaluation_id)
-        if evaluation is None:
-            return 0
-        title = session.scalar(select(Idea.title).where(Idea.id == evaluation.idea_id)) or ""
-        invitees = [
-            (item, render(evaluation, title, language_of(item.participant, default_language)))
-            for item in pending_invites(session, evaluation_id)
-        ]
-    sent = 0
-    for invitee, rendered in invitees:
-        try:
-            messenger.post(messenger.dm_channel(invitee.user_id), rendered)
-            state = InviteState.SENT
-            sent += 1
-        except DeliveryError as error:
-            logger.warning(
-                "stage evaluation %s: %s unreachable (%s)",
-                evaluation_id,
-                invitee.user_id,
-                error.code,
-            )
-            state = InviteState.FAILED if error.permanent else InviteState.PENDING
-        with database.session() as session:
-            mark_invite(session, invitee.invite_id, state)
-    return sent

@@ -57,6 +57,9 @@ def database(migrated_database: Database) -> Iterator[Database]:
 def slack() -> Iterator[LocalSlack]:
     with LocalSlack(token=BOT_TOKEN) as server:
         yield server
+    if server.violations:
+        # Real Slack would have refused these payloads, even if the app carried on regardless.
+        pytest.fail("Block Kit limits broken:\n" + "\n".join(map(str, server.violations)))
 
 
 @pytest.fixture

@@ -6,16 +6,28 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.commands.manifest_drift import load_manifest
 from bot.local import demo
-from bot.local.console import local_console
+from bot.local.console import ESCAPED_COMMANDS, Console, local_console
+from bot.local.slack import TEAM_ID
 from bot.settings import Settings
-from models import Idea, IdeaKind, IdeaStatus, OrganisationType, Participant
+from models import (
+    Idea,
+    IdeaKind,
+    IdeaStatus,
+    OrganisationType,
+    Participant,
+    ThinkTank,
+)
 from models.db import Database
+from services.participants import SlackUser
+from services.participation import avoided_user_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +39,28 @@ def run_console(database: Database, lines: list[str], *, demo_data: bool = False
         console.quiet_seconds = 0.02
         console.run(lines)
     return out.getvalue()
+
+
+def run_script(
+    database: Database, script: Callable[[Console], Iterator[str]], *, demo_data: bool = True
+) -> tuple[str, Console]:
+    """Like :func:`run_console`, but the lines come from ``script(console)``, a generator that
+    can look at what the console shows (which number a button got) before the next line."""
+    out = io.StringIO()
+    settings = Settings(database_url=database.url)
+    with local_console(settings, database, out=out, demo_data=demo_data) as console:
+        console.quiet_seconds = 0.02
+        console.run(script(console))
+    return out.getvalue(), console
+
+
+def button(console: Console, text: str) -> str:
+    """``press N`` for the first button shown to the acting person whose text is ``text``."""
+    for number, pressable in sorted(console.pressables.items()):
+        if pressable.button.text.removeprefix("✓ ") == text:
+            return f"press {number}"
+    shown = [p.button.text for p in console.pressables.values()]
+    raise AssertionError(f"no button {text!r} among {shown}")
 
 
 def stored_ideas(database: Database) -> list[Idea]:
@@ -147,7 +181,7 @@ def _with_authors(database: Database) -> list[Idea]:
 
 def test_demo_people_answer_in_their_language(database: Database) -> None:
     output = run_console(database, ["as linnea", "/idea Läxhjälp på biblioteket"], demo_data=True)
-    assert "You are now @linnea (sv)." in output
+    assert "Du är nu @linnea (sv)." in output
     assert "Din idé *Läxhjälp på biblioteket* är sparad." in output
     with database.session() as session:
         newest = session.scalars(select(Idea).order_by(Idea.id.desc())).first()
@@ -188,7 +222,7 @@ def test_unknown_slash_command_and_bad_button_number(database: Database) -> None
 def test_cli_console_reads_piped_commands(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.sqlite3'}"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--demo"],
+        [sys.executable, "-m", "bot", "console", "--demo", "--log", str(tmp_path / "c.log")],
         input="/ideas säkerhet\n/ideas Sunday\nquit\n",
         capture_output=True,
         text=True,
@@ -214,6 +248,130 @@ def test_profile_form_changes_the_language_of_the_next_answers(database: Databas
         database, ["/collider profile", "fill 3 3", "submit", "cancel", "/idea Läxhjälp"]
     )
     after = output.split("> submit", 1)[1]
-    assert "-- the form changed" in after and "Din profil är sparad." in after
+    assert "-- formuläret ändrades" in after and "Din profil är sparad." in after
     assert "[you: @guest (sv)] > /idea Läxhjälp" in after
     assert "Din idé *Läxhjälp* är sparad." in after
+
+
+def first_tank(database: Database) -> list[str]:
+    """The names of the people in think tank 1 of the newest round."""
+    with database.session() as session:
+        tank = session.scalars(select(ThinkTank).order_by(ThinkTank.id)).first()
+        assert tank is not None
+        return sorted(str(m.participant.display_name) for m in tank.members)
+
+
+def test_the_whole_loop_idea_round_poll_answered_by_three_report(database: Database) -> None:
+    def script(console: Console) -> Iterator[str]:
+        yield "as priya"
+        yield "/idea Open data on winter cycling routes"
+        yield "as sanna"  # a facilitator of the demo workspace
+        yield "/collider match"
+        yield "submit"
+        yield "cancel"
+        yield button(console, "Vahvista ja aloita")
+        yield "k"
+        yield "/collider poll send"
+        yield "fill 1 1"
+        yield "submit"
+        yield "cancel"
+        for name in first_tank(database)[:3]:
+            yield f"as {name}"
+            yield "inbox"
+            yield button(console, "Yes" if name == "priya" else "Kyllä")
+            yield button(console, "4")
+        yield "as sanna"
+        yield "/collider report round 1"
+        yield "/collider report round 7"
+
+    output, console = run_script(database, script)
+    answering = first_tank(database)[:3]
+    for name in answering:
+        assert f"Olet nyt @{name} (fi)." in output or f"You are now @{name} (en)." in output
+    # The poll DMs to others were announced, then found in each person's inbox.
+    assert "(Uusi viesti henkilölle @" in output
+    for name in answering:
+        inbox = output.split(f"@{name} (", 1)[1].split("] > inbox", 1)[1]
+        assert "Yhteiskehittämisen arviointi" in inbox or "Co-creation evaluation" in inbox
+    report = output.split("> /collider report round 1", 1)[1].split("> /collider report round 7")[0]
+    assert "Kyselyraportti: kierros 1" in report
+    assert "(3 vastausta)" in report
+    assert "*4,0* (n=3" in report  # Finnish decimals (Babel)
+    assert "Tässä työtilassa ei ole kierrosta 7." in output.split("report round 7", 1)[1]
+    # Every poll DM reached someone's inbox: none was stored as sent and never shown.
+    with database.session() as session:
+        members = [
+            m.participant.user_id for t in session.scalars(select(ThinkTank)) for m in t.members
+        ]
+    for user_id in members:
+        headings = [entry.heading for entry in console.inboxes.of(user_id)]
+        assert any("a DM to" in heading for heading in headings), (user_id, headings)
+
+
+def test_as_keeps_each_persons_buttons_and_open_form(database: Database) -> None:
+    output = run_console(
+        database,
+        [
+            "add kaisa",
+            "/idea From Kaisa",
+            "as guest",
+            "/idea",
+            "as kaisa",
+            "press 2",
+            "y",
+            "as guest",
+            "submit",
+        ],
+    )
+    assert "Withdrawn: *From Kaisa*" in output
+    # The guest's form was still open after the switch: Slack's client refused the empty one.
+    assert "Slack would not send this yet: (3) Description" in output.split("as guest", 2)[2]
+
+
+def test_mentions_become_user_ids_and_users_lists_them(database: Database) -> None:
+    output = run_console(
+        database,
+        ["as aino", "users", "/collider avoid @matti", "/collider avoid @nobody"],
+        demo_data=True,
+    )
+    [row] = [line for line in output.splitlines() if line.startswith("  @matti ")]
+    assert row.split()[:2] == ["@matti", "U0MATTI"]
+    with database.session() as session:
+        assert avoided_user_ids(session, SlackUser(TEAM_ID, "U0AINO")) == ["U0MATTI"]
+    assert "@matti" in output.split("avoid @matti", 1)[1].split("[you:")[0]
+
+
+def test_escaped_commands_are_the_ones_the_manifest_escapes() -> None:
+    commands = load_manifest()["features"]["slash_commands"]
+    assert {c["command"] for c in commands if c.get("should_escape")} == ESCAPED_COMMANDS
+
+
+def test_the_consoles_own_words_are_in_the_persons_language(database: Database) -> None:
+    output = run_console(
+        database, ["as aino", "/idea", "submit", "cancel", "press 5", "as nobody"], demo_data=True
+    )
+    assert "Slack ei vielä lähettäisi tätä: (3) Kuvaus on täytettävä." in output
+    assert "Mitä painiketta painetaan?" in output
+    assert "Kukaan ei ole nimeltään 'nobody'." in output
+
+
+def test_cli_console_logs_to_a_file_not_the_transcript(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.sqlite3'}"}
+    log = tmp_path / "console.log"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo", "--log", str(log)],
+        input="/nope\nas priya\n/collider match\nquit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    logged = log.read_text(encoding="utf-8")
+    assert f"menevät tiedostoon {log}" in result.stdout  # said once, in aino's Finnish
+    assert "refused facilitator action match" in logged
+    assert "Unhandled request" in logged  # Bolt's hint for developers, not for people
+    for transcript in (result.stdout, result.stderr):
+        assert "WARNING" not in transcript and "Unhandled request" not in transcript
+        assert "@app.command" not in transcript

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from bot.commands.common import open_database, settings_or_exit
+from bot.commands.common import open_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="manage the database")
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = actions.add_parser("upgrade", help="apply every migration (safe to repeat)")
@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = args.settings
     database = open_database(settings)
     from models.db import redacted_url
 

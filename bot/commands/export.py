@@ -6,15 +6,16 @@ import argparse
 import csv
 from pathlib import Path
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 
 EXPORTS = ("ideas", "rounds", "thinktanks", "experiments")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export ideas, rounds or think tanks as CSV")
     parser.add_argument("what", choices=EXPORTS, help="what to export")
     parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    parser.add_argument("--team", help="only this workspace (default: every workspace)")
     parser.set_defaults(handler=run_export)
 
 
@@ -29,12 +30,12 @@ def run_export(args: argparse.Namespace) -> int:
         "thinktanks": think_tank_rows,
         "experiments": experiment_rows,
     }[args.what]
-    database = open_database(settings_or_exit())
+    database = open_database(args.settings)
     count = -1  # the header row
     try:
         with database.session() as session, args.out.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            for row in rows(session):
+            for row in rows(session, args.team):
                 writer.writerow(row)
                 count += 1
     except OSError as error:

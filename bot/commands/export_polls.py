@@ -7,10 +7,10 @@ import argparse
 import csv
 from pathlib import Path
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export-polls",
         help="write every poll answer to a CSV file",
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     from services.poll_export import COLUMNS, answer_rows
 
-    settings = settings_or_exit()
+    settings = args.settings
     database = open_database(settings)
     rows = 0
     try:

@@ -1,68 +1,180 @@
-"""``collider import ideas FILE.csv``: bring ideas in from an idea box or a Decidim export."""
+"""``collider import ideas FILE.csv``: bring ideas in from Decidim, a Forms sheet or plain CSV."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
+from i18n import t
 
-# Kept in step with models.IdeaKind and services.importing.IMPORT_TEAM (a test checks), so the
-# CLI starts without importing the database stack.
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from models.db import Database
+    from services.importing import ImportReport
+
+# Kept in step with models.IdeaKind (a test checks), so the CLI starts without the database stack.
 KINDS = ("idea", "need")
-IMPORT_TEAM = "T0IMPORT"
+COLUMN_OPTIONS = ("text", "title", "author", "theme", "date", "email")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import", help="import ideas from a CSV file")
     what = parser.add_subparsers(dest="import_what", metavar="WHAT", required=True)
     ideas = what.add_parser(
         "ideas",
-        help="ideas from CSV: a 'text' column, or 'title'/'body' (Decidim exports work as is)",
+        help="ideas from CSV: a Decidim proposals export, a Forms sheet, or any CSV",
+        description="Encodings (UTF-8, UTF-16, Windows-1252, Latin-1) and separators (, ; tab) "
+        "are detected. Authors are imported as people who are not in Slack.",
     )
-    ideas.add_argument("file", type=Path, help="the CSV file (UTF-8; comma, semicolon or tab)")
+    ideas.add_argument("file", type=Path, help="the CSV file")
     ideas.add_argument("--kind", choices=KINDS, default="idea", help="default: idea")
-    ideas.add_argument("--theme", help="theme label for every row (default: the row's category)")
+    ideas.add_argument("--theme", help="theme label for every row (default: the row's own)")
+    for role in COLUMN_OPTIONS:
+        ideas.add_argument(
+            f"--{role}-column", metavar="NAME", help=f"the column holding the {role} (any case)"
+        )
     ideas.add_argument(
-        "--author-column", help="column naming the author (default: author or author_name)"
+        "--team", help="workspace id (default: the one the bot is installed in, by auth.test)"
     )
     ideas.add_argument(
-        "--team", default=IMPORT_TEAM, help=f"team id of imported authors (default {IMPORT_TEAM})"
+        "--timezone",
+        default="Europe/Helsinki",
+        help="zone of times written without one (default: Europe/Helsinki)",
+    )
+    ideas.add_argument(
+        "--dry-run", action="store_true", help="show what would happen, write nothing"
     )
     ideas.set_defaults(handler=run_import)
 
 
-def run_import(args: argparse.Namespace) -> int:
-    from models import IdeaKind
-    from services.importing import ImportFileError, ImportOptions, import_rows, read_rows
+def workspace(settings: Settings, team: str | None) -> str:
+    """``--team``, else the workspace of the configured bot token (Slack's ``auth.test``)."""
+    if team:
+        return team
+    language = settings.default_language
+    if not settings.slack_bot_token:
+        raise CommandFailed(
+            t("importing.nothing_imported", language, reason=t("importing.no_team", language))
+        )
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.slack_client import make_web_client
 
     try:
-        rows = read_rows(args.file)
-    except ImportFileError as error:
-        raise CommandFailed(f"Nothing imported: {error}") from None
+        team_id = make_web_client(settings).auth_test().get("team_id")
+    except (SlackApiError, SlackClientError, OSError) as error:
+        reason = t("importing.slack_failed", language, error=type(error).__name__)
+        raise CommandFailed(t("importing.nothing_imported", language, reason=reason)) from None
+    if not team_id:
+        reason = t("importing.slack_failed", language, error="no team_id")
+        raise CommandFailed(t("importing.nothing_imported", language, reason=reason))
+    return str(team_id)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from models import IdeaKind
+    from services.importing import ImportFileError, ImportOptions, import_rows, open_import
+
+    settings = args.settings
+    language = settings.default_language
     options = ImportOptions(
+        team_id=workspace(settings, args.team),
         kind=IdeaKind(args.kind),
         theme=args.theme,
-        author_column=args.author_column,
-        team_id=args.team,
+        language=language,
+        timezone=args.timezone,
+        **{f"{role}_column": getattr(args, f"{role}_column") for role in COLUMN_OPTIONS},
     )
-    database = open_database(settings_or_exit())
+    try:
+        source = open_import(args.file, options)
+    except ImportFileError as error:
+        reason = t(error.key, language, **error.params)
+        raise CommandFailed(t("importing.nothing_imported", language, reason=reason)) from None
+    database = open_database(settings)
     try:
         with database.session() as session:
             report = import_rows(
                 session,
-                rows,
+                source,
                 options,
-                progress=lambda items: tqdm(items, total=len(rows), unit="row", file=sys.stderr),
+                dry_run=args.dry_run,
+                progress=lambda rows: tqdm(
+                    rows, total=len(source.table.rows), unit="row", file=sys.stderr
+                ),
             )
+        print_report(args.file, report, options.team_id, language)
+        if not args.dry_run and settings.slack_bot_token:
+            offer_claims(settings, database, options.team_id)
     finally:
         database.dispose()
-    print(f"Imported {report.imported} of {len(rows)} rows from {args.file}.")
-    if report.skipped:
-        print(f"Skipped {len(report.skipped)} rows:")
-        for skipped in report.skipped:
-            print(f"  row {skipped.row}: {skipped.reason}")
     return 0
+
+
+def _rows(numbers: list[int]) -> str:
+    return ", ".join(str(number) for number in numbers)
+
+
+def print_report(path: Path, report: ImportReport, team: str, language: str) -> None:
+    print(
+        t(
+            "importing.summary",
+            language,
+            file=str(path),
+            rows=report.rows,
+            encoding=report.encoding,
+            layout=report.layout,
+        )
+    )
+    if report.dry_run:
+        print(t("importing.dry_run", language))
+    columns = "; ".join(f"{role} = {names}" for role, names in report.columns.items())
+    print(t("importing.columns", language, columns=columns))
+    print(t("importing.team", language, team=team))
+    for key, numbers in (
+        ("imported", report.imported),
+        ("already_imported", report.already_imported),
+        ("empty", report.empty),
+        ("undated", report.undated),
+    ):
+        if numbers or key == "imported":
+            print(t(f"importing.{key}", language, count=len(numbers), rows=_rows(numbers) or "-"))
+
+
+def offer_claims(settings: Settings, database: Database, team_id: str) -> None:
+    """Offer imported ideas to Slack members with the same e-mail (``users.lookupByEmail``)."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack_client import make_web_client
+    from handlers.claims import claim_offer_message
+    from services import claims
+
+    client = make_web_client(settings)
+    with database.session() as session:
+        people = [(p.id, p.email) for p in claims.unclaimed_with_email(session, team_id)]
+    offered = 0
+    for participant_id, email in people:
+        try:
+            found = client.users_lookupByEmail(email=email)["user"]["id"]
+        except SlackApiError:
+            continue  # users_not_found: not in Slack (yet)
+        with database.session() as session:
+            offer = claims.offer_for(session, participant_id, found)
+        try:
+            client.chat_postMessage(
+                channel=found, **claim_offer_message(offer, settings.default_language)
+            )
+            with database.session() as session:
+                # Recorded once delivered: a failed offer is made again on the next import.
+                claims.record_offer(session, participant_id, found)
+            offered += 1
+        except SlackApiError as error:
+            print(
+                f"could not offer ideas to {found}: {error.response.get('error')}", file=sys.stderr
+            )
+    if offered:
+        print(t("importing.claims_offered", settings.default_language, count=offered))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from i18n import normalize_language, t
+from i18n import format_number, normalize_language, t
 
 # The engine (numpy, scipy, scikit-learn) is imported when the command runs, not when the CLI
 # starts: other subcommands and --help stay fast.
@@ -16,7 +15,7 @@ from i18n import normalize_language, t
 _PROGRESS_FROM_BYTES = 256 * 1024
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "match-csv",
         help="group people from a CSV file (offline)",
@@ -37,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     from matching.csv_match import STAGES, CsvMatchError, CsvMatchOptions, match_csv
 
-    language = normalize_language(os.environ.get("COLLIDER_DEFAULT_LANGUAGE"))
+    language = normalize_language(args.settings.default_language)
     options = CsvMatchOptions(
         min_size=args.min_size,
         max_size=args.max_size,
@@ -70,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
             language,
             people=summary.people,
             groups=summary.groups,
-            cohesion=f"{summary.cohesion:.3f}",
-            random=f"{summary.random_cohesion:.3f}",
+            cohesion=format_number(summary.cohesion, language, 3),
+            random=format_number(summary.random_cohesion, language, 3),
             path=str(args.out),
         )
     )

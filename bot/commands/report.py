@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("report", help="the programme report: charts and CSV tables")
     parser.add_argument("what", choices=("programme",), help="which report")
     parser.add_argument("--from", dest="since", help="first day, YYYY-MM-DD (default: a year ago)")
@@ -29,7 +31,7 @@ def run_report(args: argparse.Namespace) -> int:
     from services.errors import DomainError
     from services.programme_report import build_report, parse_period, report_tables, team_ids
 
-    settings = settings_or_exit()
+    settings = args.settings
     language = args.language or settings.default_language
     try:
         period = parse_period(args.since, args.until, date.today())
@@ -49,8 +51,10 @@ def run_report(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     tables = report_tables(report)
-    steps = [("programme", lambda: dashboard(report, language))]
-    steps += [(name, lambda name=name: chart(name, report, language)) for name in CHARTS]
+    steps: list[tuple[str, Callable[[], bytes]]] = [
+        ("programme", lambda: dashboard(report, language))
+    ]
+    steps += [(name, partial(chart, name, report, language)) for name in CHARTS]
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, draw in tqdm(steps, desc="charts", unit="chart"):

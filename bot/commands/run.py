@@ -7,12 +7,12 @@ import atexit
 import logging
 import os
 
-from bot.commands.common import open_database, settings_or_exit
+from bot.commands.common import open_database
 
 logger = logging.getLogger(__name__)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run the bot against a real Slack workspace")
     parser.add_argument(
         "--http", action="store_true", help="serve HTTP (POST /slack/events) instead of Socket Mode"
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = args.settings
     settings.require_slack(http=args.http)
     database = open_database(settings)
     from models.db import redacted_url

@@ -9,7 +9,7 @@ import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.commands.common import CommandFailed, open_database, settings_or_exit
+from bot.commands.common import CommandFailed, open_database
 
 if TYPE_CHECKING:
     from models.db import Database
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DOUBT_AFTER = timedelta(minutes=5)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "scheduler",
         help="run scheduled work (polls, matchmaking) in this process alone",
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = args.settings
     database = open_database(settings)
     try:
         if args.list:
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_jobs(database: Database) -> None:
-    from scheduler.outbox import sends_in_doubt
+    from models.sends import sends_in_doubt
     from scheduler.runtime import build_scheduler
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no "started"/"shut down" noise
@@ -75,9 +75,38 @@ def print_jobs(database: Database) -> None:
     for job in jobs:
         when = job.next_run_time.isoformat() if job.next_run_time else "paused"
         print(f"{job.id}  next {when}  {job.trigger}  {job.func_ref}{tuple(job.args) or ''}")
+    print_match_schedules(database)
     with database.session() as session:
         doubtful = sends_in_doubt(session, older_than=DOUBT_AFTER)
     if doubtful:
         print(f"\n{len(doubtful)} send(s) cut off mid-way (maybe sent, never retried):")
         for send in doubtful:
             print(f"  {send.key}  claimed by {send.claimed_by} at {send.claimed_at.isoformat()}")
+
+
+def print_match_schedules(database: Database) -> None:
+    """Matchmaking set up with ``/collider schedule``: rows of their own, run by the sweep job
+    (``run_due_match_schedules``), so they are not among the APScheduler jobs above."""
+    from sqlalchemy import select
+
+    from models import MatchSchedule
+
+    with database.session() as session:
+        schedules = list(
+            session.scalars(
+                select(MatchSchedule)
+                .where(MatchSchedule.active.is_(True))
+                .order_by(MatchSchedule.team_id, MatchSchedule.id)
+            )
+        )
+        if not schedules:
+            print("\nNo matchmaking schedules (/collider schedule).")
+            return
+        print(f"\n{len(schedules)} matchmaking schedule(s) made with /collider schedule:")
+        for schedule in schedules:
+            mode = "confirmed automatically" if schedule.auto_confirm else "preview to facilitators"
+            print(
+                f"  schedule {schedule.id}  workspace {schedule.team_id}  every "
+                f"{schedule.every_weeks} week(s), {mode}  next {schedule.next_run_at.isoformat()}"
+                f"  set by {schedule.created_by}"
+            )

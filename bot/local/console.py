@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -32,10 +33,12 @@ from bot.local.console_render import (
     render_message,
     render_modal,
 )
+from bot.local.inbox import Inboxes, Posted
 from bot.local.requests import LocalRequests, response_json, view_state
 from bot.local.slack import BOT_USER_ID, TEAM_ID, Call, LocalSlack, User
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from i18n import t
 from models import Participant
 from models.db import Database
 from models.queries import find_participant
@@ -48,6 +51,10 @@ GUEST = ("U0GUEST", "guest")
 QUIET_SECONDS = 0.1
 SETTLE_LIMIT_SECONDS = 5.0
 _SILENT_METHODS = {"auth.test", "users.info", "upload", "files.getUploadURLExternal"}
+# Commands declared with should_escape: true in manifest.yml: Slack sends their @mentions as
+# <@U123|name> (tests/test_console.py keeps the two in step).
+ESCAPED_COMMANDS = frozenset({"/collider"})
+_MENTION = re.compile(r"(?<![<\w])@([\w.-]+)")
 
 BANNER = """\
 Idea Collider console: the real bot and database, with a pretend Slack in this terminal.
@@ -58,7 +65,9 @@ You act as one person at a time; what the bot posts is shown as text.
   fill               go through the open form field by field (Enter keeps a value)
   fill N [VALUE]     fill field (N); for choices VALUE is the option's number
   submit, cancel     send or close the open form;  show  shows it again
-  as NAME            act as someone else;  users  lists everyone;  add NAME  adds a person
+  as NAME            act as someone else (what was sent to them waits in their inbox)
+  inbox              your DMs, group DMs, channel messages and App Home, buttons pressable
+  users              everyone, with ids;  add NAME  adds a person;  @name in commands mentions
   help               this text;  quit  (or Ctrl-D) leaves
 """
 
@@ -111,6 +120,8 @@ class Pressable:
     message: dict[str, Any] | None = None
     view: dict[str, Any] | None = None
     channel: str = CHANNEL
+    # The message in someone's inbox it belongs to: a reply that replaces it updates the inbox.
+    entry: Posted | None = None
 
 
 @dataclass
@@ -164,10 +175,37 @@ class Console:
         self.listeners = listeners
         self.out = out
         self.user_id = user_id
-        self.views: list[OpenView] = []
-        self.pressables: dict[int, Pressable] = {}
+        # Per person: the forms they have open and the buttons shown to them last, so that
+        # switching with "as" and back loses neither.
+        self._views: dict[str, list[OpenView]] = {}
+        self._pressables: dict[str, dict[int, Pressable]] = {}
+        self.inboxes = Inboxes()
+        # response_url key → the inbox message whose button made it (replace_original).
+        self._replies: dict[str, Posted] = {}
         self.quiet_seconds = QUIET_SECONDS
+        # Where the bot's log goes, said once at the start (None: the caller's logging).
+        self.log_path: str | None = None
         self._read: Callable[[str], str] = self._no_input
+
+    @property
+    def views(self) -> list[OpenView]:
+        return self._views.setdefault(self.user_id, [])
+
+    @views.setter
+    def views(self, views: list[OpenView]) -> None:
+        self._views[self.user_id] = views
+
+    @property
+    def pressables(self) -> dict[int, Pressable]:
+        return self._pressables.setdefault(self.user_id, {})
+
+    @pressables.setter
+    def pressables(self, pressables: dict[int, Pressable]) -> None:
+        self._pressables[self.user_id] = pressables
+
+    def words(self, key: str, **params: Any) -> str:
+        """The console's own words, in the acting person's language."""
+        return t(f"console.{key}", self.language(self.user_id), **params)
 
     # -- input and output -------------------------------------------------------------------
     @staticmethod
@@ -202,7 +240,9 @@ class Console:
 
             self._read = scripted
         self.say(BANNER)
-        self.say(f"You are {self.describe_user(self.user_id)}.")
+        if self.log_path:
+            self.say(self.words("log_file", path=self.log_path))
+        self.say(self.words("you_are", who=self.describe_user(self.user_id)))
         while True:
             try:
                 line = self._read(self.prompt())
@@ -285,13 +325,17 @@ class Console:
             self.switch(rest)
         elif word == "users":
             self.list_users()
+        elif word == "inbox":
+            self.show_inbox()
         elif word == "add":
             self.add_user(rest)
         else:
-            self.say(f"Unknown command {word!r}. Slash commands start with '/'; 'help' lists all.")
+            self.say(self.words("unknown_command", word=repr(word)))
         return True
 
     def command(self, command: str, text: str) -> None:
+        if command in ESCAPED_COMMANDS:
+            text = self.escape_mentions(text)
         response, calls = self._exchange(
             lambda: self.requests.command(
                 command,
@@ -307,18 +351,21 @@ class Console:
         try:
             pressable = self.pressables[int(argument)]
         except (ValueError, KeyError):
-            numbers = ", ".join(str(n) for n in sorted(self.pressables)) or "none shown yet"
-            self.say(f"Press which button? Give its number ({numbers}).")
+            numbers = ", ".join(str(n) for n in sorted(self.pressables))
+            self.say(self.words("press_which", numbers=numbers or self.words("none_shown")))
             return
         button = pressable.button
         if button.confirm and not self._confirmed(button.confirm):
-            self.say("Not done.")
+            self.say(self.words("not_done"))
             return
         if button.url:
             self.say(f"(Slack would open {button.url} in the browser.)")
         view = pressable.view
         if view is not None and self.views and self.views[-1].view.get("id") == view.get("id"):
             view = self._view_payload(self.views[-1])
+        response_url = self.requests.new_response_url("act")
+        if pressable.entry is not None:
+            self._replies[response_url.rsplit("/", 1)[1]] = pressable.entry
         response, calls = self._exchange(
             lambda: self.requests.click(
                 button.action_id,
@@ -329,23 +376,24 @@ class Console:
                 channel=pressable.channel,
                 message=pressable.message,
                 view=view,
+                response_url=response_url,
             )
         )
         self._show(calls, response)
 
     def _confirmed(self, confirm: dict[str, Any]) -> bool:
-        title = (confirm.get("title") or {}).get("text") or "Are you sure?"
+        title = (confirm.get("title") or {}).get("text") or self.words("confirm_default")
         text = (confirm.get("text") or {}).get("text") or ""
         yes = (confirm.get("confirm") or {}).get("text") or "Yes"
         no = (confirm.get("deny") or {}).get("text") or "Cancel"
         self.say(f"{title}\n  {text}")
-        answer = self.ask(f"  {yes} (y) / {no} (n)? ").strip().lower()
+        answer = self.ask(self.words("yes_no", yes=yes, no=no)).strip().lower()
         return answer in ("y", "yes", "k", "kyllä", "j", "ja")
 
     # -- forms ----------------------------------------------------------------------------------
     def show_view(self) -> None:
         if not self.views:
-            self.say("No form is open.")
+            self.say(self.words("no_form"))
             return
         current = self.views[-1]
         first = max(self.pressables, default=0) + 1
@@ -362,7 +410,7 @@ class Console:
 
     def fill(self, argument: str) -> None:
         if not self.views:
-            self.say("No form is open. Commands like /idea without text open one.")
+            self.say(self.words("no_form_fill"))
             return
         current = self.views[-1]
         inputs = current.inputs
@@ -443,7 +491,7 @@ class Console:
             if _is_empty(value):
                 continue
             if field_.chooses_several:
-                values[field_.block_id] = {"options": list(value)}
+                values[field_.block_id] = {"options": list(value or ())}
             elif field_.chooses:
                 values[field_.block_id] = {"option": value}
             else:
@@ -452,7 +500,7 @@ class Console:
 
     def submit(self) -> None:
         if not self.views:
-            self.say("No form is open.")
+            self.say(self.words("no_form"))
             return
         current = self.views[-1]
         missing = [
@@ -463,7 +511,7 @@ class Console:
         if missing:
             # Slack's own client refuses to send a form with a required field left empty.
             names = ", ".join(f"({f.number}) {f.label}" for f in missing)
-            self.say(f"Slack would not send this yet: {names} must be filled in.")
+            self.say(self.words("would_not_send", fields=names))
             return
         response, calls = self._exchange(
             lambda: self.requests.submit(
@@ -485,12 +533,12 @@ class Console:
         action = answer.get("response_action")
         if action == "errors":
             current.errors = dict(answer.get("errors") or {})
-            self.say("The form has problems; fix them and submit again:")
+            self.say(self.words("form_problems"))
             self.show_view()
         elif action == "update":
             view = {**answer["view"], "id": current.view.get("id")}
             self.views[-1] = OpenView(view, _initial_values(view))
-            self.say("-- the form changed")
+            self.say(self.words("form_changed"))
             self.show_view()
         elif action == "push":
             view = {**answer["view"], "id": "V" + secrets.token_hex(5).upper()}
@@ -498,16 +546,16 @@ class Console:
             self.show_view()
         elif action == "clear":
             self.views.clear()
-            self.say("(The form closed.)")
+            self.say(self.words("form_closed"))
         else:
             self.views.pop()
-            self.say("(The form closed.)")
+            self.say(self.words("form_closed"))
             if self.views:
                 self.show_view()
 
     def cancel(self) -> None:
         if not self.views:
-            self.say("No form is open.")
+            self.say(self.words("no_form"))
             return
         current = self.views.pop()
         if current.view.get("notify_on_close"):
@@ -515,7 +563,7 @@ class Console:
                 lambda: self.requests.close(current.view, user=self.user_id)
             )
             self._show(calls)
-        self.say(f"(Closed {current.title!r} without sending.)")
+        self.say(self.words("closed_without_sending", title=repr(current.title)))
         if self.views:
             self.show_view()
 
@@ -523,12 +571,13 @@ class Console:
     def switch(self, wanted: str) -> None:
         user = self.find_user(wanted)
         if user is None:
-            self.say(f"Nobody called {wanted.strip()!r}. 'users' lists everyone; 'add NAME' adds.")
+            self.say(self.words("nobody_called", name=repr(wanted.strip())))
             return
         self.user_id = user.id
-        self.views.clear()
-        self.pressables.clear()
-        self.say(f"You are now {self.describe_user(user.id)}.")
+        self.say(self.words("you_are_now", who=self.describe_user(user.id)))
+        unread = self.inboxes.unread(user.id)
+        if unread:
+            self.say(self.words("unread", count=unread))
 
     def add_user(self, name: str) -> None:
         name = name.strip().lstrip("@")
@@ -560,7 +609,8 @@ class Console:
                 language = language_of(participant, self.settings.default_language)
                 mark = "*" if user.id == self.user_id else " "
                 rows.append(
-                    f"{mark} @{user.name:<10} {user.real_name or '':<16} {language}  {organisation}"
+                    f"{mark} @{user.name:<10} {user.id:<11} {user.real_name or '':<16} {language}"
+                    f"  {organisation}"
                 )
         self.say("\n".join(rows))
 
@@ -584,7 +634,10 @@ class Console:
             time.sleep(0.01)
 
     def _show(self, calls: list[Call], response: BoltResponse | None = None) -> None:
-        """The app's answer, then everything it did in Slack; their buttons become pressable."""
+        """The app's answer, then everything it did in Slack; their buttons become pressable.
+
+        What reaches someone else waits in their inbox, with a notice here: nothing is lost.
+        """
         shown: list[Pressable] = []
         if response is not None:
             self._show_answer(response, shown)
@@ -602,9 +655,69 @@ class Console:
         self.say(rendered.text)
         shown.extend(Pressable(button, **where) for button in rendered.buttons)
 
+    def _show_entry(self, entry: Posted, shown: list[Pressable], mark: str = "") -> None:
+        entry.seen_by.add(self.user_id)
+        heading = f"{mark} {entry.heading}" if mark else entry.heading
+        if entry.home:
+            self._show_message(heading, entry.content, shown, view=entry.content, entry=entry)
+        else:
+            self._show_message(
+                heading,
+                entry.content,
+                shown,
+                message=entry.content,
+                channel=entry.channel,
+                entry=entry,
+            )
+
+    def _route(self, entry: Posted, people: list[str], shown: list[Pressable]) -> None:
+        """Deliver to everyone it reached; show it if the acting person is one of them."""
+        self.inboxes.deliver(entry, people)
+        if self.user_id in people:
+            self._show_entry(entry, shown)
+        others = [p for p in people if p != self.user_id]
+        if others and entry.channel != CHANNEL:
+            names = ", ".join("@" + self.users.get(p, p) for p in others)
+            self.say(self.words("new_message_for", people=names, where=self._where(entry.channel)))
+
+    def audience(self, channel: str) -> list[str]:
+        """Who sees what is posted in ``channel``."""
+        if channel == CHANNEL:
+            return [u for u in self.slack.users if u != BOT_USER_ID]
+        if channel in self.slack.users:
+            return [channel]
+        members = self.slack.members.get(channel)
+        if members:
+            return [m for m in members if m != BOT_USER_ID]
+        for user_id in self.slack.users:
+            if self.slack.dm_channel(user_id) == channel:
+                return [user_id]
+        return [self.user_id]
+
+    def show_inbox(self) -> None:
+        entries = self.inboxes.of(self.user_id)
+        if not entries:
+            self.say(self.words("inbox_empty"))
+            return
+        self.say(self.words("inbox_heading", count=len(entries)))
+        shown: list[Pressable] = []
+        for entry in entries:
+            new = self.user_id not in entry.seen_by
+            self._show_entry(entry, shown, self.words("new_mark") if new else "")
+        self.pressables = {p.button.number: p for p in shown}
+
+    def escape_mentions(self, text: str) -> str:
+        """``@name`` of a known person as Slack sends it with escaping on: ``<@U123|name>``."""
+
+        def mention(match: re.Match[str]) -> str:
+            user = self.find_user(match.group(1))
+            return f"<@{user.id}|{user.name}>" if user else match.group(0)
+
+        return _MENTION.sub(mention, text)
+
     def _show_answer(self, response: BoltResponse, shown: list[Pressable]) -> None:
         if response.status == 404:
-            self.say("(The app does not handle this; Slack would say the command failed.)")
+            self.say(self.words("not_handled"))
             return
         if response.status != 200:
             self.say(f"(The app answered HTTP {response.status}: {response.body[:200]})")
@@ -628,6 +741,11 @@ class Console:
         names = {cid: name for name, cid in self.slack.channel_names.items()}
         if channel in names:
             return "#" + names[channel]
+        people = self.audience(channel)
+        if channel.startswith("G"):
+            return "a group DM with " + self._mentions(",".join(people))
+        if channel.startswith("D") and len(people) == 1:
+            return "a DM to " + self._mentions(people[0])
         return "a DM" if channel.startswith("D") else channel
 
     def _mentions(self, ids: str) -> str:
@@ -641,30 +759,33 @@ class Console:
         if result and not result.get("ok"):
             self.say(f"(The bot's {method} call failed: {result.get('error')})")
             return
-        channel = str(params.get("channel") or "")
+        channel = str(result.get("channel") or params.get("channel") or "")
         if method == "chat.postMessage":
             message = {**params, "ts": result.get("ts"), "user": BOT_USER_ID}
-            where = self._where(channel)
-            self._show_message(
-                f"collider in {where}", message, shown, message=message, channel=channel
-            )
+            entry = Posted(f"collider in {self._where(channel)}", channel, message)
+            self._route(entry, self.audience(channel), shown)
         elif method == "chat.postEphemeral":
-            who = self.users.get(str(params.get("user")), params.get("user"))
-            heading = f"collider in {self._where(channel)} (only visible to @{who})"
-            self._show_message(heading, params, shown, channel=channel)
-        elif method == "chat.update":
-            self._show_message(
-                f"collider edited a message in {self._where(channel)}", params, shown
+            who = str(params.get("user"))
+            heading = (
+                f"collider in {self._where(channel)} (only visible to @{self.users.get(who, who)})"
             )
+            self._route(Posted(heading, channel, dict(params)), [who], shown)
+        elif method == "chat.update":
+            self._show_update(channel, params, shown)
         elif method == "response_url":
             self._show_response(params, shown)
         elif method in ("views.open", "views.push", "views.update"):
             self._show_view_call(method, params, result)
         elif method == "views.publish":
-            who = self.users.get(str(params.get("user_id")), params.get("user_id"))
+            who = str(params.get("user_id"))
             view = {**(params.get("view") or {}), "id": (result.get("view") or {}).get("id")}
-            self._show_message(f"App Home of @{who}", view, shown, view=view)
-        elif method == "conversations.open":
+            home = Posted(f"App Home of @{self.users.get(who, who)}", "", view, home=True)
+            self._route(home, [who], shown)
+        else:
+            self._show_action(method, params, channel)
+
+    def _show_action(self, method: str, params: dict[str, Any], channel: str) -> None:
+        if method == "conversations.open":
             self.say(
                 f"(collider opened a conversation with {self._mentions(params.get('users', ''))})"
             )
@@ -682,16 +803,46 @@ class Console:
         else:
             self.say(f"(collider called {method})")
 
+    def _show_update(self, channel: str, params: dict[str, Any], shown: list[Pressable]) -> None:
+        entry = self.inboxes.find(channel, str(params.get("ts") or ""))
+        heading = f"collider edited a message in {self._where(channel)}"
+        if entry is None:
+            self._show_message(heading, params, shown)
+            return
+        entry.content = {**entry.content, **params}
+        entry.seen_by.clear()
+        people = self.audience(channel)
+        if self.user_id in people:
+            entry.seen_by.add(self.user_id)
+            self._show_message(heading, entry.content, shown, message=entry.content, entry=entry)
+
     def _show_response(self, params: dict[str, Any], shown: list[Pressable]) -> None:
+        original = self._replies.get(str(params.get("_key")))
         if params.get("delete_original") in (True, "true"):
+            if original is not None:
+                self.inboxes.remove(original)
             self.say("(collider deleted the message.)")
             return
         if params.get("response_type") == "in_channel":
             heading = f"collider in #{CHANNEL_NAME}"
         else:
             heading = "collider (only visible to you)"
-        if params.get("replace_original") in (True, "true"):
+        replacing = params.get("replace_original") in (True, "true")
+        if replacing:
             heading += ", replacing the message"
+        if replacing and original is not None:
+            # The message in the inbox changes, so its new buttons stay pressable later.
+            content = {k: v for k, v in params.items() if not k.startswith("_")}
+            original.content = {**content, "ts": original.ts}
+            self._show_message(
+                heading,
+                original.content,
+                shown,
+                message=original.content,
+                channel=original.channel,
+                entry=original,
+            )
+            return
         self._show_message(heading, params, shown)
 
     def _show_view_call(self, method: str, params: dict[str, Any], result: dict[str, Any]) -> None:
@@ -711,7 +862,7 @@ class Console:
         self.say(
             f"-- collider opened a form ({method})"
             if method != "views.update"
-            else "-- the form changed"
+            else self.words("form_changed")
         )
         self.show_view()
 
@@ -729,7 +880,12 @@ def _known_people(slack: LocalSlack, database: Database) -> None:
 
 @contextmanager
 def local_console(
-    settings: Settings, database: Database, *, out: TextIO, demo_data: bool = False
+    settings: Settings,
+    database: Database,
+    *,
+    out: TextIO,
+    demo_data: bool = False,
+    log_path: str | None = None,
 ) -> Iterator[Console]:
     """A console on a fresh local Slack, with the real app built from ``settings``.
 
@@ -769,7 +925,9 @@ def local_console(
         _known_people(slack, database)
         if user_id not in slack.users:
             slack.add_user(*GUEST)
-        yield Console(requests, slack, database, local, listeners, out, user_id)
+        console = Console(requests, slack, database, local, listeners, out, user_id)
+        console.log_path = log_path
+        yield console
     finally:
         listeners.shutdown(wait=True, cancel_futures=True)
         slack.stop()

@@ -242,7 +242,7 @@ def _initial(element: dict[str, Any]) -> str | list[str] | None:
 
 def modal_inputs(view: Mapping[str, Any]) -> list[Input]:
     """The view's input blocks, numbered from 1."""
-    inputs = []
+    inputs: list[Input] = []
     for block in view.get("blocks") or []:
         if block.get("type") != "input":
             continue

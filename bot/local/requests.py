@@ -12,11 +12,13 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+from bot.local.block_kit_limits import ack_problems
 from bot.local.slack import TEAM_ID, LocalSlack
 
 APP_ID = "A0COLLIDER"
@@ -91,12 +93,22 @@ class LocalRequests:
         headers: dict[str, str] | None = None,
         timestamp: int | None = None,
     ) -> BoltResponse:
-        all_headers = {
+        all_headers: dict[str, str | Sequence[str]] = {
             "content-type": content_type,
             **sign(self.secret, body, timestamp),
             **(headers or {}),
         }
-        return self.app.dispatch(BoltRequest(body=body, headers=all_headers))
+        response = self.app.dispatch(BoltRequest(body=body, headers=all_headers))
+        self._check_ack(response)
+        return response
+
+    def _check_ack(self, response: BoltResponse) -> None:
+        """What the app acked with reaches Slack too: hold it to the same Block Kit limits."""
+        if response.status != 200 or not response.body.startswith("{"):
+            return
+        problems = ack_problems(response_json(response))
+        if problems:
+            self.slack.record_violation("ack", problems)
 
     @staticmethod
     def new_trigger() -> str:

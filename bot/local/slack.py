@@ -2,8 +2,12 @@
 
 One implementation, two uses: the tests point the real Bolt app at it and assert on what it
 recorded; ``collider console`` points the same app at it and renders what was "posted".
-It answers like Slack (``{"ok": false, "error": ...}``, HTTP 429 with ``Retry-After``), and can be
-told to fail, rate-limit or stall the next calls of a method.
+It answers like Slack (``{"ok": false, "error": ...}``, HTTP 429 with ``Retry-After``, the token's
+scopes in ``x-oauth-scopes``), and can be told to fail, rate-limit or stall the next calls of a
+method. Every message and view it receives is checked against Block Kit's limits
+(:mod:`bot.local.block_kit_limits`): a payload real Slack would refuse is refused here too
+(``invalid_blocks``) and kept in :attr:`LocalSlack.violations`, which the tests' fixture turns
+into a failure even when the app swallows the error.
 """
 
 from __future__ import annotations
@@ -23,9 +27,32 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
+from bot.local import block_kit_limits
+
 BOT_USER_ID = "UCOLLIDER"
 TEAM_ID = "T0LOCAL"
 CHAOS_SPARED = frozenset({"auth.test", "response_url"})
+# What a token installed from manifest.yml holds (``collider doctor`` compares the two).
+MANIFEST_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "mpim:write",
+    "mpim:history",
+    "groups:write",
+    "groups:history",
+    "groups:read",
+    "channels:read",
+    "users:read",
+    "users:read.email",
+    "files:write",
+    "pins:write",
+)
+MESSAGE_METHODS = frozenset(
+    {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"}
+)
+VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
 
 
 @dataclass
@@ -36,6 +63,29 @@ class Call:
     at: float = field(default_factory=time.time)
     # What the local Slack answered (the console needs ids it made up, e.g. a view's id).
     result: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A payload real Slack would have refused: which call, and every limit it broke."""
+
+    method: str
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.method}: " + "; ".join(self.problems)
+
+
+def payload_problems(method: str, params: dict[str, Any]) -> list[str]:
+    """Block Kit problems of a Web API call or response_url post (empty: Slack accepts it)."""
+    if method in MESSAGE_METHODS or method == "response_url":
+        return block_kit_limits.message_problems(params)
+    if method in VIEW_METHODS:
+        return block_kit_limits.view_problems(params.get("view"))
+    if method == "conversations.create":
+        error = block_kit_limits.channel_name_error(str(params.get("name") or ""))
+        return [f"name {params.get('name')!r}: {error}"] if error else []
+    return []
 
 
 @dataclass
@@ -78,6 +128,7 @@ class User:
     is_owner: bool = False
     deleted: bool = False
     is_bot: bool = False
+    email: str = ""
 
 
 def _decode(value: str) -> Any:
@@ -100,8 +151,11 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class LocalSlack:
-    def __init__(self, token: str | None = None):
+    def __init__(self, token: str | None = None, *, scopes: tuple[str, ...] = MANIFEST_SCOPES):
         self.token = token
+        # Sent back in the ``x-oauth-scopes`` header of every Web API answer, as Slack does.
+        self.scopes = scopes
+        self.violations: list[Violation] = []
         self.calls: list[Call] = []
         self.users: dict[str, User] = {}
         self.uploads: dict[str, bytes] = {}
@@ -199,6 +253,17 @@ class LocalSlack:
             chaos, self._chaos = self._chaos, None
         return chaos.drawn if chaos else Counter()
 
+    def check(self, method: str, params: dict[str, Any]) -> list[str]:
+        """Block Kit problems of a payload, recorded as a violation when there are any."""
+        problems = payload_problems(method, params)
+        if problems:
+            self.record_violation(method, problems)
+        return problems
+
+    def record_violation(self, method: str, problems: list[str]) -> None:
+        with self._lock:
+            self.violations.append(Violation(method, tuple(problems)))
+
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [call.params for call in self.calls if call.method == method]
@@ -207,6 +272,7 @@ class LocalSlack:
         with self._lock:
             self.calls.clear()
             self._faults.clear()
+            self.violations.clear()
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         """The calls of ``method`` once there are at least ``count`` (work after the ack)."""
@@ -251,6 +317,11 @@ class LocalSlack:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
+        problems = self.check(method, params)
+        if problems and method == "conversations.create":
+            return {"ok": False, "error": problems[0].rsplit(": ", 1)[1]}
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
         result: dict[str, Any] = handler(params)
         return result
 
@@ -287,8 +358,11 @@ class LocalSlack:
             self.history[channel].append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
-    def _dm(self, user_id: str) -> str:
+    def dm_channel(self, user_id: str) -> str:
+        """The id of the bot's DM with ``user_id``."""
         return "D" + str(abs(hash(user_id)) % 10**9).zfill(9)
+
+    _dm = dm_channel
 
     def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel"))
@@ -363,6 +437,13 @@ class LocalSlack:
             },
         }
 
+    def _api_users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:
+        wanted = str(params.get("email") or "").strip().lower()
+        user = next((u for u in self.users.values() if u.email and u.email.lower() == wanted), None)
+        if user is None or user.deleted:
+            return {"ok": False, "error": "users_not_found"}
+        return self._api_users_info({"user": user.id})
+
     def _user_problem(self, user_ids: list[str]) -> str | None:
         for user_id in user_ids:
             user = self.users.get(user_id)
@@ -390,8 +471,6 @@ class LocalSlack:
 
     def _api_conversations_create(self, params: dict[str, Any]) -> dict[str, Any]:
         name = str(params.get("name", ""))
-        if not name or len(name) > 80 or name != name.lower():
-            return {"ok": False, "error": "invalid_name"}
         with self._lock:
             if name in self.channel_names:
                 return {"ok": False, "error": "name_taken"}
@@ -437,7 +516,8 @@ class LocalSlack:
         files = params.get("files")
         if isinstance(files, str):
             files = json.loads(files)
-        missing = [f["id"] for f in files or [] if f["id"] not in self.uploads]
+        files = files or []
+        missing = [f["id"] for f in files if f["id"] not in self.uploads]
         if missing:
             return {"ok": False, "error": "file_not_found"}
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
@@ -447,10 +527,10 @@ def _uploaded_bytes(raw: bytes, content_type: str) -> bytes:
     """The file's bytes from an upload body: the first part of a multipart body, else the body."""
     if not content_type.startswith("multipart/"):
         return raw
-    message = BytesParser(policy=email_policy).parsebytes(
+    message = BytesParser(policy=email_policy.default).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + raw
     )
-    for part in message.iter_parts():  # type: ignore[attr-defined]
+    for part in message.iter_parts():
         payload = part.get_payload(decode=True)
         if payload is not None:
             return bytes(payload)
@@ -517,6 +597,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault.status != 200:
                     self._send(fault.status, fault.error or "error")
                     return
+            if slack.check("response_url", params):
+                self._send(400, "invalid_blocks")
+                return
             self._send(200, "ok")
             return
         if not path.startswith("/api/"):
@@ -541,4 +624,4 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"ok": False, "error": "invalid_auth"})
             return
         call.result = slack.answer(method, params)
-        self._send(200, call.result)
+        self._send(200, call.result, {"x-oauth-scopes": ",".join(slack.scopes)})

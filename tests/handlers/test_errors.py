@@ -34,8 +34,19 @@ def test_failing_command_answers_with_an_apology(
 def test_failing_modal_submission_tells_the_person_in_the_modal(
     broken_driver: SlackDriver, slack: LocalSlack
 ) -> None:
-    view = {"type": "modal", "callback_id": "idea_modal", "blocks": [], "private_metadata": "{}"}
-    answer = response_json(broken_driver.submit(view, {}))
+    body = {
+        "type": "input",
+        "block_id": "idea_body",
+        "element": {"type": "plain_text_input", "action_id": "value"},
+    }
+    view = {
+        "type": "modal",
+        "callback_id": "idea_modal",
+        "blocks": [body],
+        "private_metadata": "{}",
+    }
+    # A valid idea: checking the form needs no database, storing it does.
+    answer = response_json(broken_driver.submit(view, {"idea_body": "An idea to store"}))
     assert answer["response_action"] == "update"
     assert "something went wrong" in text_of(answer["view"])
 

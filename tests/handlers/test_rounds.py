@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.local.slack import TEAM_ID, LocalSlack
 from bot.rate_limit import SlackPacer
+from bot.scheduling import outbound
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
@@ -255,7 +256,7 @@ def test_failure_half_way_then_resume_sends_each_intro_once(
         assert tank is not None
         tank.intro_state = StepState.SENDING
     gateway = SlackGateway(make_web_client(settings, timeout=2), SlackPacer(speedup=1000))
-    outcomes = resume_unfinished(database, gateway)
+    outcomes = resume_unfinished(outbound(settings, database, gateway))
     assert [outcome.status for outcome in outcomes] == ["completed"]
     delivered: dict[str, int] = {}
     for channel, messages in slack.history.items():
@@ -360,8 +361,8 @@ def test_scheduled_matching_previews_once_per_period(
 ) -> None:
     from datetime import timedelta
 
-    from bot.round_jobs import run_due_schedules
     from models.base import utcnow
+    from services.round_workflow import run_due_schedules
 
     seed_people(driver, database, slack)
     reply = text_of(
@@ -369,10 +370,10 @@ def test_scheduled_matching_previews_once_per_period(
     )
     assert "every 2 weeks" in reply and "previews go to facilitators" in reply
     gateway = SlackGateway(make_web_client(settings, timeout=2), SlackPacer(speedup=1000))
-    assert run_due_schedules(database, gateway, settings, utcnow()) == []
+    assert run_due_schedules(outbound(settings, database, gateway), utcnow()) == []
     later = utcnow() + timedelta(weeks=2, minutes=1)
-    [round_id] = run_due_schedules(database, gateway, settings, later)
-    assert run_due_schedules(database, gateway, settings, later) == []  # claimed once
+    [round_id] = run_due_schedules(outbound(settings, database, gateway), later)
+    assert run_due_schedules(outbound(settings, database, gateway), later) == []  # claimed once
     preview = wait_for_text(slack, "Think tank preview")
     assert button(preview, ids.ROUND_CONFIRM)
     with database.session() as session:
@@ -384,14 +385,14 @@ def test_scheduled_matching_can_confirm_automatically(
 ) -> None:
     from datetime import timedelta
 
-    from bot.round_jobs import run_due_schedules
     from models.base import utcnow
+    from services.round_workflow import run_due_schedules
 
     seed_people(driver, database, slack)
     driver.command("/collider", "schedule every 1 week auto", user=FACILITATOR)
     gateway = SlackGateway(make_web_client(settings, timeout=2), SlackPacer(speedup=1000))
     [round_id] = run_due_schedules(
-        database, gateway, settings, utcnow() + timedelta(weeks=1, minutes=1)
+        outbound(settings, database, gateway), utcnow() + timedelta(weeks=1, minutes=1)
     )
     with database.session() as session:
         assert session.get(Round, round_id).status is RoundStatus.COMPLETED  # type: ignore[union-attr]
@@ -402,7 +403,10 @@ def test_scheduled_matching_can_confirm_automatically(
     assert "off" in text_of(
         response_json(driver.command("/collider", "schedule off", user=FACILITATOR))
     )
-    assert run_due_schedules(database, gateway, settings, utcnow() + timedelta(weeks=9)) == []
+    assert (
+        run_due_schedules(outbound(settings, database, gateway), utcnow() + timedelta(weeks=9))
+        == []
+    )
 
 
 def test_match_form_can_limit_the_pool_to_a_theme(
@@ -432,7 +436,7 @@ def test_match_form_can_limit_the_pool_to_a_theme(
     assert theme_block["element"]["options"][0]["text"]["text"] == "Koulupihat"
     values = {**form_values(), ids.MATCH_FIELDS["theme"]: {"option": str(theme_id)}}
     driver.submit(view, values, user=FACILITATOR)
-    preview = wait_for_text(slack, "3 people in 1 groups")
+    preview = wait_for_text(slack, "3 people in 1 group")
     shown = text_of(preview)
     assert all(f"<@{u}>" in shown for u in ("U104", "U105", "U106"))
     assert "<@U101>" not in shown

@@ -116,7 +116,7 @@ def test_a_flood_of_submissions_skips_suggestions_but_never_ideas(
 ) -> None:
     import time
 
-    from handlers.context import SUGGESTIONS_PER_SECOND
+    from bot.app import SUGGESTIONS_PER_SECOND
 
     started = time.monotonic()
     for number in range(25):

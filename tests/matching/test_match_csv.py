@@ -68,7 +68,7 @@ def test_empty_text_rows_are_skipped_and_reported(tmp_path: Path, capsys) -> Non
     source = write(tmp_path / "in.csv", table([*ROWS, ("7", " ", "city")]))
     assert run(tmp_path, source) == 0
     assert "7" not in {row["id"] for row in read_output(tmp_path / "out.csv")}
-    assert "Skipped 1 rows with empty text: 7" in capsys.readouterr().out
+    assert "Skipped 1 row with empty text: 7" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -94,10 +94,13 @@ def test_errors_are_one_line_and_exit_non_zero(  # type: ignore[no-untyped-def]
     assert not (tmp_path / "out.csv").exists()
 
 
-def test_bad_encoding_names_the_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_latin1_is_read_and_a_binary_file_names_the_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     source = write(tmp_path / "latin.csv", table(ROWS), encoding="latin-1")
-    assert run(tmp_path, source) == 1
-    assert "not UTF-8 text (first bad byte on line 2)" in capsys.readouterr().err
+    assert run(tmp_path, source) == 0  # the reader import ideas uses: Latin-1 is detected
+    binary = tmp_path / "book.csv"
+    binary.write_bytes(b"id,text\n\xff\x00\xfe\n")
+    assert run(tmp_path, binary) == 1
+    assert "not text in any encoding the bot reads (line 2)" in capsys.readouterr().err
 
 
 def test_missing_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

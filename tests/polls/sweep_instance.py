@@ -10,12 +10,13 @@ import logging
 import sys
 from datetime import datetime
 
-from bot.poll_jobs import run_poll_sweep
 from bot.rate_limit import SlackPacer
+from bot.scheduling import outbound
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from models.db import Database
+from services.poll_workflow import run_poll_sweep
 
 
 def main(url: str, api_url: str, now: str, runs: int, name: str) -> None:
@@ -24,9 +25,8 @@ def main(url: str, api_url: str, now: str, runs: int, name: str) -> None:
     database = Database(url)
     gateway = SlackGateway(make_web_client(settings, timeout=5), SlackPacer(speedup=1000))
     for _ in range(runs):
-        result = run_poll_sweep(
-            database, gateway, settings, datetime.fromisoformat(now), holder=name
-        )
+        sender = outbound(settings, database, gateway).held_by(name)
+        result = run_poll_sweep(sender, datetime.fromisoformat(now))
         print(f"{name} sent {result.sent}", flush=True)
     database.dispose()
 

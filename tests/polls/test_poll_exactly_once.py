@@ -11,13 +11,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.local.slack import LocalSlack
-from bot.poll_jobs import send_poll_now
 from bot.settings import Settings
 from models import DeliveryState, Poll, PollDelivery
 from models.db import Database
+from models.sends import send_state
 from scheduler import context, jobs
-from scheduler.outbox import send_state
-from scheduler.specs import unregister_job_source
+from services.poll_workflow import send_poll_now
 from tests.polls.world import after, dm_of, gateway, make_round, poll_messages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +74,7 @@ def test_two_processes_sweeping_at_once_send_each_poll_once(
 def test_the_send_poll_job_run_twice_at_once_sends_once(
     database: Database, slack: LocalSlack, settings: Settings
 ) -> None:
-    from bot.scheduling import register_jobs
+    from bot.scheduling import outbound
     from services import polls as poll_service
     from services.participants import SlackUser
 
@@ -84,8 +83,7 @@ def test_the_send_poll_job_run_twice_at_once_sends_once(
         poll_id = poll_service.create_adhoc_poll(
             session, SlackUser("T0LOCAL", "UFACIL"), poll_service.AdHocPoll(round_id=round_id)
         ).id
-    register_jobs(settings)
-    installed = context.JobContext(database, messenger=lambda: gateway(settings), holder="t")
+    installed = context.JobContext(database, outbound(settings, database, gateway(settings)), "t")
     context.install(installed)
     try:
         threads = [threading.Thread(target=jobs.send_poll, args=(poll_id,)) for _ in range(2)]
@@ -96,16 +94,7 @@ def test_the_send_poll_job_run_twice_at_once_sends_once(
         jobs.send_poll(poll_id)  # and once more, later: a re-run after a restart
     finally:
         context.clear(installed)
-        for name in (
-            jobs.SEND_POLL,
-            jobs.RUN_POLL_SWEEP,
-            jobs.RESUME_UNFINISHED_ROUNDS,
-            jobs.RUN_DUE_MATCH_SCHEDULES,
-        ):
-            jobs.unregister_job_handler(name)
-        unregister_job_source("polls")
-        unregister_job_source("matchmaking")
     assert sorted(call["channel"] for call in poll_messages(slack)) == sorted(
         dm_of(slack, user) for user in PEOPLE[:3]
     )
-    assert send_poll_now(database, gateway(settings), settings, poll_id).sent == 0
+    assert send_poll_now(outbound(settings, database, gateway(settings)), poll_id).sent == 0

@@ -7,14 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.local.slack import TEAM_ID, LocalSlack
-from bot.poll_jobs import SweepResult, run_poll_sweep
 from bot.rate_limit import SlackPacer
+from bot.scheduling import outbound
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from models import Round, RoundStatus, StepState, ThinkTank, ThinkTankMember
 from models.db import Database
 from services import participants
+from services.poll_workflow import SweepResult, run_poll_sweep
 
 FACILITATOR = "UFACIL"
 # The sweeps run on a clock the tests set; clicks are handled at the real time. Think tanks
@@ -73,7 +74,7 @@ def sweep(database: Database, settings: Settings, now: datetime) -> SweepResult:
     """One sweep as a freshly started process would run it: its own engine and gateway."""
     fresh = Database(database.url)
     try:
-        return run_poll_sweep(fresh, gateway(settings), settings, now, holder="test")
+        return run_poll_sweep(outbound(settings, fresh, gateway(settings)).held_by("test"), now)
     finally:
         fresh.dispose()
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.local.slack import TEAM_ID, LocalSlack
+from bot.scheduling import outbound
 from bot.settings import Settings
 from handlers import ids
 from handlers import programme_blocks as views
@@ -27,8 +28,8 @@ from models import (
 )
 from models.db import Database
 from services import participants
-from services.delivery import Intro
-from services.experiments import ask_due_results
+from services.outgoing import Intro
+from services.programme_workflow import ask_due_results
 from tests.polls.world import FACILITATOR, after, gateway, make_round, poll_messages, sweep
 from tests.slack_driver import SlackDriver, response_json, text_of
 
@@ -241,8 +242,9 @@ def test_experiment_card_evaluation_result_and_report(
         assert session.scalar(select(func.count()).where(StageEvaluationInvite.answered)) == 3
 
     # At the end date the owners (the facilitator who moved it, and the group) are asked, once.
-    assert ask_due_results(database, gateway(settings), views.result_request, ends_on, "en") == 4
-    assert ask_due_results(database, gateway(settings), views.result_request, ends_on, "en") == 0
+    out = outbound(settings, database, gateway(settings)).held_by("test")
+    assert ask_due_results(out, ends_on) == 4
+    assert ask_due_results(out, ends_on) == 0
     form = open_form(driver, slack, views.RESULT_OPEN, str(experiment_id), "UAINO")
     result = {
         views.RESULT_FIELDS["happened"]: "45 loans a week",
@@ -271,7 +273,7 @@ def test_experiment_card_evaluation_result_and_report(
     assert "Ideas: *1*" in shown
     assert "Think tanks: *1*, of which *1* crossed" in shown
     assert "Experiments started: *1* · finished: *1* (Pilot 1" in shown
-    assert "Think tank: 4.0 (n=3)" in shown
+    assert "Think tank: 4.0 (3 answers)" in shown
     assert "Unique participants: *4*" in shown  # the group and the facilitator
     assert (
         "Carbon neutral Vaasa 2030: ideas and needs 0, experiments started 1, finished 1" in shown
@@ -298,7 +300,7 @@ def test_fewer_than_three_answers_show_no_rating(
     slack.wait_for("files.completeUploadExternal")
     report = next(c for c in slack.calls_to("chat.postMessage") if "Programme report" in text_of(c))
     assert "No stage evaluation has three answers" in text_of(report)
-    assert "(n=2)" not in text_of(report)
+    assert "(2 answers)" not in text_of(report)
 
 
 @pytest.mark.parametrize(

@@ -9,20 +9,17 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.round_jobs import carry_out
+from bot.scheduling import outbound
 from bot.settings import load_settings
-from bot.slack_client import make_web_client
-from bot.slack_gateway import SlackGateway
 from models.db import Database
+from services.round_workflow import carry_out
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = load_settings(env_file=None)
     database = Database(settings.database_url)
-    outcome = carry_out(
-        database, SlackGateway(make_web_client(settings)), settings, int(sys.argv[1])
-    )
+    outcome = carry_out(outbound(settings, database), int(sys.argv[1]))
     print(f"outcome: {outcome}", flush=True)
     return 0
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.local.slack import LocalSlack
 from bot.rate_limit import SlackPacer
+from bot.scheduling import outbound
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
@@ -82,7 +83,7 @@ def test_sigkill_mid_round_then_restart_completes_it_without_duplicates(
 
     # The restarted process (here: this one) takes over at once, despite the 5-minute lease.
     gateway = SlackGateway(make_web_client(settings, timeout=5), SlackPacer(speedup=1000))
-    outcomes = resume_unfinished(database, gateway)
+    outcomes = resume_unfinished(outbound(settings, database, gateway))
     assert [outcome.status for outcome in outcomes] == ["completed"]
 
     tanks = tanks_of(database, round_id)
@@ -115,8 +116,8 @@ def test_lease_of_a_live_or_remote_runner_is_respected_until_it_expires(
 
     for runner in (live_here, elsewhere):
         hold(runner, 300)
-        assert run_round(database, gateway, round_id).status == "busy"
+        assert run_round(outbound(settings, database, gateway), round_id).status == "busy"
         assert marked(slack, "collider-intro-") == {}
     hold(elsewhere, -1)  # expired
-    assert run_round(database, gateway, round_id).status == "completed"
+    assert run_round(outbound(settings, database, gateway), round_id).status == "completed"
     assert len(marked(slack, "collider-intro-")) == 2

@@ -12,14 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.local.slack import LocalSlack
-from bot.poll_jobs import run_poll_sweep
 from bot.rate_limit import SlackPacer
+from bot.scheduling import outbound
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from models import DeliveryState, Participant, Poll, PollDelivery
 from models.db import Database
-from scheduler.outbox import claim
+from models.sends import claim
+from services.poll_workflow import run_poll_sweep
 from tests.polls.world import after, dm_of, make_round
 from tests.slack_driver import text_of
 
@@ -42,7 +43,7 @@ def sweep_until(
         now = start + timedelta(hours=hour)
         fresh = Database(database.url)
         try:
-            run_poll_sweep(fresh, gateway, settings, now, holder="chaos")
+            run_poll_sweep(outbound(settings, fresh, gateway).held_by("chaos"), now)
         finally:
             fresh.dispose()
         moments.append(now)

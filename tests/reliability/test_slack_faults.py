@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.local.slack import LocalSlack
 from bot.rate_limit import SlackPacer
+from bot.scheduling import outbound
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
@@ -30,13 +31,13 @@ STALL = 1.5
 
 
 def resume_until_complete(
-    database: Database, gateway: SlackGateway, attempts: int = 25
+    database: Database, settings: Settings, gateway: SlackGateway, attempts: int = 25
 ) -> list[str]:
     """What production's resume sweep does, minutes apart; here a stall apart, so a call that
     timed out has landed (or not) before the next runner asks Slack about it."""
     statuses: list[str] = []
     for _ in range(attempts):
-        outcomes = resume_unfinished(database, gateway)
+        outcomes = resume_unfinished(outbound(settings, database, gateway))
         statuses += [outcome.status for outcome in outcomes]
         if not outcomes:
             return statuses
@@ -77,7 +78,7 @@ def test_round_of_30_under_chaos_sends_each_intro_exactly_once(
         make_web_client(settings, timeout=CLIENT_TIMEOUT), SlackPacer(speedup=1000)
     )
 
-    statuses = resume_until_complete(database, gateway)
+    statuses = resume_until_complete(database, settings, gateway)
     faults = slack.calm()
 
     assert statuses[-1] == "completed"

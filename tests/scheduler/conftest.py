@@ -1,4 +1,4 @@
-"""Fixtures for the scheduler: a job context on the test database and a recording poll handler."""
+"""Fixtures for the scheduler: a job context on the test database and a recording poll job."""
 
 from __future__ import annotations
 
@@ -9,27 +9,38 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from models.db import Database
-from scheduler import context, jobs
-from scheduler.outbox import send_once
+from scheduler import context
+from services.delivery import once
+
+# A plain importable job function, referenced by text like the real ones.
+RECORD_POLL = f"{__name__}:record_poll"
 
 
 class PollRecorder:
-    """Stands in for the poll sender: every run is recorded, every send goes through the outbox."""
+    """Stands in for the poll sender: every run is recorded, every send is claimed once."""
 
     def __init__(self) -> None:
         self.runs: list[int] = []
         self._lock = threading.Lock()
 
-    def __call__(self, job_context: context.JobContext, poll_id: int) -> None:
+    def run(self, poll_id: int) -> None:
         with self._lock:
             self.runs.append(poll_id)
-        send_once(job_context.database, f"poll:{poll_id}", lambda: "ts-1", holder="test")
+        once(context.current().database, f"poll:{poll_id}", lambda: None, holder="test")
 
     def wait_for(self, count: int, timeout: float = 3.0) -> list[int]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(self.runs) < count:
             time.sleep(0.02)
         return list(self.runs)
+
+
+_recorder: PollRecorder | None = None
+
+
+def record_poll(poll_id: int) -> None:
+    assert _recorder is not None, "use the polls fixture"
+    _recorder.run(poll_id)
 
 
 @pytest.fixture
@@ -42,10 +53,10 @@ def job_context(database: Database) -> Iterator[context.JobContext]:
 
 @pytest.fixture
 def polls(job_context: context.JobContext) -> Iterator[PollRecorder]:
-    recorder = PollRecorder()
-    jobs.register_job_handler(jobs.SEND_POLL, recorder)
-    yield recorder
-    jobs.unregister_job_handler(jobs.SEND_POLL)
+    global _recorder
+    _recorder = PollRecorder()
+    yield _recorder
+    _recorder = None
 
 
 def eventually(check: Callable[[], bool], timeout: float = 3.0) -> bool:

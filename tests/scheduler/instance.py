@@ -2,7 +2,7 @@
 
 ``python -m tests.scheduler.instance DATABASE_URL NAME`` runs a ``SchedulerService`` whose only
 job ticks every ``TICK`` seconds; each run appends "NAME SLOT OUTCOME" to $COLLIDER_TICK_LOG,
-where SLOT numbers the tick by its scheduled time and OUTCOME is what the outbox said.
+where SLOT numbers the tick by its scheduled time and OUTCOME is what the delivery claim said.
 SIGTERM stops it gracefully; the test uses SIGKILL to play a crash.
 """
 
@@ -19,9 +19,9 @@ from datetime import timedelta
 from models.db import Database
 from scheduler import context
 from scheduler.leadership import leadership_for
-from scheduler.outbox import send_once
 from scheduler.runtime import SchedulerService
 from scheduler.specs import JobSpec
+from services.delivery import once
 
 TICK = 0.4
 LEASE_SECONDS = 1.0
@@ -36,9 +36,9 @@ def slot_now() -> int:
 def tick() -> None:
     job_context = context.current()
     slot = slot_now()
-    outcome = send_once(job_context.database, f"tick:{slot}", lambda: None, holder="x")
+    outcome = once(job_context.database, f"tick:{slot}", lambda: None, holder="x")
     with open(os.environ["COLLIDER_TICK_LOG"], "a", encoding="utf-8") as log:
-        log.write(f"{job_context.holder} {slot} {outcome.value}\n")
+        log.write(f"{job_context.holder} {slot} {outcome.status.value}\n")
 
 
 def wanted(_session: object) -> list[JobSpec]:

@@ -7,7 +7,7 @@ import pytest
 from bot.cli import main
 from bot.settings import SettingsError, settings_from_mapping
 from models.db import Database
-from scheduler.outbox import claim
+from models.sends import claim
 from scheduler.runtime import build_scheduler
 from scheduler.specs import JobSpec, reconcile
 
@@ -63,7 +63,8 @@ def test_bot_processes_start_the_scheduler_unless_it_is_off(database: Database) 
     assert service is not None
     try:
         assert service.wait_until_leader(3)
-        assert service.context.messenger is not None
-        assert service.context.slack().client.token == "xoxb-test"  # type: ignore[attr-defined]
+        assert service.context.outbound is not None
+        gateway = service.context.sender().gateway
+        assert gateway.client.token == "xoxb-test"  # type: ignore[attr-defined]
     finally:
         service.stop()

@@ -9,10 +9,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from models.db import Database
 from models.scheduling import SendState
-from scheduler.outbox import send_state
+from models.sends import send_state
 from scheduler.runtime import build_scheduler
 from scheduler.specs import JobSpec, reconcile
-from tests.scheduler.conftest import PollRecorder
+from tests.scheduler.conftest import RECORD_POLL, PollRecorder
 
 FAST = 0.1  # seconds between looks at the store, to keep the tests short
 
@@ -33,7 +33,7 @@ def test_a_poll_due_during_downtime_is_sent_once_after_restart(
     due = datetime.now(UTC) + timedelta(seconds=0.4)
     before = build_scheduler(database, poll_seconds=FAST)
     before.start()
-    reconcile(before, [JobSpec.once("collider:poll:7", "scheduler.jobs:send_poll", due, (7,))])
+    reconcile(before, [JobSpec.once("collider:poll:7", RECORD_POLL, due, (7,))])
     before.shutdown(wait=True)  # the process stops before the poll is due
     time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.2)
     assert polls.runs == []
@@ -56,7 +56,7 @@ def test_many_missed_runs_of_a_repeating_job_are_run_once(
     stopped = build_scheduler(database)
     stopped.start(paused=True)
     stopped.add_job(
-        "scheduler.jobs:send_poll",
+        RECORD_POLL,
         IntervalTrigger(hours=1, start_date=now - timedelta(hours=5, seconds=1), timezone=UTC),
         args=[8],
         id="collider:poll:8",
@@ -77,7 +77,7 @@ def test_a_run_missed_by_more_than_the_grace_time_is_skipped(
     stopped = build_scheduler(database)
     stopped.start(paused=True)
     stale = datetime.now(UTC) - timedelta(hours=7)
-    reconcile(stopped, [JobSpec.once("collider:poll:9", "scheduler.jobs:send_poll", stale, (9,))])
+    reconcile(stopped, [JobSpec.once("collider:poll:9", RECORD_POLL, stale, (9,))])
     stopped.shutdown(wait=False)
 
     assert restart(database, 0.4) == {}

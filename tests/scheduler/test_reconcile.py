@@ -29,7 +29,7 @@ def test_reconcile_adds_keeps_replaces_and_removes_only_our_jobs(
     scheduler: CollideScheduler,
 ) -> None:
     weekly = JobSpec.every(
-        "collider:schedule:1", "scheduler.jobs:run_match_schedule", timedelta(weeks=2), (1,)
+        "collider:schedule:1", "scheduler.jobs:send_poll", timedelta(weeks=2), (1,)
     )
     first = reconcile(scheduler, [poll(1), poll(2), weekly])
     assert sorted(first.added) == ["collider:poll:1", "collider:poll:2", "collider:schedule:1"]
@@ -45,7 +45,7 @@ def test_reconcile_adds_keeps_replaces_and_removes_only_our_jobs(
     assert stored["collider:poll:1"].next_run_time == LATER + timedelta(hours=1)
     # Untouched, so a run missed while we were down is not pushed into the future.
     assert stored["collider:schedule:1"].next_run_time == weekly_next
-    assert stored["collider:schedule:1"].func_ref == "scheduler.jobs:run_match_schedule"
+    assert stored["collider:schedule:1"].func_ref == "scheduler.jobs:send_poll"
     assert stored["collider:schedule:1"].misfire_grace_time == 6 * 3600
 
 

@@ -1,41 +1,37 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.scheduling import outbound
+from bot.settings import Settings
 from models.db import Database
 from models.scheduling import SchedulerLease
-from scheduler import context, jobs
+from scheduler import context
 from scheduler.runtime import SchedulerService
 from scheduler.specs import JobSpec
-from tests.scheduler.conftest import PollRecorder, eventually
+from services.outgoing import Outbound
+from tests.scheduler.conftest import RECORD_POLL, PollRecorder, eventually
 
 
-def service(database: Database, holder: str) -> SchedulerService:
-    return SchedulerService(database, holder=holder, retry_seconds=0.1, poll_seconds=0.1)
-
-
-@pytest.fixture
-def resumes() -> Iterator[list[str]]:
-    seen: list[str] = []
-    jobs.register_job_handler(
-        jobs.RESUME_UNFINISHED_ROUNDS, lambda job_context: seen.append(job_context.holder)
+def service(database: Database, holder: str, outbound: Outbound | None = None) -> SchedulerService:
+    return SchedulerService(
+        database, outbound=outbound, holder=holder, retry_seconds=0.1, poll_seconds=0.1
     )
-    yield seen
-    jobs.unregister_job_handler(jobs.RESUME_UNFINISHED_ROUNDS)
 
 
 def test_the_leader_resumes_unfinished_rounds_at_start_and_then_every_ten_minutes(
-    database: Database, resumes: list[str]
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    leader = service(database, "leader")
+    caplog.set_level(logging.INFO, logger="scheduler.jobs")
+    leader = service(database, "leader", outbound(settings, database))
     leader.start()
     try:
         assert leader.wait_until_leader(3)
-        assert eventually(lambda: resumes == ["leader"])
+        assert eventually(lambda: "running resume_unfinished_rounds" in caplog.text)
         job = leader.scheduler.get_job("collider:rounds:resume")
         assert job.func_ref == "scheduler.jobs:resume_unfinished_rounds"
         assert job.next_run_time - datetime.now(UTC) <= timedelta(minutes=10)
@@ -48,9 +44,10 @@ def test_the_leader_resumes_unfinished_rounds_at_start_and_then_every_ten_minute
 
 
 def test_only_the_leader_runs_jobs_and_a_standby_takes_over(
-    database: Database, polls: PollRecorder
+    database: Database, settings: Settings, polls: PollRecorder
 ) -> None:
-    first, second = service(database, "first"), service(database, "second")
+    sender = outbound(settings, database)
+    first, second = service(database, "first", sender), service(database, "second", sender)
     first.start()
     assert first.wait_until_leader(3)
     second.start()
@@ -58,13 +55,13 @@ def test_only_the_leader_runs_jobs_and_a_standby_takes_over(
         assert not second.wait_until_leader(0.4)
         # Any instance can schedule; the leader notices within its poll interval.
         soon = datetime.now(UTC) + timedelta(seconds=0.2)
-        second.schedule(JobSpec.once("collider:poll:1", "scheduler.jobs:send_poll", soon, (1,)))
+        second.schedule(JobSpec.once("collider:poll:1", RECORD_POLL, soon, (1,)))
         assert polls.wait_for(1) == [1]
 
         first.stop()
         assert second.wait_until_leader(3)
         soon = datetime.now(UTC) + timedelta(seconds=0.2)
-        second.schedule(JobSpec.once("collider:poll:2", "scheduler.jobs:send_poll", soon, (2,)))
+        second.schedule(JobSpec.once("collider:poll:2", RECORD_POLL, soon, (2,)))
         assert polls.wait_for(2) == [1, 2]
         assert second.unschedule("collider:poll:2") is False  # ran, so gone
     finally:

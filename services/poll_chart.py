@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402 - after choosing the backend
 
-from i18n import t  # noqa: E402
+from i18n import format_number, t  # noqa: E402
 from services.poll_reports import Report  # noqa: E402
 
 # Red to green, colour-blind safe enough with the labels on the bars.
@@ -37,7 +37,13 @@ def report_chart(report: Report, language: str) -> bytes | None:
         axes.barh(names, shares, left=lefts, color=COLOURS[index], label=value)
         lefts = [left + share for left, share in zip(lefts, shares, strict=True)]
     for row, stat in enumerate(scales[::-1]):
-        axes.text(1.01, row, f"{stat.mean:.1f} (n={stat.count})", va="center", fontsize=8)
+        axes.text(
+            1.01,
+            row,
+            f"{format_number(stat.mean, language, 1)} (n={stat.count})",
+            va="center",
+            fontsize=8,
+        )
     axes.set_xlim(0, 1)
     axes.set_xlabel(t("polls.chart_axis", language))
     axes.set_title(t("polls.chart_title", language, scope=report.scope), fontsize=10)

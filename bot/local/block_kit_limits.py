@@ -1,0 +1,262 @@
+"""Slack's documented Block Kit limits, checked on every payload the local Slack receives.
+
+Real Slack refuses a whole message or view when one part breaks a limit (``invalid_blocks``,
+``invalid_arguments``): 101 options in a static select, and the ``/idea`` form opens for nobody.
+The local Slack answers the same way, and records the problem so a test fails even when the app
+swallows the error (see ``LocalSlack.violations``).
+
+Pure functions: a payload in, a list of problems out (empty when Slack would accept it). Each
+problem names where it is (``blocks[3].accessory.text``) and which limit it breaks.
+Sources: docs.slack.dev Block Kit reference pages (blocks, block elements, composition objects,
+views) and ``slack_sdk.models`` (the same numbers, enforced by its ``@JsonValidator``s).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_MESSAGE_TEXT = 40_000
+MAX_SECTION_TEXT = 3000
+MAX_SECTION_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_URL = 3000
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_OPTION_DESCRIPTION = 75
+MAX_SELECT_OPTIONS = 100
+MAX_CHOICE_OPTIONS = 10  # checkboxes, radio buttons
+MAX_OVERFLOW_OPTIONS = 5
+MAX_PLACEHOLDER = 150
+MAX_MODAL_TITLE = 24
+MAX_MODAL_BUTTON = 24
+MAX_PRIVATE_METADATA = 3000
+MAX_ID = 255  # action_id, block_id, callback_id, external_id
+MAX_LABEL = 2000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+MAX_INPUT_LENGTH = 3000
+MAX_CONFIRM_TITLE = 100
+MAX_CONFIRM_TEXT = 300
+MAX_CONFIRM_BUTTON = 30
+MAX_CHANNEL_NAME = 80
+CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
+
+SELECTS = ("static_select", "multi_static_select")
+CHOICES = ("checkboxes", "radio_buttons")
+
+Problems = list[str]
+
+
+def _text(obj: Any) -> str:
+    if isinstance(obj, Mapping):
+        return str(obj.get("text") or "")
+    return "" if obj is None else str(obj)
+
+
+def _length(problems: Problems, where: str, value: Any, limit: int, what: str) -> None:
+    size = len(_text(value))
+    if size > limit:
+        problems.append(f"{where}: {size} characters > {limit} ({what})")
+
+
+def _required_text(problems: Problems, where: str, value: Any, limit: int, what: str) -> None:
+    if not _text(value).strip():
+        problems.append(f"{where}: empty ({what} must have text)")
+    _length(problems, where, value, limit, what)
+
+
+def _count(problems: Problems, where: str, items: Any, limit: int, what: str) -> None:
+    size = len(items or [])
+    if size > limit:
+        problems.append(f"{where}: {size} > {limit} ({what})")
+
+
+def _identifier(problems: Problems, where: str, value: Any, what: str) -> None:
+    if value is not None and len(str(value)) > MAX_ID:
+        problems.append(f"{where}: {len(str(value))} characters > {MAX_ID} ({what})")
+
+
+def _confirm(problems: Problems, where: str, confirm: Any) -> None:
+    if not isinstance(confirm, Mapping):
+        return
+    _length(problems, f"{where}.title", confirm.get("title"), MAX_CONFIRM_TITLE, "confirm title")
+    _length(problems, f"{where}.text", confirm.get("text"), MAX_CONFIRM_TEXT, "confirm text")
+    for key in ("confirm", "deny"):
+        _length(problems, f"{where}.{key}", confirm.get(key), MAX_CONFIRM_BUTTON, "confirm button")
+
+
+def _option(problems: Problems, where: str, option: Any) -> None:
+    if not isinstance(option, Mapping):
+        problems.append(f"{where}: not an option object")
+        return
+    _required_text(problems, f"{where}.text", option.get("text"), MAX_OPTION_TEXT, "option text")
+    _length(problems, f"{where}.value", option.get("value"), MAX_OPTION_VALUE, "option value")
+    _length(
+        problems,
+        f"{where}.description",
+        option.get("description"),
+        MAX_OPTION_DESCRIPTION,
+        "option description",
+    )
+
+
+def options_problems(
+    options: Any, where: str = "options", limit: int = MAX_SELECT_OPTIONS
+) -> Problems:
+    """An options list (a select's, or a ``block_suggestion`` answer's)."""
+    problems: Problems = []
+    _count(problems, where, options, limit, "options")
+    for index, option in enumerate(options or []):
+        _option(problems, f"{where}[{index}]", option)
+    return problems
+
+
+def _element(problems: Problems, where: str, element: Any) -> None:
+    if not isinstance(element, Mapping):
+        return
+    kind = element.get("type")
+    _identifier(problems, f"{where}.action_id", element.get("action_id"), "action_id")
+    _length(
+        problems, f"{where}.placeholder", element.get("placeholder"), MAX_PLACEHOLDER, "placeholder"
+    )
+    _confirm(problems, f"{where}.confirm", element.get("confirm"))
+    if kind == "button":
+        _required_text(
+            problems, f"{where}.text", element.get("text"), MAX_BUTTON_TEXT, "button text"
+        )
+        _length(problems, f"{where}.value", element.get("value"), MAX_BUTTON_VALUE, "button value")
+        _length(problems, f"{where}.url", element.get("url"), MAX_URL, "button url")
+    elif kind in SELECTS or kind in CHOICES or kind == "overflow":
+        limit = {"overflow": MAX_OVERFLOW_OPTIONS}.get(str(kind), MAX_SELECT_OPTIONS)
+        if kind in CHOICES:
+            limit = MAX_CHOICE_OPTIONS
+        problems.extend(options_problems(element.get("options"), f"{where}.options", limit))
+        groups = element.get("option_groups") or []
+        grouped = [option for group in groups for option in (group.get("options") or [])]
+        if groups:
+            _count(
+                problems,
+                f"{where}.option_groups",
+                grouped,
+                MAX_SELECT_OPTIONS,
+                "options in all groups",
+            )
+            problems.extend(
+                options_problems(grouped, f"{where}.option_groups[*]", MAX_SELECT_OPTIONS)
+            )
+    elif kind == "plain_text_input":
+        maximum = element.get("max_length")
+        if maximum is not None and int(maximum) > MAX_INPUT_LENGTH:
+            problems.append(f"{where}.max_length: {maximum} > {MAX_INPUT_LENGTH}")
+        _length(
+            problems,
+            f"{where}.initial_value",
+            element.get("initial_value"),
+            MAX_INPUT_LENGTH,
+            "input value",
+        )
+
+
+def _block(problems: Problems, where: str, block: Any) -> None:
+    if not isinstance(block, Mapping):
+        problems.append(f"{where}: not a block object")
+        return
+    kind = block.get("type")
+    _identifier(problems, f"{where}.block_id", block.get("block_id"), "block_id")
+    if kind == "section":
+        if block.get("text") is None and not block.get("fields"):
+            problems.append(f"{where}: a section needs text or fields")
+        if block.get("text") is not None:
+            _required_text(
+                problems, f"{where}.text", block.get("text"), MAX_SECTION_TEXT, "section text"
+            )
+        fields = block.get("fields") or []
+        _count(problems, f"{where}.fields", fields, MAX_SECTION_FIELDS, "section fields")
+        for index, item in enumerate(fields):
+            _required_text(problems, f"{where}.fields[{index}]", item, MAX_FIELD_TEXT, "field text")
+        _element(problems, f"{where}.accessory", block.get("accessory"))
+    elif kind == "header":
+        _required_text(problems, f"{where}.text", block.get("text"), MAX_HEADER_TEXT, "header text")
+    elif kind in ("context", "actions"):
+        elements = block.get("elements") or []
+        limit = MAX_CONTEXT_ELEMENTS if kind == "context" else MAX_ACTIONS_ELEMENTS
+        _count(problems, f"{where}.elements", elements, limit, f"{kind} elements")
+        for index, element in enumerate(elements):
+            _element(problems, f"{where}.elements[{index}]", element)
+    elif kind == "input":
+        _required_text(problems, f"{where}.label", block.get("label"), MAX_LABEL, "input label")
+        _length(problems, f"{where}.hint", block.get("hint"), MAX_LABEL, "input hint")
+        _element(problems, f"{where}.element", block.get("element"))
+
+
+def blocks_problems(blocks: Any, limit: int, where: str = "blocks") -> Problems:
+    problems: Problems = []
+    if blocks is None:
+        return problems
+    if not isinstance(blocks, list):
+        return [f"{where}: not a list"]
+    _count(problems, where, blocks, limit, "blocks")
+    for index, block in enumerate(blocks):
+        _block(problems, f"{where}[{index}]", block)
+    block_ids = [b.get("block_id") for b in blocks if isinstance(b, Mapping) and b.get("block_id")]
+    for block_id in sorted({b for b in block_ids if block_ids.count(b) > 1}):
+        problems.append(f"{where}: block_id {block_id!r} is used more than once")
+    return problems
+
+
+def message_problems(message: Mapping[str, Any]) -> Problems:
+    """A message (chat.postMessage/update/postEphemeral, a response_url post, an ack)."""
+    problems = blocks_problems(message.get("blocks"), MAX_MESSAGE_BLOCKS)
+    _length(problems, "text", message.get("text"), MAX_MESSAGE_TEXT, "message text")
+    return problems
+
+
+def view_problems(view: Any) -> Problems:
+    """A modal or App Home view (views.open/update/push/publish, a response_action view)."""
+    if not isinstance(view, Mapping):
+        return ["view: not a view object"]
+    problems = blocks_problems(view.get("blocks"), MAX_VIEW_BLOCKS, "view.blocks")
+    _identifier(problems, "view.callback_id", view.get("callback_id"), "callback_id")
+    _identifier(problems, "view.external_id", view.get("external_id"), "external_id")
+    _length(
+        problems,
+        "view.private_metadata",
+        view.get("private_metadata"),
+        MAX_PRIVATE_METADATA,
+        "private_metadata",
+    )
+    if view.get("type") == "modal":
+        _required_text(problems, "view.title", view.get("title"), MAX_MODAL_TITLE, "modal title")
+        for key in ("submit", "close"):
+            _length(problems, f"view.{key}", view.get(key), MAX_MODAL_BUTTON, f"modal {key}")
+    return problems
+
+
+def channel_name_error(name: str) -> str | None:
+    """Slack's error code for a channel name it refuses (``conversations.create``), or None."""
+    if not name:
+        return "invalid_name_required"
+    if len(name) > MAX_CHANNEL_NAME:
+        return "invalid_name_maxlength"
+    if not CHANNEL_NAME.match(name):
+        return "invalid_name_specials"
+    return None
+
+
+def ack_problems(answer: Mapping[str, Any]) -> Problems:
+    """What a listener acked with: a message, a ``response_action`` view, or options."""
+    if answer.get("response_action") in ("update", "push"):
+        return view_problems(answer.get("view"))
+    if "options" in answer or "option_groups" in answer:
+        grouped = [o for g in answer.get("option_groups") or [] for o in g.get("options") or []]
+        return options_problems([*(answer.get("options") or []), *grouped])
+    if "blocks" in answer or "text" in answer:
+        return message_problems(answer)
+    return []

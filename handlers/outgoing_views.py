@@ -1,0 +1,71 @@
+"""The Block Kit of messages that workflows send outside a request (``services.outgoing.Views``).
+
+A thin adapter over the builders that also serve the listeners, so one message always looks
+the same whoever sends it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import blocks, poll_blocks, programme_blocks, programme_charts, round_blocks
+from models import Charter, Experiment, Poll, Round, StageEvaluation
+from services.outgoing import Intro, RoundSummary, Unplaced
+from services.poll_reports import Report
+from services.programme_report import ProgrammeReport
+
+Message = dict[str, Any]
+
+
+class SlackViews:
+    def preview(self, round_: Round, language: str) -> Message:
+        return round_blocks.preview_message(round_, language)
+
+    def intro(self, intro: Intro) -> Message:
+        return round_blocks.intro_message(intro)
+
+    def unplaced(self, notice: Unplaced) -> Message:
+        return round_blocks.unplaced_message(notice)
+
+    def round_summary(self, summary: RoundSummary) -> Message:
+        return round_blocks.round_summary_message(summary)
+
+    def poll(
+        self, poll: Poll, answers: dict[str, str], language: str, *, closed: bool = False
+    ) -> Message:
+        return poll_blocks.poll_message(poll, answers, language, closed=closed)
+
+    def reminder(self, poll: Poll, language: str) -> Message:
+        return poll_blocks.reminder_message(poll, language)
+
+    def poll_failures(self, poll: Poll, problems: list[tuple[str, str]], language: str) -> Message:
+        return poll_blocks.failures_message(poll, problems, language)
+
+    def report(self, report: Report, language: str) -> Message:
+        return poll_blocks.report_message(report, language)
+
+    def charter(self, charter: Charter, language: str) -> Message:
+        return programme_blocks.charter_message(charter, language)
+
+    def experiment_prompt(self, experiment: Experiment, language: str) -> Message:
+        return programme_blocks.experiment_prompt(experiment, language)
+
+    def experiment_card(self, experiment: Experiment, language: str) -> Message:
+        return programme_blocks.experiment_card(experiment, language)
+
+    def result_request(self, experiment: Experiment, language: str) -> Message:
+        return programme_blocks.result_request(experiment, language)
+
+    def evaluation_invite(
+        self, evaluation: StageEvaluation, idea_title: str, language: str
+    ) -> Message:
+        return programme_blocks.evaluation_invite(evaluation, idea_title, language)
+
+    def programme_report(self, report: ProgrammeReport, language: str) -> Message:
+        return programme_blocks.report_message(report, language)
+
+    def programme_chart(self, report: ProgrammeReport, language: str) -> bytes:
+        return programme_charts.dashboard(report, language)
+
+    def notice(self, text: str) -> Message:
+        return blocks.notice(text)

@@ -1,0 +1,150 @@
+"""The claims behind exactly-once sends: one ``scheduled_sends`` row per send key.
+
+``services.delivery`` is the only caller; these functions take the session first and never
+commit (the delivery module commits each claim before it calls Slack).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.queries import insert_ignoring_conflict
+from models.scheduling import ScheduledSend, SendState
+
+_ERROR_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class SendRecord:
+    """What is stored about one send: its state, where it landed, how often it was tried."""
+
+    key: str
+    state: SendState
+    attempts: int
+    claimed_at: datetime
+    channel: str | None
+    ts: str | None
+    error: str | None
+
+
+def _table() -> Table:
+    return ScheduledSend.__table__  # type: ignore[return-value]
+
+
+def _landed(channel: str | None, ts: str | None) -> str | None:
+    # Stored in one column as "channel ts" (a ts has no spaces, nor does a channel id).
+    if ts is None:
+        return None
+    return f"{channel or ''} {ts}"
+
+
+def claim(
+    session: Session,
+    key: str,
+    *,
+    holder: str,
+    due_at: datetime | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Take the send ``key``; True when this caller may send it (new, or failed before).
+
+    A concurrent claim of the same key waits for the first one's commit and then finds the
+    row: exactly one caller wins.
+    """
+    now = now or utcnow()
+    values = {
+        "key": key,
+        "state": SendState.SENDING.value,
+        "due_at": due_at,
+        "attempts": 1,
+        "claimed_by": holder,
+        "claimed_at": now,
+    }
+    if insert_ignoring_conflict(session, _table(), values):
+        return True
+    retried = session.execute(
+        update(ScheduledSend)
+        .where(ScheduledSend.key == key, ScheduledSend.state == SendState.FAILED)
+        .values(
+            state=SendState.SENDING,
+            attempts=ScheduledSend.attempts + 1,
+            claimed_by=holder,
+            claimed_at=now,
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return retried.rowcount == 1  # type: ignore[attr-defined]
+
+
+def mark_sent(
+    session: Session,
+    key: str,
+    *,
+    channel: str | None = None,
+    ts: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    session.execute(
+        update(ScheduledSend)
+        .where(ScheduledSend.key == key)
+        .values(state=SendState.SENT, sent_at=now or utcnow(), result=_landed(channel, ts))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed(session: Session, key: str, *, error: str, attempts: int | None = None) -> bool:
+    """Release a claim that certainly did not send (a later call may claim it again).
+
+    Only a claim still in ``sending`` is released, and with ``attempts`` only that very claim:
+    a slow check must not release a newer claim that another process is sending under.
+    """
+    where = [ScheduledSend.key == key, ScheduledSend.state == SendState.SENDING]
+    if attempts is not None:
+        where.append(ScheduledSend.attempts == attempts)
+    released = session.execute(
+        update(ScheduledSend)
+        .where(*where)
+        .values(state=SendState.FAILED, error=error[:_ERROR_LENGTH])
+        .execution_options(synchronize_session=False)
+    )
+    return released.rowcount == 1  # type: ignore[attr-defined]
+
+
+def find_send(session: Session, key: str) -> SendRecord | None:
+    row = session.scalars(select(ScheduledSend).where(ScheduledSend.key == key)).first()
+    if row is None:
+        return None
+    channel, _, ts = (row.result or "").partition(" ")
+    return SendRecord(
+        key=row.key,
+        state=row.state,
+        attempts=row.attempts,
+        claimed_at=row.claimed_at,
+        channel=channel or None,
+        ts=ts or None,
+        error=row.error,
+    )
+
+
+def send_state(session: Session, key: str) -> SendState | None:
+    return session.scalar(select(ScheduledSend.state).where(ScheduledSend.key == key))
+
+
+def sends_in_doubt(
+    session: Session, *, older_than: timedelta = timedelta(minutes=5), now: datetime | None = None
+) -> list[ScheduledSend]:
+    """Claims left in ``sending`` longer than ``older_than``: a process died mid-send."""
+    cutoff = (now or utcnow()) - older_than
+    return list(
+        session.scalars(
+            select(ScheduledSend)
+            .where(ScheduledSend.state == SendState.SENDING, ScheduledSend.claimed_at < cutoff)
+            .order_by(ScheduledSend.claimed_at)
+        )
+    )

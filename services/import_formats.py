@@ -1,0 +1,286 @@
+"""What the columns of an idea-box export mean: Decidim proposals, Forms sheets, plain CSV.
+
+Pure: a header and rows in, a column mapping and plain row values out. Field names follow
+Decidim's ``ProposalSerializer`` as flattened by ``Decidim::Exporters::CSV`` (nested keys joined
+with ``/``, arrays joined with ``", "``, a leading ``'`` before values starting ``= + - @``):
+
+- older layouts: ``title/<locale>``, ``body/<locale>`` (HTML), ``category/name/<locale>``,
+  ``scope/name/<locale>``, ``endorsements/*``, ``state`` (``withdrawn`` was a state);
+- current layouts: ``author/name``, ``taxonomies/<id>/<locale>``, ``likes/*``, plain-text
+  bodies where ``<`` and ``>`` are literal, ``state`` plus ``withdrawn`` (true/false).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from urllib.parse import urlparse
+
+LANGUAGE_FALLBACK = ("en", "fi", "sv")
+ROLES = ("text", "title", "author", "email", "theme", "date")
+# Header names (case-folded) each role is recognised by, in the languages of the forms met.
+KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "idea", "ideasi", "idea text", "your idea", "din idé", "idé"),
+    "title": ("title", "otsikko", "rubrik"),
+    "author": ("author", "author_name", "author/name", "name", "nimi", "namn", "full name"),
+    "email": (
+        "email",
+        "e-mail",
+        "email address",
+        "sähköposti",
+        "sähköpostiosoite",
+        "e-post",
+        "e-postadress",
+    ),
+    "theme": ("theme", "teema", "tema", "category", "kategoria", "kategori"),
+    "date": (
+        "published_at",
+        "created_at",
+        "date",
+        "timestamp",
+        "aikaleima",
+        "tidsstämpel",
+        "completion time",
+        "valmistumisaika",
+        "start time",
+        "aloitusaika",
+    ),
+}
+FORMULA_GUARD = ("'=", "'+", "'-", "'@")
+_BREAK = re.compile(r"<\s*(br|/p|/li|/h[1-6]|/div)\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
+# HTML as Decidim wrote bodies before 0.28: a known element, not "<7 v ja nuoret >12 v".
+_HTML = re.compile(
+    r"</?(p|br|ul|ol|li|strong|em|b|i|u|a|h[1-6]|div|span|blockquote)\b[^<>]*>", re.I
+)
+_NAMES = re.compile(r"\s*[,;]\s*")
+_FREE_TEXT_LENGTH = 15
+
+
+class ColumnError(Exception):
+    """The header does not say which column holds the ideas: an i18n key and its params."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = f"importing.{key}"
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Which header columns play which role (indexes into the row), and the layout."""
+
+    layout: str  # "decidim" or "sheet"
+    columns: dict[str, list[int]] = field(default_factory=dict)
+    header: tuple[str, ...] = ()
+
+    def names(self) -> dict[str, str]:
+        return {
+            role: ", ".join(self.header[i] for i in found)
+            for role, found in self.columns.items()
+            if found
+        }
+
+
+def undo_formula_guard(value: str) -> str:
+    """Decidim writes ``'=A1`` for ``=A1`` (and so do we on export): the ``'`` goes."""
+    return value[1:] if value.startswith(FORMULA_GUARD) else value
+
+
+def plain_text(value: str) -> str:
+    """Text of an HTML body; a plain body (``<7 v ja nuoret >12 v``) stays as it is."""
+    value = value.strip()
+    if not _HTML.search(value):
+        return value
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", value)))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def split_names(value: str) -> list[str]:
+    """``"Liisa Virtanen, Aino Koskinen"`` → two people (Decidim joins authors with ", ")."""
+    seen: list[str] = []
+    for name in _NAMES.split(undo_formula_guard(value.strip())):
+        if name and name.casefold() not in (known.casefold() for known in seen):
+            seen.append(name)
+    return seen
+
+
+def _folded(header: list[str]) -> list[str]:
+    return [name.strip().lstrip("\ufeff").casefold() for name in header]
+
+
+def is_decidim(header: list[str]) -> bool:
+    names = _folded(header)
+    localized = any(name.startswith(("title/", "body/")) for name in names)
+    return "id" in names and localized
+
+
+def _localized(names: list[str], prefix: str, language: str) -> list[int]:
+    """Columns ``<prefix>/<locale>``, the workspace language first, machine translations last."""
+    order = [language, *[code for code in LANGUAGE_FALLBACK if code != language]]
+
+    def rank(index: int) -> tuple[int, int, str]:
+        rest = names[index][len(prefix) :]
+        machine = rest.startswith("machine_translations/")
+        locale = rest.rsplit("/", 1)[-1]
+        known = order.index(locale) if locale in order else len(order)
+        return (int(machine), known, rest)
+
+    found = [i for i, name in enumerate(names) if name.startswith(prefix)]
+    return sorted(found, key=rank)
+
+
+def decidim_mapping(header: list[str], language: str) -> Mapping:
+    names = _folded(header)
+    taxonomies = [
+        i
+        for i in _localized(names, "taxonomies/", language)
+        if not names[i].endswith(("/id", "/ids"))
+    ]
+    themes = _localized(names, "category/name/", language) + taxonomies
+    single = {key: [names.index(key)] if key in names else [] for key in ("id", "url", "state")}
+    columns = {
+        "text": _localized(names, "body/", language),
+        "title": _localized(names, "title/", language),
+        "author": [names.index("author/name")] if "author/name" in names else [],
+        "theme": themes,
+        "date": [names.index(key) for key in ("published_at", "created_at") if key in names],
+        "withdrawn": [names.index("withdrawn")] if "withdrawn" in names else [],
+        **single,
+    }
+    return Mapping("decidim", columns, tuple(header))
+
+
+def _column(names: list[str], header: list[str], wanted: str, option: str) -> int:
+    folded = wanted.strip().casefold()
+    if folded not in names:
+        raise ColumnError("no_such_column", column=wanted, option=option, columns=", ".join(header))
+    return names.index(folded)
+
+
+def sheet_mapping(
+    header: list[str], rows: list[list[str]], chosen: dict[str, str | None]
+) -> Mapping:
+    """Columns of a form sheet: as chosen, else by known names, else the one free-text column."""
+    names = _folded(header)
+    columns: dict[str, list[int]] = {}
+    for role in ROLES:
+        if chosen.get(role):
+            columns[role] = [_column(names, header, chosen[role] or "", f"--{role}-column")]
+        else:
+            known = [names.index(name) for name in KNOWN_COLUMNS[role] if name in names]
+            columns[role] = known[:1]
+    taken = {i for role, found in columns.items() if role != "text" for i in found}
+    if not columns["text"]:
+        free = [i for i in _free_text_columns(rows, len(header)) if i not in taken]
+        if len(free) > 1 or not (free or columns["title"]):
+            raise ColumnError(
+                "which_text_column", columns=", ".join(header), option="--text-column"
+            )
+        columns["text"] = free
+    return Mapping("sheet", columns, tuple(header))
+
+
+def _free_text_columns(rows: list[list[str]], width: int) -> list[int]:
+    """Columns whose cells read as sentences: long on average, not dates, not e-mails."""
+    found = []
+    for index in range(width):
+        cells = [row[index].strip() for row in rows if index < len(row) and row[index].strip()]
+        if not cells:
+            continue
+        average = sum(len(cell) for cell in cells) / len(cells)
+        sentences = sum(" " in cell for cell in cells) / len(cells)
+        dated = sum(parse_date(cell, UTC) is not None for cell in cells) / len(cells)
+        mails = sum("@" in cell and " " not in cell for cell in cells) / len(cells)
+        if average >= _FREE_TEXT_LENGTH and sentences >= 0.5 and dated < 0.5 and mails < 0.5:
+            found.append(index)
+    return found
+
+
+def cell(row: list[str], mapping: Mapping, role: str) -> str:
+    """The first non-empty cell of ``role`` (the preferred language first), guard undone."""
+    for index in mapping.columns.get(role, []):
+        if index < len(row) and row[index].strip():
+            return undo_formula_guard(row[index].strip())
+    return ""
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+_FINNISH = re.compile(
+    r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(?:klo\s+)?(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?)?$"
+)
+_US = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+_ZONE_NAME = re.compile(r"\s+(UTC|GMT|Z)$")
+
+
+def parse_date(value: str, local: tzinfo) -> datetime | None:
+    """Decidim (``2023-03-14 10:22:31 UTC``, ``+0300``), ISO, Finnish and US form dates.
+
+    Times without a zone are read in ``local`` (the organisation's own clock).
+    """
+    text = _ZONE_NAME.sub(" +0000", value.strip())
+    if not text:
+        return None
+    moment = _iso(text) or _finnish(text) or _us(text)
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=local)
+
+
+def _iso(text: str) -> datetime | None:
+    for candidate in (text, text.replace(" +", "+").replace(" -", "-")):
+        try:
+            return datetime.fromisoformat(candidate.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+    for pattern in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z"):
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def _finnish(text: str) -> datetime | None:
+    match = _FINNISH.match(text)
+    if not match:
+        return None
+    day, month, year, hour, minute, second = (int(part or 0) for part in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+def _us(text: str) -> datetime | None:
+    match = _US.match(text)
+    if not match:
+        return None
+    month, day, year, hour, minute, second = (int(part or 0) for part in match.groups()[:6])
+    meridiem = (match.group(7) or "").lower()
+    if meridiem == "pm" and hour < 12:
+        hour += 12
+    elif meridiem == "am" and hour == 12:
+        hour = 0
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+# -- Decidim states --------------------------------------------------------------------------
+
+
+def decidim_source(url: str) -> str:
+    """``decidim:<host>``: Decidim ids are unique within one installation."""
+    host = urlparse(url).hostname if url else None
+    return f"decidim:{host}" if host else "decidim"
+
+
+def is_withdrawn(state: str, withdrawn: str) -> bool:
+    return state.strip().lower() == "withdrawn" or withdrawn.strip().lower() in ("true", "1")

@@ -1,0 +1,141 @@
+"""What workflows send outside a request, and what they need to send it.
+
+The domain describes each message as plain data (``Intro``, ``Unplaced``, ``RoundSummary``) or
+hands over its own objects (a round, a poll, a report); ``Views`` turns them into Block Kit.
+The implementation lives with the other views, in ``handlers/outgoing_views.py``, and the
+entry points compose it (``bot/app.py``, ``bot/scheduling.py``) into an ``Outbound``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from models.db import Database
+from services.delivery import Gateway, Message
+
+if TYPE_CHECKING:
+    from models import Charter, Experiment, Poll, Round, StageEvaluation
+    from services.poll_reports import Report
+    from services.programme_report import ProgrammeReport
+
+
+@dataclass(frozen=True)
+class IntroMember:
+    user_id: str
+    organisation: str | None
+    organisation_type: str | None
+    idea_title: str | None
+    idea_kind: str | None
+
+
+@dataclass(frozen=True)
+class Intro:
+    """The first message in a think tank's conversation."""
+
+    think_tank_id: int
+    round_id: int
+    number: int
+    language: str
+    members: tuple[IntroMember, ...]
+    key_terms: tuple[str, ...]
+    first_poll_on: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    participant_id: int
+    user_id: str
+    language: str
+    reason: str
+    round_id: int
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    round_id: int
+    language: str
+    think_tanks: int
+    people: int
+    failed_groups: tuple[tuple[int, str], ...] = ()
+    unreachable: tuple[tuple[str, str], ...] = ()
+    # Names of members who are not in Slack (imported): the facilitator invites them.
+    offline: tuple[str, ...] = ()
+    notices: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class Views(Protocol):
+    """Block Kit for every message a workflow sends."""
+
+    def preview(self, round_: Round, language: str) -> Message: ...
+
+    def intro(self, intro: Intro) -> Message: ...
+
+    def unplaced(self, notice: Unplaced) -> Message: ...
+
+    def round_summary(self, summary: RoundSummary) -> Message: ...
+
+    def poll(
+        self, poll: Poll, answers: dict[str, str], language: str, *, closed: bool = False
+    ) -> Message: ...
+
+    def reminder(self, poll: Poll, language: str) -> Message: ...
+
+    def poll_failures(
+        self, poll: Poll, problems: list[tuple[str, str]], language: str
+    ) -> Message: ...
+
+    def report(self, report: Report, language: str) -> Message: ...
+
+    def charter(self, charter: Charter, language: str) -> Message:
+        """A think tank's charter, as posted (and pinned) in its conversation."""
+        ...
+
+    def experiment_prompt(self, experiment: Experiment, language: str) -> Message: ...
+
+    def experiment_card(self, experiment: Experiment, language: str) -> Message: ...
+
+    def result_request(self, experiment: Experiment, language: str) -> Message: ...
+
+    def evaluation_invite(
+        self, evaluation: StageEvaluation, idea_title: str, language: str
+    ) -> Message: ...
+
+    def programme_report(self, report: ProgrammeReport, language: str) -> Message: ...
+
+    def programme_chart(self, report: ProgrammeReport, language: str) -> bytes:
+        """The programme report's charts on one PNG."""
+        ...
+
+    def notice(self, text: str) -> Message:
+        """A one-line notice the bot wrote (e.g. "something went wrong")."""
+        ...
+
+
+class WorkflowSettings(Protocol):
+    """The settings workflows read (``bot.settings.Settings`` has them)."""
+
+    @property
+    def default_language(self) -> str: ...
+
+    @property
+    def answer_key(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """Everything a workflow needs to send: storage, the gateway, the views, the settings.
+
+    ``holder`` names the process in send claims ("host:pid" for the scheduler).
+    """
+
+    database: Database
+    gateway: Gateway
+    views: Views
+    settings: WorkflowSettings
+    holder: str = ""
+
+    def held_by(self, holder: str) -> Outbound:
+        return Outbound(self.database, self.gateway, self.views, self.settings, holder)
