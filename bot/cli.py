@@ -14,6 +14,7 @@ from bot.commands import (
     export_polls,
     import_ideas,
     match_csv,
+    report,
     run,
     scheduler,
 )
@@ -21,7 +22,18 @@ from bot.commands.common import CommandFailed, settings_or_exit
 from bot.logs import configure_logging
 from bot.settings import SettingsError
 
-COMMANDS = (run, console, doctor, db, scheduler, match_csv, import_ideas, export, export_polls)
+COMMANDS = (
+    run,
+    console,
+    doctor,
+    db,
+    scheduler,
+    match_csv,
+    import_ideas,
+    export,
+    export_polls,
+    report,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -193,6 +193,14 @@ class SlackGateway:
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", channel=channel, ts=ts, **message)
 
+    def pin(self, channel: str, ts: str) -> None:
+        """Pin a message (a think tank's charter); pinning it again is harmless."""
+        try:
+            self._call("pins.add", channel=channel, timestamp=ts)
+        except DeliveryError as error:
+            if error.code != "already_pinned":
+                raise
+
     def upload_file(self, channel: str, content: bytes, filename: str, title: str) -> None:
         """Share a file (a report chart) in ``channel``: files.getUploadURLExternal, the upload,
         then files.completeUploadExternal, all inside the SDK's files_upload_v2."""

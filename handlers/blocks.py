@@ -9,7 +9,7 @@ from typing import Any
 from handlers import ids
 from handlers.mrkdwn import escape_within, fit, quote, truncate
 from i18n import LANGUAGES, t
-from models import Idea, IdeaKind, OrganisationType, Participant, Theme
+from models import Idea, IdeaKind, OrganisationType, Participant, ProfileRole, Theme
 from services.ideas import IdeaPage
 
 Block = dict[str, Any]
@@ -314,6 +314,9 @@ def profile_modal(participant: Participant, language: str) -> Block:
     ]
     languages = [option(t(f"common.lang_{code}", language), code) for code in LANGUAGES]
     current_type = participant.organisation_type.value if participant.organisation_type else None
+    roles = [
+        option(t(f"programme.role_{role.value}", language), role.value) for role in ProfileRole
+    ]
     blocks = [
         section(t("profile.intro", language)),
         text_input(
@@ -335,6 +338,12 @@ def profile_modal(participant: Participant, language: str) -> Block:
             t("profile.field_language", language),
             languages,
             participant.language,
+        ),
+        select_input(
+            ids.PROFILE_FIELDS["role"],
+            t("profile.field_role", language),
+            roles,
+            participant.role.value if participant.role else None,
         ),
     ]
     return form_modal(ids.PROFILE_MODAL, t("profile.modal_title", language), blocks, language)

@@ -62,6 +62,7 @@ def profile_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps
         organisation=values["organisation"],
         organisation_type=values["organisation_type"],
         language=values["language"],
+        role=values["role"],
     )
     try:
         with deps.database.session() as session:

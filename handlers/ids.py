@@ -20,6 +20,7 @@ PROFILE_FIELDS = {
     "organisation": "profile_organisation",
     "organisation_type": "profile_org_type",
     "language": "profile_language",
+    "role": "profile_role",
 }
 VALUE = "value"  # the action_id inside every input block
 

@@ -96,16 +96,33 @@ def install(app: App, deps: Deps) -> None:
     app.middleware(introduce)
 
 
-def subcommand(*names: str) -> Callable[[dict[str, Any]], bool]:
-    """Matches ``/collider NAME ...`` for any of ``names`` ("" for the bare command)."""
+def subcommand(*names: str, excluding: tuple[str, ...] = ()) -> Callable[[dict[str, Any]], bool]:
+    """Matches ``/collider NAME ...`` for any of ``names`` ("" for the bare command), unless the
+    first word after NAME is one of ``excluding`` (a verb another listener answers)."""
 
     def matches(command: dict[str, Any]) -> bool:
-        return subcommand_name(command) in names
+        return subcommand_name(command) in names and _verb(command) not in excluding
 
     matches.__name__ = f"subcommand_{'_'.join(names) or 'bare'}"
     # What help and its test read back: which names this listener answers.
     matches.subcommand_names = names  # type: ignore[attr-defined]
     return matches
+
+
+def subcommand_verb(name: str, verb: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches ``/collider NAME VERB ...`` only: a verb with a listener of its own
+    (``report programme``), whatever order the modules register in."""
+
+    def matches(command: dict[str, Any]) -> bool:
+        return subcommand_name(command) == name and _verb(command) == verb
+
+    matches.__name__ = f"subcommand_{name}_{verb}"
+    matches.subcommand_names = (name,)  # type: ignore[attr-defined]
+    return matches
+
+
+def _verb(command: dict[str, Any]) -> str:
+    return subcommand_args(command).partition(" ")[0].lower()
 
 
 def subcommand_name(command: dict[str, Any]) -> str:

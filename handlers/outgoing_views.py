@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import blocks, poll_blocks, round_blocks
-from models import Poll, Round
+from handlers import blocks, poll_blocks, programme_blocks, programme_charts, round_blocks
+from models import Charter, Experiment, Poll, Round, StageEvaluation
 from services.outgoing import Intro, RoundSummary, Unplaced
 from services.poll_reports import Report
+from services.programme_report import ProgrammeReport
 
 Message = dict[str, Any]
 
@@ -42,6 +43,29 @@ class SlackViews:
 
     def report(self, report: Report, language: str) -> Message:
         return poll_blocks.report_message(report, language)
+
+    def charter(self, charter: Charter, language: str) -> Message:
+        return programme_blocks.charter_message(charter, language)
+
+    def experiment_prompt(self, experiment: Experiment, language: str) -> Message:
+        return programme_blocks.experiment_prompt(experiment, language)
+
+    def experiment_card(self, experiment: Experiment, language: str) -> Message:
+        return programme_blocks.experiment_card(experiment, language)
+
+    def result_request(self, experiment: Experiment, language: str) -> Message:
+        return programme_blocks.result_request(experiment, language)
+
+    def evaluation_invite(
+        self, evaluation: StageEvaluation, idea_title: str, language: str
+    ) -> Message:
+        return programme_blocks.evaluation_invite(evaluation, idea_title, language)
+
+    def programme_report(self, report: ProgrammeReport, language: str) -> Message:
+        return programme_blocks.report_message(report, language)
+
+    def programme_chart(self, report: ProgrammeReport, language: str) -> bytes:
+        return programme_charts.dashboard(report, language)
 
     def notice(self, text: str) -> Message:
         return blocks.notice(text)

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import blocks, ids
+from handlers import blocks, ids, programme
 from handlers.context import Deps, open_modal, view_values
 from handlers.listening import (
     Person,
@@ -27,11 +27,13 @@ from handlers.pipeline_blocks import (
     stage_modal,
     stage_moved_notice,
 )
+from handlers.roles import is_facilitator
 from i18n import t
 from models.queries import find_participant
 from services import matchmaking, participants, pipeline, polls
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser, language_of
+from services.programme_workflow import follow_up_move
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ def stage_submitted(
             author = move.idea.author
             tell = author.forgotten_at is None
             author_user = SlackUser(team_id=author.team_id, user_id=author.user_id)
+            follow_up = (move.change.id, move.experiment_id, move.evaluation_id)
     except DomainError as error:
         ack(**form_errors(error, person, fields, "stage"))
         return
@@ -99,6 +102,17 @@ def stage_submitted(
             author_user,
             move,
             what=f"stage notice to the author of idea #{idea_id}",
+            person=person,
+        )
+    if follow_up[1] is not None or follow_up[2] is not None:
+        # The card to fill in, and the evaluation of the stage just finished (services/).
+        run_after_ack(
+            deps,
+            follow_up_move,
+            deps.outbound,
+            person.user,
+            *follow_up,
+            what=f"programme follow-up of idea #{idea_id}",
             person=person,
         )
 
@@ -137,6 +151,7 @@ def register(app: App, deps: Deps) -> None:
 
 def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
     language, user = person.language, person.user
+    facilitator = is_facilitator(deps, user)
     with deps.database.session() as session:
         sections = HomeSections(
             language=language,
@@ -145,6 +160,7 @@ def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
             think_tanks=matchmaking.think_tanks_of(session, user),
             participant=(participant := find_participant(session, user.team_id, user.user_id)),
             polls=polls.pending_polls(session, participant) if participant else [],
+            **programme.home_sections(session, user, language, facilitator=facilitator),
         )
         view = home_view(sections)
     try:

@@ -20,6 +20,7 @@ from handlers.blocks import (
     text_input,
 )
 from handlers.mrkdwn import escape_within, quote
+from handlers.programme_blocks import charter_home_line
 from i18n import t
 from models import Idea, IdeaStage, OptIn, Participant, Stage, ThinkTank
 from services.pipeline import MAX_NOTE, PipelineSummary
@@ -106,6 +107,9 @@ class HomeSections:
     think_tanks: list[ThinkTank] = field(default_factory=list)
     participant: Participant | None = None
     polls: list[PendingPoll] = field(default_factory=list)
+    # Charters of my think tanks by think tank id; the programme's figures for facilitators.
+    charters: dict[int, Any] = field(default_factory=dict)
+    programme: list[Block] = field(default_factory=list)
 
 
 def home_view(sections: HomeSections) -> Block:
@@ -132,6 +136,7 @@ def home_view(sections: HomeSections) -> Block:
         )
     blocks += [{"type": "divider"}, *think_tank_blocks(sections), *poll_blocks(sections)]
     blocks += [{"type": "divider"}, *pipeline_blocks(sections.pipeline, language)]
+    blocks += sections.programme
     blocks += [
         {"type": "divider"},
         section(f"*{t('pipeline.home_settings', language)}*"),
@@ -183,6 +188,8 @@ def think_tank_blocks(sections: HomeSections) -> list[Block]:
                 )
             )
         )
+        goal = charter_home_line(sections.charters.get(tank.id), language)
+        blocks += [goal] if goal else []
     return blocks
 
 

@@ -254,10 +254,15 @@ def _log_foreign_answer(poll_id: Any, person: Person) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
-    for name, function in (("poll", poll), ("report", report)):
-        app.command("/collider", matchers=[subcommand(name)], middleware=[facilitators_only(name)])(
-            listener(function)
-        )
+    app.command("/collider", matchers=[subcommand("poll")], middleware=[facilitators_only("poll")])(
+        listener(poll)
+    )
+    # ``report programme`` is the programme report's own listener (handlers/programme.py).
+    app.command(
+        "/collider",
+        matchers=[subcommand("report", excluding=("programme",))],
+        middleware=[facilitators_only("report")],
+    )(listener(report))
     app.view(
         ids.POLL_TEMPLATE_MODAL,
         middleware=[facilitators_only("poll template", form_block=ids.TEMPLATE_FIELDS["name"])],

@@ -19,6 +19,7 @@ from handlers.blocks import (
     select_input,
 )
 from handlers.mrkdwn import escape_within, truncate
+from handlers.programme_blocks import charter_invite
 from i18n import catalog, format_number, placeholders, t
 from models import Round, Theme, ThinkTank
 from services.matchmaking import weak_grouping_cause
@@ -387,6 +388,7 @@ def intro_message(intro: Intro) -> dict[str, Any]:
         section(why),
         section("\n".join(lines)),
         section(t("rounds.intro_questions", language)),
+        *charter_invite(intro.think_tank_id, language),
     ]
     if intro.first_poll_on:
         blocks.append(context(t("rounds.intro_poll", language, date=intro.first_poll_on)))

@@ -11,6 +11,7 @@ from models.entities import (
     OptIn,
     OrganisationType,
     Participant,
+    ProfileRole,
     Stage,
     Theme,
     ThemeStatus,
@@ -24,6 +25,16 @@ from models.polls import (
     PollState,
     PollTemplate,
     QuestionKind,
+)
+from models.programme import (
+    Charter,
+    Decision,
+    Experiment,
+    InviteState,
+    StageEvaluation,
+    StageEvaluationAnswer,
+    StageEvaluationInvite,
+    StrategyGoal,
 )
 from models.rounds import (
     DoNotMatch,
@@ -39,6 +50,15 @@ from models.rounds import (
 from models.scheduling import ScheduledSend, SchedulerLease, SendState, apscheduler_jobs
 
 __all__ = [
+    "Charter",
+    "Decision",
+    "Experiment",
+    "InviteState",
+    "ProfileRole",
+    "StageEvaluation",
+    "StageEvaluationAnswer",
+    "StageEvaluationInvite",
+    "StrategyGoal",
     "IdeaCoauthor",
     "IdeaLink",
     "AppSecret",

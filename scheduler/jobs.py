@@ -14,7 +14,7 @@ from datetime import timedelta
 from models.base import utcnow
 from models.queries import forget_handled_requests as forget_requests_before
 from scheduler.context import current
-from services import poll_workflow, round_workflow
+from services import poll_workflow, programme_workflow, round_workflow
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +48,8 @@ def forget_handled_requests() -> None:
     """Housekeeping: drop the deduplication keys of requests handled long ago."""
     with current().database.session() as session:
         forget_requests_before(session, utcnow() - KEEP_REQUEST_KEYS)
+
+
+def ask_experiment_results() -> None:
+    """Ask the owners of experiments whose end date has come for the result (issue 16)."""
+    programme_workflow.ask_due_results(current().sender(), utcnow().date())

@@ -160,6 +160,8 @@ def reconcile(
 SCHEDULE_SWEEP_EVERY = timedelta(minutes=5)
 POLL_SWEEP_EVERY = timedelta(minutes=5)
 HOUSEKEEPING_EVERY = timedelta(days=1)
+# Experiments end on a date: looking once an hour asks on the day.
+EXPERIMENT_RESULTS_EVERY = timedelta(hours=1)
 
 
 def configured_jobs(session: Session | None = None) -> list[JobSpec]:
@@ -189,5 +191,11 @@ def configured_jobs(session: Session | None = None) -> list[JobSpec]:
             f"{JOB_PREFIX}housekeeping:requests",
             "scheduler.jobs:forget_handled_requests",
             HOUSEKEEPING_EVERY,
+        ),
+        JobSpec.every(
+            f"{JOB_PREFIX}experiments:results",
+            "scheduler.jobs:ask_experiment_results",
+            EXPERIMENT_RESULTS_EVERY,
+            run_at_start=True,
         ),
     ]

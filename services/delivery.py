@@ -138,6 +138,10 @@ class Gateway(Protocol):
 
     def update(self, channel: str, ts: str, message: Message) -> None: ...
 
+    def pin(self, channel: str, ts: str) -> None:
+        """Pin a message this app posted (pinning it again is harmless)."""
+        ...
+
     def upload_file(self, channel: str, content: bytes, filename: str, title: str) -> None: ...
 
 

@@ -16,8 +16,9 @@ from models.db import Database
 from services.delivery import Gateway, Message
 
 if TYPE_CHECKING:
-    from models import Poll, Round
+    from models import Charter, Experiment, Poll, Round, StageEvaluation
     from services.poll_reports import Report
+    from services.programme_report import ProgrammeReport
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,26 @@ class Views(Protocol):
     ) -> Message: ...
 
     def report(self, report: Report, language: str) -> Message: ...
+
+    def charter(self, charter: Charter, language: str) -> Message:
+        """A think tank's charter, as posted (and pinned) in its conversation."""
+        ...
+
+    def experiment_prompt(self, experiment: Experiment, language: str) -> Message: ...
+
+    def experiment_card(self, experiment: Experiment, language: str) -> Message: ...
+
+    def result_request(self, experiment: Experiment, language: str) -> Message: ...
+
+    def evaluation_invite(
+        self, evaluation: StageEvaluation, idea_title: str, language: str
+    ) -> Message: ...
+
+    def programme_report(self, report: ProgrammeReport, language: str) -> Message: ...
+
+    def programme_chart(self, report: ProgrammeReport, language: str) -> bytes:
+        """The programme report's charts on one PNG."""
+        ...
 
     def notice(self, text: str) -> Message:
         """A one-line notice the bot wrote (e.g. "something went wrong")."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from i18n import LANGUAGES, normalize_language
-from models import OrganisationType, Participant
+from models import OrganisationType, Participant, ProfileRole
 from models.queries import find_participant, insert_ignoring_conflict
 from services.errors import InvalidInput
 from services.text import clean_text
@@ -69,6 +69,8 @@ class ProfileUpdate:
     organisation: str | None
     organisation_type: str | None
     language: str | None
+    # Student, official, councillor, other: the programme report splits participants by it.
+    role: str | None = None
 
 
 def update_profile(session: Session, user: SlackUser, update: ProfileUpdate) -> Participant:
@@ -84,8 +86,13 @@ def update_profile(session: Session, user: SlackUser, update: ProfileUpdate) -> 
             raise InvalidInput("errors.bad_choice", field="organisation_type") from None
     if update.language and update.language not in LANGUAGES:
         raise InvalidInput("errors.bad_choice", field="language")
+    try:
+        role = ProfileRole(update.role) if update.role else None
+    except ValueError:
+        raise InvalidInput("errors.bad_choice", field="role") from None
     participant = ensure_participant(session, user)
     participant.organisation = organisation
     participant.organisation_type = org_type
     participant.language = update.language or None
+    participant.role = role
     return participant

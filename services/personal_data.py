@@ -29,7 +29,9 @@ from sqlalchemy.orm import Session
 from i18n import t
 from models import (
     Base,
+    Charter,
     DoNotMatch,
+    Experiment,
     Facilitator,
     Idea,
     IdeaCoauthor,
@@ -46,6 +48,9 @@ from models import (
     Round,
     RoundNotice,
     ScheduledSend,
+    StageEvaluationAnswer,
+    StageEvaluationInvite,
+    StrategyGoal,
     Theme,
     ThinkTankMember,
 )
@@ -54,6 +59,7 @@ from models.db import checkpoint_after_commit
 from models.queries import find_participant
 from services.participants import SlackUser
 from services.polls import respondent_key
+from services.stage_evaluations import respondent_key as evaluation_respondent
 
 FORMAT_VERSION = 2
 TOMBSTONE_PREFIX = "forgotten-"
@@ -70,6 +76,7 @@ NOTHING_PERSONAL = {
     "scheduler_leases": "which process runs the scheduler",
     "apscheduler_jobs": "sweeps over polls and rounds; their arguments are never people",
     "think_tanks": "a group's number, language and conversation; who is in it: think_tank_members",
+    "stage_evaluations": "which stage of which idea was evaluated; who was asked: the invites",
 }
 
 
@@ -116,6 +123,16 @@ def _participant_references(pid: int) -> dict[str, tuple[type[Base], Any]]:
         "poll_deliveries": (PollDelivery, PollDelivery.participant_id == pid),
         "attributed_poll_answers": (PollAnswer, PollAnswer.participant_id == pid),
         "messages_sent": (ScheduledSend, _own_send_keys(pid)),
+        "strategy_goals_created": (StrategyGoal, StrategyGoal.created_by_id == pid),
+        "charters_edited": (Charter, Charter.updated_by_id == pid),
+        "experiments": (
+            Experiment,
+            or_(Experiment.created_by_id == pid, Experiment.result_by_id == pid),
+        ),
+        "stage_evaluations_asked": (
+            StageEvaluationInvite,
+            StageEvaluationInvite.participant_id == pid,
+        ),
     }
 
 
@@ -150,6 +167,7 @@ def section_tables() -> dict[str, str]:
     return {
         "participant": "participants",
         "anonymous_poll_answers": "poll_answers",
+        "anonymous_stage_evaluation_answers": "stage_evaluation_answers",
         **{name: model.__tablename__ for name, (model, _) in references.items()},  # type: ignore[attr-defined]
     }
 
@@ -206,8 +224,26 @@ def personal_data(
         data["anonymous_poll_answers"] = _rows(
             _anonymous_answers(session, participant.id, answer_key)
         )
+        data["anonymous_stage_evaluation_answers"] = _rows(
+            _evaluation_answers(session, participant.id, answer_key)
+        )
     data.update({name: _rows(rows) for name, rows in as_facilitator.items()})
     return data
+
+
+def forget_programme_links(session: Session, participant_id: int) -> None:
+    """Unlink the person from the programme's rows; the group's work (charters, cards) stays."""
+    for model, column in (
+        (StrategyGoal, StrategyGoal.created_by_id),
+        (Charter, Charter.updated_by_id),
+        (Experiment, Experiment.created_by_id),
+        (Experiment, Experiment.result_by_id),
+    ):
+        session.execute(update(model).where(column == participant_id).values({column.key: None}))
+    # Who was asked to evaluate a stage, and whether they answered, is about them.
+    session.execute(
+        delete(StageEvaluationInvite).where(StageEvaluationInvite.participant_id == participant_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -232,8 +268,10 @@ def forget(
         checkpoint_after_commit(session)
         return Forgotten(participant_id=None, ideas=0)
     anonymous = _anonymous_answers(session, participant.id, answer_key)
+    _forget_evaluation_texts(_evaluation_answers(session, participant.id, answer_key))
     _forget_poll_traces(session, participant.id, anonymous)
     _forget_relations(session, participant.id)
+    forget_programme_links(session, participant.id)
     ideas = session.scalars(select(Idea).where(Idea.author_id == participant.id)).all()
     for idea in ideas:
         anonymize_idea(idea, language)
@@ -252,6 +290,11 @@ def _tombstone(participant: Participant) -> None:
     participant.slack_locale = None
     participant.opt_in = OptIn.OUT
     participant.paused_until = None
+    # An imported author's e-mail, and whom their ideas were offered to, name them.
+    participant.email = None
+    participant.claim_offered_to = None
+    # A role such as "councillor" picks a person out of a small city's programme.
+    participant.role = None
     participant.forgotten_at = utcnow()
 
 
@@ -278,6 +321,36 @@ def _forget_relations(session: Session, pid: int) -> None:
         .values(created_by_id=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def _evaluation_answers(
+    session: Session, participant_id: int, answer_key: bytes | None
+) -> list[StageEvaluationAnswer]:
+    """The person's stage evaluation answers, found again with the answer key (they are stored
+    anonymously, like poll answers)."""
+    if answer_key is None:
+        return []
+    evaluation_ids = session.scalars(
+        select(StageEvaluationInvite.evaluation_id).where(
+            StageEvaluationInvite.participant_id == participant_id
+        )
+    ).all()
+    keys = [evaluation_respondent(answer_key, e, participant_id) for e in evaluation_ids]
+    return list(
+        session.scalars(
+            select(StageEvaluationAnswer)
+            .where(StageEvaluationAnswer.respondent.in_(keys))
+            .order_by(StageEvaluationAnswer.id)
+        )
+    )
+
+
+def _forget_evaluation_texts(answers: list[StageEvaluationAnswer]) -> None:
+    """The rating stays in the figures; the words, which may identify them, go, and a fresh
+    respondent key unlinks the answer from their id."""
+    for answer in answers:
+        answer.gave = answer.hard = answer.succeeded = ""
+        answer.respondent = secrets.token_hex(32)
 
 
 def _forget_poll_traces(session: Session, pid: int, anonymous: list[PollAnswer]) -> None:

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import Idea, IdeaStage, IdeaStatus, Participant, Stage
 from services.errors import InvalidInput, NotFound
+from services.experiments import start_experiment
 from services.participants import SlackUser, ensure_participant
+from services.stage_evaluations import open_evaluation
 from services.text import clean_text
 
 MAX_NOTE = 500
@@ -20,6 +22,9 @@ class Move:
     idea: Idea
     previous: Stage
     change: IdeaStage
+    # The programme's follow-ups of the move (services/experiments, services/stage_evaluations).
+    experiment_id: int | None = None
+    evaluation_id: int | None = None
 
 
 def move_idea(
@@ -37,13 +42,25 @@ def move_idea(
     if idea.stage is new_stage:
         raise InvalidInput("pipeline.same_stage", field="stage")
     previous = idea.stage
-    change = IdeaStage(
-        idea=idea, stage=new_stage, note=note, changed_by_id=ensure_participant(session, user).id
-    )
+    mover = ensure_participant(session, user)
+    change = IdeaStage(idea=idea, stage=new_stage, note=note, changed_by_id=mover.id)
     session.add(change)
     idea.stage = new_stage
     session.flush()
-    return Move(idea=idea, previous=previous, change=change)
+    # In the same transaction as the move, so neither the card nor the evaluation is lost.
+    experiment = (
+        start_experiment(session, idea, user.team_id, mover.id)
+        if new_stage is Stage.EXPERIMENT
+        else None
+    )
+    evaluation = open_evaluation(session, user.team_id, change, previous)
+    return Move(
+        idea=idea,
+        previous=previous,
+        change=change,
+        experiment_id=experiment.id if experiment else None,
+        evaluation_id=evaluation.id if evaluation else None,
+    )
 
 
 def idea_for_stage_change(session: Session, idea_id: int) -> Idea:

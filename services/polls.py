@@ -50,6 +50,7 @@ from models import (
 from models.base import utcnow
 from models.entities import Participant
 from models.queries import find_participant, insert_ignoring_conflict
+from services.charters import add_goal_question
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser
 from services.text import RAW_SLACK, clean_text
@@ -125,7 +126,7 @@ def respondent_key(key: bytes, poll_id: int, participant_id: int) -> str:
 def label(spec: dict[str, Any], language: str) -> str:
     """A question's or option's text: an i18n key, a text per language, or one text ("*")."""
     if "i18n" in spec:
-        return t(str(spec["i18n"]), language)
+        return t(str(spec["i18n"]), language, **(spec.get("params") or {}))
     return str(spec.get(language) or spec.get("*") or "")
 
 
@@ -350,6 +351,8 @@ def _recipients(session: Session, poll: Poll) -> list[tuple[int, int]]:
 def open_poll(session: Session, poll: Poll) -> int:
     """Mark the poll open and create its deliveries (idempotent); how many were created."""
     created = 0
+    if poll.state is not PollState.OPEN:
+        add_goal_question(session, poll)  # the think tank's own goal, from its charter
     for participant_id, tank_id in _recipients(session, poll):
         created += insert_ignoring_conflict(
             session,

@@ -16,7 +16,8 @@ VERBS = {
     "theme": {"open", "close"},
     "facilitator": {"add", "remove"},
     "schedule": {"every", "off"},
-    "report": {"round", "tank", "theme"},
+    "report": {"round", "tank", "theme", "programme"},
+    "goal": {"add", "list", "remove", "theme"},
 }
 _SEGMENT = re.compile(r"`([^`]+)`")
 

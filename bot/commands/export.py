@@ -1,4 +1,4 @@
-"""``collider export ideas|rounds|thinktanks --out FILE.csv``: CSV safe to open in a spreadsheet."""
+"""``collider export ideas|rounds|thinktanks|experiments --out FILE.csv``: CSV safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.commands.common import CommandFailed, open_database
 
-EXPORTS = ("ideas", "rounds", "thinktanks")
+EXPORTS = ("ideas", "rounds", "thinktanks", "experiments")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,10 +20,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from services.experiments import experiment_rows
     from services.importing import idea_rows
     from services.round_exports import round_rows, think_tank_rows
 
-    rows = {"ideas": idea_rows, "rounds": round_rows, "thinktanks": think_tank_rows}[args.what]
+    rows = {
+        "ideas": idea_rows,
+        "rounds": round_rows,
+        "thinktanks": think_tank_rows,
+        "experiments": experiment_rows,
+    }[args.what]
     database = open_database(args.settings)
     count = -1  # the header row
     try:

@@ -38,6 +38,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.list": ("groups:read",),
     "conversations.history": ("mpim:history",),
     "conversations.members": ("channels:read",),
+    # A think tank's charter is pinned in its conversation.
+    "pins.add": ("pins:write",),
 }
 # slack_sdk helpers that call methods of the table under another name.
 SDK_HELPERS = {"files_upload_v2": "files.completeUploadExternal"}

@@ -47,6 +47,7 @@ MANIFEST_SCOPES = (
     "users:read",
     "users:read.email",
     "files:write",
+    "pins:write",
 )
 MESSAGE_METHODS = frozenset(
     {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"}
@@ -494,6 +495,18 @@ class LocalSlack:
         if channel not in self.members:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "members": self.members[channel], "response_metadata": {}}
+
+    def _api_pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel")), str(params.get("timestamp"))
+        with self._lock:
+            messages = self.history.get(channel, [])
+            message = next((m for m in messages if m["ts"] == ts), None)
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            if message.get("pinned"):
+                return {"ok": False, "error": "already_pinned"}
+            message["pinned"] = True
+        return {"ok": True}
 
     def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = self._new_id("F")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bot.local.slack import LocalSlack
 from handlers import ids
-from models import Idea, IdeaKind, IdeaStatus, Participant
+from models import Idea, IdeaKind, IdeaStatus, Participant, ProfileRole
 from models.db import Database
 from tests.slack_driver import SlackDriver, response_json, text_of
 
@@ -293,6 +293,32 @@ def test_profile_modal_saves_organisation_and_language(
         assert participant.language == "fi"
     finnish = text_of(response_json(driver.command("/idea", "Kirjasto")))
     assert "tallennettu" in finnish
+
+
+def test_the_profile_form_keeps_the_role_the_programme_report_splits_by(
+    driver: SlackDriver, database: Database
+) -> None:
+    driver.command("/collider", "profile")
+    view = driver.last_opened_view()
+    roles = next(b for b in view["blocks"] if b.get("block_id") == ids.PROFILE_FIELDS["role"])
+    assert [o["value"] for o in roles["element"]["options"]] == [
+        "student", "official", "councillor", "other",
+    ]  # fmt: skip
+    fields = {ids.PROFILE_FIELDS["role"]: {"option": "councillor"}}
+    assert response_json(driver.submit(view, fields))["response_action"] == "update"
+    with database.session() as session:
+        assert session.scalar(select(Participant.role)) is ProfileRole.COUNCILLOR
+    driver.command("/collider", "profile")
+    reopened = driver.last_opened_view()
+    roles = next(b for b in reopened["blocks"] if b.get("block_id") == ids.PROFILE_FIELDS["role"])
+    assert roles["element"]["initial_option"]["value"] == "councillor"
+    crafted = response_json(
+        driver.submit(reopened, {ids.PROFILE_FIELDS["role"]: {"option": "mayor"}})
+    )
+    assert crafted["response_action"] == "errors"
+    assert ids.PROFILE_FIELDS["role"] in crafted["errors"]
+    with database.session() as session:
+        assert session.scalar(select(Participant.role)) is ProfileRole.COUNCILLOR
 
 
 def test_crafted_profile_with_unknown_choice_is_refused(

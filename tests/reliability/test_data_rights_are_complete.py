@@ -20,8 +20,10 @@ from sqlalchemy import select
 from models import (
     AppSecret,
     Base,
+    Charter,
     DeliveryState,
     DoNotMatch,
+    Experiment,
     Facilitator,
     HandledRequest,
     Idea,
@@ -43,6 +45,10 @@ from models import (
     ScheduledSend,
     SchedulerLease,
     Stage,
+    StageEvaluation,
+    StageEvaluationAnswer,
+    StageEvaluationInvite,
+    StrategyGoal,
     Theme,
     ThinkTank,
     ThinkTankMember,
@@ -53,6 +59,7 @@ from models.db import Database
 from services import personal_data
 from services.participants import SlackUser
 from services.polls import DEFAULT_QUESTIONS, respondent_key
+from services.stage_evaluations import respondent_key as evaluation_respondent
 from tests.personal_data_search import rows_referring_to, traces
 
 TEAM = "T0RIGHTS"
@@ -65,6 +72,7 @@ THEME_LABEL = "Eevan oma teema"
 ANSWER_TEXT = "Eeva vastasi avoimesti"
 ANONYMOUS_TEXT = "Eeva nimettömänä mutta tunnistettavasti"
 STAGE_NOTE = "Eeva vetää pilottia"
+EVALUATION_TEXT = "Eevan arvio vaiheesta"
 KEY = b"k" * 32
 # Rows that point at her but are not hers to see, and why.
 NOT_HERS = {
@@ -78,6 +86,7 @@ class World:
     other: int
     others_idea: int
     poll_ids: list[int]
+    evaluation_id: int
 
 
 def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per table, on purpose
@@ -113,7 +122,8 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
         others = Idea(author_id=other.id, kind=IdeaKind.IDEA, title="Otto's", body="Otto's idea")
         s.add_all([mine, withdrawn, others])
         s.flush()
-        s.add(IdeaStage(idea_id=mine.id, stage=Stage.PILOT, note=STAGE_NOTE))
+        moved = IdeaStage(idea_id=mine.id, stage=Stage.PILOT, note=STAGE_NOTE)
+        s.add(moved)
         s.add(IdeaStage(idea_id=others.id, stage=Stage.PILOT, note="ok", changed_by_id=eeva.id))
         s.add(IdeaCoauthor(idea_id=others.id, participant_id=eeva.id, joined_from_id=withdrawn.id))
         low, high = sorted((mine.id, others.id))
@@ -191,11 +201,35 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
                 )
             s.add(ScheduledSend(key=f"poll:{poll.id}:to:{eeva.id}", result=f"{DM} 3.4"))
             s.add(ScheduledSend(key=f"poll:{poll.id}:remind:{eeva.id}", result=f"{DM} 5.6"))
+        # The programme: a strategy goal, a charter and an experiment card she wrote, and the
+        # evaluation of a stage she was asked about and answered.
+        s.add(StrategyGoal(team_id=TEAM, title="Hiilineutraali 2030", created_by_id=eeva.id))
+        s.add(Charter(think_tank_id=tank.id, goal="Yhteinen tavoite", updated_by_id=eeva.id))
+        s.add(Experiment(team_id=TEAM, idea_id=mine.id, title="Kokeilu", created_by_id=eeva.id))
+        s.flush()
+        evaluation = StageEvaluation(
+            team_id=TEAM,
+            idea_id=mine.id,
+            idea_stage_id=moved.id,
+            stage=Stage.EXPERIMENT,
+            next_stage=Stage.PILOT,
+        )
+        s.add(evaluation)
+        s.flush()
+        s.add(StageEvaluationInvite(evaluation_id=evaluation.id, participant_id=eeva.id))
+        s.add(
+            StageEvaluationAnswer(
+                evaluation_id=evaluation.id,
+                respondent=evaluation_respondent(KEY, evaluation.id, eeva.id),
+                gave=EVALUATION_TEXT,
+                rating=4,
+            )
+        )
         s.add(HandledRequest(key="command:trigger-1", result=str(mine.id)))
         s.add(AppSecret(name="answer_key", value="secret"))
         s.add(SchedulerLease(holder="host:1", expires_at=now, name="scheduler"))
         s.execute(apscheduler_jobs.insert().values(id="collider:sweep", job_state=b"\x80"))
-        return World(eeva.id, other.id, others.id, [p.id for p in polls])
+        return World(eeva.id, other.id, others.id, [p.id for p in polls], evaluation.id)
 
 
 def exported_rows(data: dict) -> dict[str, set]:
@@ -224,7 +258,10 @@ def not_hers(database: Database, world: World) -> dict[str, set]:
 
 def test_my_data_holds_every_row_about_the_person(database: Database) -> None:
     world = build_world(database)
-    respondents = tuple(respondent_key(KEY, poll_id, world.eeva) for poll_id in world.poll_ids)
+    respondents = (
+        *(respondent_key(KEY, poll_id, world.eeva) for poll_id in world.poll_ids),
+        evaluation_respondent(KEY, world.evaluation_id, world.eeva),
+    )
     expected = rows_referring_to(database, world.eeva, (EEVA.user_id, DM, *respondents))
     for table, ids in not_hers(database, world).items():
         expected[table] -= ids
@@ -247,8 +284,9 @@ def test_my_data_holds_every_row_about_the_person(database: Database) -> None:
     }
     assert missing == {}
     text = json.dumps(data, ensure_ascii=False)
-    for value in (IDEA_BODY, THEME_LABEL, ANSWER_TEXT, ANONYMOUS_TEXT, ORGANISATION, DM):
+    for value in (IDEA_BODY, THEME_LABEL, ANSWER_TEXT, ANONYMOUS_TEXT, EVALUATION_TEXT):
         assert value in text
+    assert ORGANISATION in text and DM in text
     assert "Otto" not in text  # nothing of the other person
     avoided = [row for row in data["avoid_list"] if row["participant_id"] == world.eeva]
     assert [row["avoided_id"] for row in avoided] == [world.other]
@@ -270,7 +308,15 @@ def sqlite_bytes(database: Database) -> bytes:
 def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database) -> None:
     world = build_world(database)
     needles = (EEVA.user_id, EEVA.name or "", ORGANISATION, DM, "fi-FI")
-    texts = (IDEA_BODY, THEME_LABEL, ANSWER_TEXT, ANONYMOUS_TEXT, STAGE_NOTE, "Eevan tarve")
+    texts = (
+        IDEA_BODY,
+        THEME_LABEL,
+        ANSWER_TEXT,
+        ANONYMOUS_TEXT,
+        STAGE_NOTE,
+        EVALUATION_TEXT,
+        "Eevan tarve",
+    )
     assert traces(database, *needles, *texts)
     if database.engine.dialect.name == "sqlite":
         # As SQLite's automatic checkpoints do: her texts are in the main file, not only the WAL.
@@ -298,6 +344,10 @@ def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database)
         keys = {respondent_key(KEY, poll_id, world.eeva) for poll_id in world.poll_ids}
         assert keys.isdisjoint({answer.respondent for answer in answers})
         assert session.scalars(select(MatchSchedule.active)).all() == [False]
+        # Her stage rating still counts, without its text and under a key no one can compute.
+        rated = session.scalars(select(StageEvaluationAnswer)).one()
+        assert (rated.rating, rated.gave) == (4, "")
+        assert rated.respondent != evaluation_respondent(KEY, world.evaluation_id, world.eeva)
         assert session.scalars(select(Facilitator.user_id)).all() == ["UNEWFAC"]
         # The other person's idea and the co-authorship's source are untouched.
         assert session.get(Idea, world.others_idea).body == "Otto's idea"  # type: ignore[union-attr]

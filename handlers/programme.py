@@ -1,0 +1,353 @@
+"""The programme's path in Slack: think-tank charters, experiment cards and their results,
+stage evaluations, strategy goals (``/collider goal``), ``/collider experiments`` and
+``/collider report programme``.
+
+Who may do what is checked on the server, whatever a button or form claims: members for
+charters (``services.charters``), owners or facilitators for cards (``services.experiments``),
+invitees for evaluations (``services.stage_evaluations``). A refusal rises as a ``DomainError``
+and ``handlers.listening.listener`` answers it; forms show theirs under the field.
+What is sent afterwards goes through the workflows of ``services.programme_workflow``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from handlers import blocks
+from handlers import programme_blocks as views
+from handlers.context import Deps, open_modal, view_values
+from handlers.listening import (
+    Person,
+    facilitators_only,
+    form_errors,
+    listener,
+    run_after_ack,
+    subcommand,
+    subcommand_args,
+    subcommand_verb,
+)
+from handlers.mrkdwn import escape_within
+from handlers.roles import is_facilitator
+from i18n import t
+from models.base import utcnow
+from services import charters, experiments, polls, stage_evaluations, strategy_goals, themes
+from services.errors import DomainError, InvalidInput
+from services.participants import SlackUser
+from services.programme_report import build_report, parse_period
+from services.programme_workflow import deliver_programme_report, post_charter, send_card
+
+logger = logging.getLogger(__name__)
+
+
+def _id(value: Any) -> int:
+    try:
+        return int(str(value).strip().lstrip("#"))
+    except ValueError:
+        raise InvalidInput("errors.bad_request") from None
+
+
+def _metadata(view: dict[str, Any], key: str) -> int:
+    try:
+        return int(json.loads(view.get("private_metadata") or "{}")[key])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("errors.bad_request") from None
+
+
+def _done(ack: Ack, title_key: str, text_key: str, language: str, **params: Any) -> None:
+    view = blocks.done_modal(t(title_key, language), t(text_key, language, **params), language)
+    ack(response_action="update", view=view)
+
+
+# -- charters ------------------------------------------------------------------------------------
+def open_charter(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """*Write our charter* (or *Edit*): the form, for members of the think tank only."""
+    ack()
+    with deps.database.session() as session:
+        tank_id = _id(action.get("value"))
+        charters.member_of(session, person.user, tank_id)
+        modal = views.charter_modal(tank_id, charters.charter_of(session, tank_id), person.language)
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
+
+
+def charter_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
+    values = view_values(view, views.CHARTER_FIELDS)
+    data = charters.CharterInput(values["goal"], values["roles"], values["ground_rules"])
+    try:
+        with deps.database.session() as session:
+            charter_id = charters.save_charter(session, person.user, _metadata(view, "t"), data).id
+    except DomainError as error:
+        ack(**form_errors(error, person, views.CHARTER_FIELDS, "goal"))
+        return
+    _done(ack, "programme.charter_title", "programme.charter_saved", person.language)
+    run_after_ack(
+        deps, post_charter, deps.outbound, charter_id, what=f"charter {charter_id}", person=person
+    )
+
+
+# -- experiment cards ----------------------------------------------------------------------------
+def open_experiment(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """The experiment card's form, for its owners and facilitators."""
+    ack()
+    experiment_id = _id(action.get("value"))
+    facilitator = is_facilitator(deps, person.user)
+    with deps.database.session() as session:
+        experiment = experiments.editable_experiment(
+            session, person.user, experiment_id, facilitator=facilitator
+        )
+        goals = strategy_goals.active_goals(session, person.user.team_id)
+        modal = views.experiment_modal(
+            experiment, goals, themes.all_themes(session), person.language
+        )
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
+
+
+def experiment_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
+    data = experiments.CardInput(**view_values(view, views.EXPERIMENT_FIELDS))
+    facilitator = is_facilitator(deps, person.user)
+    try:
+        with deps.database.session() as session:
+            experiment = experiments.fill_card(
+                session, person.user, _metadata(view, "e"), data, facilitator=facilitator
+            )
+            experiment_id = experiment.id
+    except DomainError as error:
+        ack(**form_errors(error, person, views.EXPERIMENT_FIELDS, "title"))
+        return
+    language = person.language
+    _done(ack, "programme.experiment_title", "programme.card_saved", language, id=experiment_id)
+    run_after_ack(
+        deps,
+        send_card,
+        deps.outbound,
+        person.user,
+        experiment_id,
+        language,
+        what=f"card {experiment_id} by DM",
+        person=person,
+    )
+
+
+def open_result(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """*Record the result*: the form, for the card's owners and facilitators."""
+    ack()
+    experiment_id = _id(action.get("value"))
+    facilitator = is_facilitator(deps, person.user)
+    with deps.database.session() as session:
+        experiment = experiments.editable_experiment(
+            session, person.user, experiment_id, facilitator=facilitator
+        )
+        modal = views.result_modal(experiment, person.language)
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
+
+
+def result_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
+    values = view_values(view, views.RESULT_FIELDS)
+    data = experiments.ResultInput(values["happened"], values["decision"], values["learned"])
+    facilitator = is_facilitator(deps, person.user)
+    try:
+        with deps.database.session() as session:
+            experiments.record_result(
+                session, person.user, _metadata(view, "e"), data, facilitator=facilitator
+            )
+    except DomainError as error:
+        ack(**form_errors(error, person, views.RESULT_FIELDS, "happened"))
+        return
+    _done(ack, "programme.result_title", "programme.result_saved", person.language)
+
+
+# -- stage evaluations ---------------------------------------------------------------------------
+def open_evaluation(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    person: Person,
+    deps: Deps,
+) -> None:
+    """*Evaluate the stage*: the form, for those it was sent to, with their earlier answer."""
+    ack()
+    evaluation_id = _id(action.get("value"))
+    with deps.database.session() as session:
+        key = polls.answer_key(session, deps.settings.answer_key)
+        evaluation, _ = stage_evaluations.invitation(session, evaluation_id, person.user)
+        answer = stage_evaluations.own_answer(session, evaluation_id, person.user, key)
+        modal = views.evaluation_modal(evaluation, answer, person.language)
+    open_modal(client, respond, body["trigger_id"], modal, person.language)
+
+
+def evaluation_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
+    values = view_values(view, views.EVALUATION_FIELDS)
+    data = stage_evaluations.EvaluationInput(
+        values["gave"], values["hard"], values["succeeded"], values["rating"]
+    )
+    try:
+        with deps.database.session() as session:
+            key = polls.answer_key(session, deps.settings.answer_key)
+            stage_evaluations.record_evaluation(
+                session, _metadata(view, "s"), person.user, data, key
+            )
+    except DomainError as error:
+        ack(**form_errors(error, person, views.EVALUATION_FIELDS, "rating"))
+        return
+    _done(ack, "programme.evaluation_title", "programme.evaluation_saved", person.language)
+
+
+# -- App Home (called by handlers/pipeline.py) --------------------------------------------------
+def home_sections(
+    session: Session, user: SlackUser, language: str, *, facilitator: bool
+) -> dict[str, Any]:
+    """The charters of the person's think tanks; for facilitators, the programme's figures."""
+    tank_ids = charters.think_tank_ids_of(session, user)
+    sections: dict[str, Any] = {"charters": charters.charters_of(session, tank_ids)}
+    if facilitator:
+        period = parse_period(None, None, utcnow().date())
+        sections["programme"] = views.home_summary(
+            build_report(session, user.team_id, period), language
+        )
+    return sections
+
+
+# -- /collider subcommands -----------------------------------------------------------------------
+GOAL_VERBS = ("add", "list", "remove", "theme")
+
+
+def goal(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``/collider goal add TEXT | list | remove ID | theme THEME_ID GOAL_ID``."""
+    language, user = person.language, person.user
+    verb, _, rest = subcommand_args(command).partition(" ")
+    verb = verb.lower()
+    if verb not in GOAL_VERBS:
+        ack(response_type="ephemeral", **blocks.notice(t("programme.goal_usage", language)))
+        return
+    with deps.database.session() as session:
+        if verb == "list":
+            answer = views.goals_list(strategy_goals.active_goals(session, user.team_id), language)
+        else:
+            answer = blocks.notice(_change_goals(session, user, verb, rest, language))
+    ack(response_type="ephemeral", **answer)
+
+
+def _change_goals(session: Session, user: SlackUser, verb: str, rest: str, language: str) -> str:
+    if verb == "add":
+        added = strategy_goals.add_goal(session, user, rest)
+        title = escape_within(added.title, 200)
+        return t("programme.goal_added", language, id=added.id, title=title)
+    if verb == "remove":
+        removed = strategy_goals.remove_goal(session, user.team_id, _goal_id(rest))
+        return t("programme.goal_removed", language, id=removed.id)
+    theme_text, _, goal_text = rest.strip().partition(" ")
+    theme = strategy_goals.link_theme(
+        session, user.team_id, _goal_id(theme_text), _goal_id(goal_text)
+    )
+    return t("programme.goal_linked", language, theme=theme.id, goal=theme.strategy_goal_id)
+
+
+def _goal_id(text: str) -> int:
+    text = text.strip().lstrip("#")
+    if not text.isdigit():
+        raise InvalidInput("programme.goal_usage")
+    return int(text)
+
+
+MAX_FILTER = 200
+
+
+def experiments_list(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``/collider experiments [stage] [theme] [FROM..TO]``: the matching cards."""
+    language, args = person.language, subcommand_args(command)
+    try:
+        if len(args) > MAX_FILTER:
+            raise InvalidInput("programme.experiments_usage")
+        wanted = experiments.parse_filter(args)
+    except DomainError:
+        # Whatever was wrong with the filter, the usage says how it goes.
+        ack(response_type="ephemeral", **blocks.notice(t("programme.experiments_usage", language)))
+        return
+    with deps.database.session() as session:
+        found = experiments.list_experiments(session, person.user.team_id, wanted)
+        answer = views.experiments_list(found, language)
+    ack(response_type="ephemeral", **answer)
+
+
+def programme_report(
+    ack: Ack, command: dict[str, Any], respond: Respond, person: Person, deps: Deps
+) -> None:
+    """``/collider report programme [FROM] [TO]``: acked at once with a note; the report and
+    its charts follow by DM from a worker."""
+    language = person.language
+    words = subcommand_args(command).split()[1:]  # after "programme"
+    try:
+        if len(words) > 2:
+            raise InvalidInput("programme.report_usage")
+        since, until = (words + ["", ""])[:2]
+        period = parse_period(since or None, until or None, utcnow().date())
+    except DomainError:
+        ack(response_type="ephemeral", **blocks.notice(t("programme.report_usage", language)))
+        return
+    ack(response_type="ephemeral", **blocks.notice(t("programme.report_working", language)))
+    run_after_ack(
+        deps,
+        deliver_programme_report,
+        deps.outbound,
+        person.user,
+        period,
+        language,
+        what="programme report",
+        person=person,
+        tell=lambda answer: _say(respond, answer),
+    )
+
+
+def _say(respond: Respond, answer: dict[str, Any]) -> None:
+    respond(response_type="ephemeral", replace_original=False, **answer)
+
+
+def register(app: App, deps: Deps) -> None:
+    app.action(views.CHARTER_OPEN)(listener(open_charter))
+    app.view(views.CHARTER_MODAL)(listener(charter_submitted))
+    app.action(views.EXPERIMENT_OPEN)(listener(open_experiment))
+    app.view(views.EXPERIMENT_MODAL)(listener(experiment_submitted))
+    app.action(views.RESULT_OPEN)(listener(open_result))
+    app.view(views.RESULT_MODAL)(listener(result_submitted))
+    app.action(views.EVALUATION_OPEN)(listener(open_evaluation))
+    app.view(views.EVALUATION_MODAL)(listener(evaluation_submitted))
+    app.command("/collider", matchers=[subcommand("goal")], middleware=[facilitators_only("goal")])(
+        listener(goal)
+    )
+    app.command("/collider", matchers=[subcommand("experiments")])(listener(experiments_list))
+    app.command(
+        "/collider",
+        matchers=[subcommand_verb("report", "programme")],
+        middleware=[facilitators_only("report programme")],
+    )(listener(programme_report))

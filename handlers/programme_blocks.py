@@ -1,0 +1,635 @@
+"""Block Kit for the programme's path: charters, experiment cards and results, stage
+evaluations, strategy goals, and the programme report. Pure functions of domain objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from handlers import ids
+from handlers.blocks import (
+    Block,
+    button,
+    context,
+    form_modal,
+    message,
+    notice,
+    option,
+    plain,
+    section,
+    select_input,
+    text_input,
+)
+from handlers.mrkdwn import escape_within, quote
+from i18n import format_number, t
+from models import (
+    Charter,
+    Decision,
+    Experiment,
+    IdeaKind,
+    Stage,
+    StageEvaluation,
+    StageEvaluationAnswer,
+    StrategyGoal,
+    Theme,
+)
+from services import charters, experiments, stage_evaluations
+from services.programme_report import NO_GOAL, ProgrammeReport
+
+# action_id / callback_id / block_id values, shared with handlers/programme.py.
+CHARTER_OPEN = "charter_open"
+CHARTER_MODAL = "charter_modal"
+CHARTER_FIELDS = {"goal": "charter_goal", "roles": "charter_roles", "ground_rules": "charter_rules"}
+EXPERIMENT_OPEN = "experiment_open"
+EXPERIMENT_MODAL = "experiment_modal"
+EXPERIMENT_FIELDS = {
+    "title": "experiment_title",
+    "hypothesis": "experiment_hypothesis",
+    "measure": "experiment_measure",
+    "target": "experiment_target",
+    "who": "experiment_who",
+    "starts_on": "experiment_starts_on",
+    "ends_on": "experiment_ends_on",
+    "costs": "experiment_costs",
+    "strategy_goal_id": "experiment_goal",
+    "theme_id": "experiment_theme",
+}
+RESULT_OPEN = "experiment_result_open"
+RESULT_MODAL = "experiment_result_modal"
+RESULT_FIELDS = {
+    "happened": "result_happened",
+    "decision": "result_decision",
+    "learned": "result_learned",
+}
+EVALUATION_OPEN = "stage_evaluation_open"
+EVALUATION_MODAL = "stage_evaluation_modal"
+EVALUATION_FIELDS = {
+    "gave": "evaluation_gave",
+    "hard": "evaluation_hard",
+    "succeeded": "evaluation_succeeded",
+    "rating": "evaluation_rating",
+}
+MAX_SELECT_OPTIONS = 100
+
+
+def stage_label(stage: Stage, language: str) -> str:
+    return t(f"pipeline.stage_{stage.value}", language)
+
+
+def _metadata(**values: int) -> str:
+    return json.dumps(values)
+
+
+def _datepicker(block_id: str, label: str, initial: date | None, optional: bool) -> Block:
+    element: Block = {"type": "datepicker", "action_id": ids.VALUE}
+    if initial:
+        element["initial_date"] = initial.isoformat()
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+# -- charters ------------------------------------------------------------------------------------
+def charter_invite(think_tank_id: int, language: str) -> list[Block]:
+    """The intro's invitation to agree on a goal, roles and ground rules."""
+    return [
+        section(t("programme.charter_invite", language)),
+        {
+            "type": "actions",
+            "block_id": f"charter_{think_tank_id}",
+            "elements": [
+                button(
+                    t("programme.charter_button", language),
+                    CHARTER_OPEN,
+                    str(think_tank_id),
+                    "primary",
+                )
+            ],
+        },
+    ]
+
+
+def charter_modal(think_tank_id: int, charter: Charter | None, language: str) -> Block:
+    fields = CHARTER_FIELDS
+    blocks = [
+        section(t("programme.charter_modal_intro", language)),
+        text_input(
+            fields["goal"],
+            t("programme.charter_goal", language),
+            initial=charter.goal if charter else None,
+            multiline=True,
+            max_length=charters.MAX_GOAL,
+        ),
+        text_input(
+            fields["roles"],
+            t("programme.charter_roles", language),
+            initial=charter.roles if charter else None,
+            multiline=True,
+            max_length=charters.MAX_ROLES,
+            optional=True,
+        ),
+        text_input(
+            fields["ground_rules"],
+            t("programme.charter_rules", language),
+            initial=charter.ground_rules if charter else None,
+            multiline=True,
+            max_length=charters.MAX_RULES,
+            optional=True,
+        ),
+    ]
+    modal = form_modal(CHARTER_MODAL, t("programme.charter_title", language), blocks, language)
+    modal["private_metadata"] = _metadata(t=think_tank_id)
+    return modal
+
+
+def _charter_text(charter: Charter, language: str) -> list[Block]:
+    parts = [("programme.charter_goal", charter.goal)]
+    parts += [("programme.charter_roles", charter.roles)] if charter.roles else []
+    parts += [("programme.charter_rules", charter.ground_rules)] if charter.ground_rules else []
+    return [section(f"*{t(key, language)}*\n{quote(text, 2000)}") for key, text in parts]
+
+
+def charter_message(charter: Charter, language: str) -> dict[str, Any]:
+    """The charter as posted (and pinned) in the think tank's conversation."""
+    header = t("programme.charter_header", language)
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(header, 150)},
+        *_charter_text(charter, language),
+        {
+            "type": "actions",
+            "block_id": f"charter_{charter.think_tank_id}",
+            "elements": [
+                button(
+                    t("programme.charter_edit", language), CHARTER_OPEN, str(charter.think_tank_id)
+                )
+            ],
+        },
+    ]
+    return message(blocks, header)
+
+
+def charter_home_line(charter: Charter | None, language: str) -> Block | None:
+    if charter is None or not charter.goal:
+        return None
+    goal = escape_within(charter.goal, 300)
+    return context(t("programme.home_charter_goal", language, goal=goal))
+
+
+# -- experiment cards ----------------------------------------------------------------------------
+def experiment_prompt(experiment: Experiment, language: str) -> dict[str, Any]:
+    """Sent when an idea becomes an experiment: fill in the card."""
+    text = t(
+        "programme.experiment_prompt",
+        language,
+        id=experiment.id,
+        title=escape_within(experiment.title, 150),
+    )
+    return message(
+        [
+            section(text),
+            {
+                "type": "actions",
+                "block_id": f"experiment_{experiment.id}",
+                "elements": [
+                    button(
+                        t("programme.experiment_fill", language),
+                        EXPERIMENT_OPEN,
+                        str(experiment.id),
+                        "primary",
+                    )
+                ],
+            },
+        ],
+        text,
+    )
+
+
+def _choices(items: Sequence[StrategyGoal | Theme]) -> list[Block]:
+    return [option(item.title, str(item.id)) for item in items[:MAX_SELECT_OPTIONS]]
+
+
+def experiment_modal(
+    experiment: Experiment,
+    goals: Sequence[StrategyGoal],
+    themes: Sequence[Theme],
+    language: str,
+) -> Block:
+    fields, limits = EXPERIMENT_FIELDS, experiments
+    texts = (
+        ("title", limits.MAX_TITLE, False, False),
+        ("hypothesis", limits.MAX_TEXT, True, False),
+        ("measure", limits.MAX_TEXT, True, False),
+        ("target", limits.MAX_SHORT, False, True),
+        ("who", limits.MAX_TEXT, True, True),
+    )
+    blocks: list[Block] = [
+        text_input(
+            fields[name],
+            t(f"programme.field_{name}", language),
+            initial=getattr(experiment, name) or None,
+            multiline=multiline,
+            max_length=limit,
+            optional=optional,
+        )
+        for name, limit, multiline, optional in texts
+    ]
+    blocks += [
+        _datepicker(
+            fields["starts_on"],
+            t("programme.field_starts_on", language),
+            experiment.starts_on,
+            True,
+        ),
+        _datepicker(
+            fields["ends_on"], t("programme.field_ends_on", language), experiment.ends_on, False
+        ),
+        text_input(
+            fields["costs"],
+            t("programme.field_costs", language),
+            initial=experiment.costs or None,
+            max_length=limits.MAX_SHORT,
+            optional=True,
+        ),
+    ]
+    if goals:
+        current = str(experiment.strategy_goal_id) if experiment.strategy_goal_id else None
+        blocks.append(
+            select_input(
+                fields["strategy_goal_id"],
+                t("programme.field_goal", language),
+                _choices(goals),
+                current,
+            )
+        )
+    if themes:
+        current = str(experiment.theme_id) if experiment.theme_id else None
+        blocks.append(
+            select_input(
+                fields["theme_id"], t("programme.field_theme", language), _choices(themes), current
+            )
+        )
+    modal = form_modal(
+        EXPERIMENT_MODAL, t("programme.experiment_title", language), blocks, language
+    )
+    modal["private_metadata"] = _metadata(e=experiment.id)
+    return modal
+
+
+def decision_label(decision: Decision, language: str) -> str:
+    return t(f"programme.decision_{decision.value}", language)
+
+
+def experiment_summary(experiment: Experiment, language: str) -> str:
+    lines = [
+        t(
+            "programme.card_line",
+            language,
+            id=experiment.id,
+            title=escape_within(experiment.title or "…", 150),
+        )
+    ]
+    for name in ("hypothesis", "measure", "target", "who", "costs"):
+        value = getattr(experiment, name)
+        if value:
+            label = t(f"programme.field_{name}", language)
+            lines.append(f"*{label}:* {escape_within(value, 400)}")
+    if experiment.ends_on:
+        lines.append(
+            t(
+                "programme.card_dates",
+                language,
+                start=experiment.starts_on.isoformat() if experiment.starts_on else "…",
+                end=experiment.ends_on.isoformat(),
+            )
+        )
+    if experiment.strategy_goal is not None:
+        goal = escape_within(experiment.strategy_goal.title, 200)
+        lines.append(f"*{t('programme.field_goal', language)}:* {goal}")
+    if experiment.decision is not None:
+        lines.append(
+            t(
+                "programme.card_decision",
+                language,
+                decision=decision_label(experiment.decision, language),
+            )
+        )
+    return "\n".join(lines)
+
+
+def _card_buttons(experiment: Experiment, language: str) -> Block:
+    return {
+        "type": "actions",
+        "block_id": f"experiment_{experiment.id}",
+        "elements": [
+            button(t("programme.experiment_edit", language), EXPERIMENT_OPEN, str(experiment.id)),
+            button(t("programme.result_button", language), RESULT_OPEN, str(experiment.id)),
+        ],
+    }
+
+
+def experiment_card(experiment: Experiment, language: str) -> dict[str, Any]:
+    """The filled card, with buttons to edit it and to record the result."""
+    summary = experiment_summary(experiment, language)
+    return message(
+        [
+            section(summary),
+            {
+                "type": "actions",
+                "block_id": f"experiment_{experiment.id}",
+                "elements": [
+                    button(
+                        t("programme.experiment_edit", language),
+                        EXPERIMENT_OPEN,
+                        str(experiment.id),
+                    ),
+                    button(t("programme.result_button", language), RESULT_OPEN, str(experiment.id)),
+                ],
+            },
+        ],
+        t("programme.card_saved", language, id=experiment.id),
+    )
+
+
+def result_request(experiment: Experiment, language: str) -> dict[str, Any]:
+    """At the end date: the owners are asked for the result."""
+    text = t(
+        "programme.result_request",
+        language,
+        title=escape_within(experiment.title, 150),
+        date=experiment.ends_on.isoformat() if experiment.ends_on else "",
+        measure=escape_within(experiment.measure, 400),
+    )
+    return message(
+        [
+            section(text),
+            {
+                "type": "actions",
+                "block_id": f"result_{experiment.id}",
+                "elements": [
+                    button(
+                        t("programme.result_button", language),
+                        RESULT_OPEN,
+                        str(experiment.id),
+                        "primary",
+                    )
+                ],
+            },
+        ],
+        text,
+    )
+
+
+def result_modal(experiment: Experiment, language: str) -> Block:
+    decisions = [option(decision_label(d, language), d.value) for d in Decision]
+    current = experiment.decision.value if experiment.decision else None
+    blocks = [
+        section(experiment_summary(experiment, language)),
+        text_input(
+            RESULT_FIELDS["happened"],
+            t("programme.field_happened", language),
+            initial=experiment.result_happened or None,
+            multiline=True,
+            max_length=experiments.MAX_TEXT,
+        ),
+        {
+            **select_input(
+                RESULT_FIELDS["decision"],
+                t("programme.field_decision", language),
+                decisions,
+                current,
+            ),
+            "optional": False,
+        },
+        text_input(
+            RESULT_FIELDS["learned"],
+            t("programme.field_learned", language),
+            initial=experiment.learned or None,
+            multiline=True,
+            max_length=experiments.MAX_TEXT,
+            optional=True,
+        ),
+    ]
+    modal = form_modal(RESULT_MODAL, t("programme.result_title", language), blocks, language)
+    modal["private_metadata"] = _metadata(e=experiment.id)
+    return modal
+
+
+def experiments_list(found: Sequence[Experiment], language: str) -> dict[str, Any]:
+    if not found:
+        return notice(t("programme.no_experiments", language))
+    header = t("programme.experiments_header", language, count=len(found))
+    blocks: list[Block] = [section(f"*{header}*")]
+    # Two blocks a card: 1 + 2 x 20 stays within a message's 50 blocks.
+    for experiment in found[: experiments.MAX_LISTED]:
+        stage = experiment.idea.stage if experiment.idea is not None else Stage.EXPERIMENT
+        blocks.append(
+            section(
+                experiment_summary(experiment, language)
+                + "\n"
+                + t("programme.card_stage", language, stage=stage_label(stage, language))
+            )
+        )
+        blocks.append(_card_buttons(experiment, language))
+    return message(blocks, header)
+
+
+# -- stage evaluations ---------------------------------------------------------------------------
+def evaluation_invite(evaluation: StageEvaluation, title: str, language: str) -> dict[str, Any]:
+    text = t(
+        "programme.evaluation_invite",
+        language,
+        stage=stage_label(evaluation.stage, language),
+        next=stage_label(evaluation.next_stage, language),
+        title=escape_within(title, 150),
+    )
+    return message(
+        [
+            section(text),
+            context(t("programme.evaluation_anonymous", language)),
+            {
+                "type": "actions",
+                "block_id": f"evaluation_{evaluation.id}",
+                "elements": [
+                    button(
+                        t("programme.evaluation_button", language),
+                        EVALUATION_OPEN,
+                        str(evaluation.id),
+                        "primary",
+                    )
+                ],
+            },
+        ],
+        text,
+    )
+
+
+def evaluation_modal(
+    evaluation: StageEvaluation, answer: StageEvaluationAnswer | None, language: str
+) -> Block:
+    fields = EVALUATION_FIELDS
+    stage = stage_label(evaluation.stage, language)
+    ratings = [option(value, value) for value in ("1", "2", "3", "4", "5")]
+    blocks: list[Block] = [
+        section(t("programme.evaluation_intro", language, stage=stage)),
+        context(t("programme.evaluation_anonymous", language)),
+    ]
+    for name in ("gave", "hard", "succeeded"):
+        blocks.append(
+            text_input(
+                fields[name],
+                t(f"programme.q_{name}", language, stage=stage),
+                initial=getattr(answer, name) if answer else None,
+                multiline=True,
+                max_length=stage_evaluations.MAX_ANSWER,
+                optional=True,
+            )
+        )
+    current = str(answer.rating) if answer and answer.rating else None
+    blocks.append(
+        {
+            **select_input(fields["rating"], t("programme.q_rating", language), ratings, current),
+            "optional": False,
+        }
+    )
+    modal = form_modal(
+        EVALUATION_MODAL, t("programme.evaluation_title", language), blocks, language
+    )
+    modal["private_metadata"] = _metadata(s=evaluation.id)
+    return modal
+
+
+# -- strategy goals ------------------------------------------------------------------------------
+def goals_list(goals: Sequence[StrategyGoal], language: str) -> dict[str, Any]:
+    if not goals:
+        return notice(t("programme.no_goals", language))
+    lines = [f"*{t('programme.goals_header', language)}*"]
+    lines += [f"#{goal.id} {escape_within(goal.title, 200)}" for goal in goals]
+    return notice("\n".join(lines))
+
+
+# -- the programme report ------------------------------------------------------------------------
+def report_lines(report: ProgrammeReport, language: str) -> list[str]:
+    n = lambda value: format_number(value, language)  # noqa: E731 - a local shorthand
+    decisions = ", ".join(
+        f"{decision_label(d, language)} {n(count)}" for d, count in report.decisions.items()
+    )
+    return [
+        t(
+            "programme.report_ideas",
+            language,
+            ideas=n(report.ideas[IdeaKind.IDEA]),
+            needs=n(report.ideas[IdeaKind.NEED]),
+        ),
+        t(
+            "programme.report_tanks",
+            language,
+            tanks=n(report.think_tanks),
+            crossing=n(report.crossing_think_tanks),
+        ),
+        t(
+            "programme.report_experiments",
+            language,
+            started=n(report.experiments_started),
+            finished=n(report.experiments_finished),
+            decisions=decisions,
+        ),
+        t(
+            "programme.report_pilots",
+            language,
+            pilots=n(report.pilots),
+            adoptions=n(report.adoptions),
+        ),
+        t("programme.report_people", language, people=n(report.participants_total)),
+    ]
+
+
+def _breakdown(counts: dict[str, int], prefix: str, language: str) -> str:
+    parts = []
+    for key, count in sorted(counts.items(), key=lambda item: -item[1]):
+        name = (
+            t("programme.unknown", language) if key == "unknown" else t(f"{prefix}{key}", language)
+        )
+        parts.append(f"{name} {format_number(count, language)}")
+    return ", ".join(parts)
+
+
+def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
+    period = t(
+        "programme.report_period",
+        language,
+        since=report.period.since,
+        until=report.period.until,
+    )
+    header = t("programme.report_title", language)
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(header, 150)},
+        context(period),
+        section("\n".join(report_lines(report, language))),
+    ]
+    if report.participants:
+        blocks.append(
+            section(
+                t(
+                    "programme.report_by_type",
+                    language,
+                    types=_breakdown(report.participants, "profile.org_", language),
+                )
+            )
+        )
+    if any(key != "unknown" for key in report.roles):
+        blocks.append(
+            section(
+                t(
+                    "programme.report_by_role",
+                    language,
+                    roles=_breakdown(report.roles, "programme.role_", language),
+                )
+            )
+        )
+    if report.ratings:
+        lines = [
+            t(
+                "programme.report_rating",
+                language,
+                month=cell.month,
+                stage=stage_label(cell.stage, language),
+                mean=format_number(cell.mean, language, 1),
+                answers=cell.answers,
+            )
+            for cell in report.ratings[-20:]
+        ]
+        blocks.append(section(f"*{t('programme.report_ratings', language)}*\n" + "\n".join(lines)))
+    else:
+        blocks.append(context(t("programme.report_no_ratings", language)))
+    if report.goals:
+        lines = [
+            t(
+                "programme.report_goal",
+                language,
+                goal=escape_within(row.goal, 150)
+                if row.goal != NO_GOAL
+                else t("programme.no_goal", language),
+                ideas=format_number(row.ideas + row.needs, language),
+                started=format_number(row.experiments_started, language),
+                finished=format_number(row.experiments_finished, language),
+            )
+            for row in report.goals[:20]
+        ]
+        blocks.append(section(f"*{t('programme.report_goals', language)}*\n" + "\n".join(lines)))
+    return message(blocks, header + " · " + period)
+
+
+def home_summary(report: ProgrammeReport, language: str) -> list[Block]:
+    """The facilitator's App Home: the year's figures at a glance."""
+    return [
+        {"type": "divider"},
+        section(f"*{t('programme.home_title', language)}*"),
+        section("\n".join(report_lines(report, language))),
+        context(t("programme.home_hint", language)),
+    ]
