@@ -243,7 +243,12 @@ def match_modal(language: str, themes: Sequence[Theme] = ()) -> Block:
             "optional": True,
             "label": plain(t("rounds.field_channel", language), 2000),
             "hint": plain(t("rounds.field_channel_hint", language), 2000),
-            "element": {"type": "conversations_select", "action_id": ids.VALUE},
+            # Channels only: members of a DM or group DM need scopes the manifest lacks.
+            "element": {
+                "type": "conversations_select",
+                "action_id": ids.VALUE,
+                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+            },
         },
         _number_input(fields["min_size"], t("rounds.field_min_size", language), 3, 2, 50),
         _number_input(fields["max_size"], t("rounds.field_max_size", language), 5, 2, 50),
