@@ -20,7 +20,6 @@ IDEA_FIELDS = {
 # The theme field's action_id: its options load from the app (block_suggestion), so it must be
 # one no other select shares.
 THEME_CHOICE = "idea_theme_choice"
-MATCH_THEME_CHOICE = "match_theme_choice"
 PROFILE_FIELDS = {
     "organisation": "profile_organisation",
     "organisation_type": "profile_org_type",
