@@ -10,7 +10,8 @@ is about so the rest of a round can go on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk import WebClient
@@ -22,6 +23,8 @@ from services.delivery import DeliveryError, FailureKind
 logger = logging.getLogger(__name__)
 
 MPIM_MAX_USERS = 8
+# Suffixes -2 … -N tried when a channel name is taken, then a random one.
+NAME_ATTEMPTS = 5
 # Errors about a person: find out who, leave them out, go on with the others.
 PERSON_ERRORS = {
     "user_not_found",
@@ -107,15 +110,28 @@ class SlackGateway:
         bad = self._unreachable_among(user_ids)
         return DeliveryError(error.code, FailureKind.PERMANENT, user_ids=bad)
 
-    def open_conversation(self, user_ids: Sequence[str], name: str) -> str:
-        if len(user_ids) <= MPIM_MAX_USERS:
+    def open_conversation(
+        self,
+        user_ids: Sequence[str],
+        name: str,
+        *,
+        channel: str | None = None,
+        created: Callable[[str], None] | None = None,
+    ) -> str:
+        """A group DM for up to 8 people; a new private channel for more, named ``name`` or,
+        when that is taken, a free variant of it. ``created`` hears the new channel's id before
+        anyone is invited; ``channel`` (that id, recorded) resumes inviting into it."""
+        if channel is None and len(user_ids) <= MPIM_MAX_USERS:
             try:
                 return str(
                     self._call("conversations.open", users=",".join(user_ids))["channel"]["id"]
                 )
             except DeliveryError as error:
                 raise self._person_error(error, user_ids) from error
-        channel = self._private_channel(name)
+        if channel is None:
+            channel = self._new_private_channel(name)
+            if created is not None:
+                created(channel)
         try:
             self._call("conversations.invite", channel=channel, users=",".join(user_ids))
         except DeliveryError as error:
@@ -124,30 +140,21 @@ class SlackGateway:
             raise self._person_error(error, user_ids) from error
         return channel
 
-    def _private_channel(self, name: str) -> str:
-        try:
-            return str(
-                self._call("conversations.create", name=name, is_private=True)["channel"]["id"]
-            )
-        except DeliveryError as error:
-            if error.code != "name_taken":
-                raise
-        # Created before a crash: find our own channel by its name.
-        cursor = None
-        while True:
-            page = self._call(
-                "conversations.list",
-                types="private_channel",
-                exclude_archived=True,
-                limit=200,
-                cursor=cursor,
-            )
-            for channel in page.get("channels", []):
-                if channel.get("name") == name:
-                    return str(channel["id"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                raise DeliveryError("name_taken", FailureKind.PERMANENT)
+    def _new_private_channel(self, name: str) -> str:
+        """Create a private channel; a name someone already has (an old install, a database
+        reset) gets a suffix. An existing channel is never taken over: it is not ours."""
+        candidates = [name, *(f"{name}-{n}" for n in range(2, NAME_ATTEMPTS + 1))]
+        candidates.append(f"{name}-{uuid.uuid4().hex[:8]}")
+        for candidate in candidates:
+            try:
+                answer = self._call("conversations.create", name=candidate, is_private=True)
+            except DeliveryError as error:
+                if error.code != "name_taken":
+                    raise
+                logger.info("channel name %s is taken; trying another", candidate)
+                continue
+            return str(answer["channel"]["id"])
+        raise DeliveryError("name_taken", FailureKind.PERMANENT)
 
     def dm_channel(self, user_id: str) -> str:
         try:
@@ -156,6 +163,16 @@ class SlackGateway:
             raise DeliveryError(
                 error.code, error.kind, user_ids=[user_id], retry_after=error.retry_after
             ) from error
+
+    def user_locale(self, user_id: str) -> str | None:
+        """Asked when someone's row has no language: a failure here only means the default."""
+        try:
+            user = self._call("users.info", user=user_id, include_locale=True).get("user") or {}
+        except DeliveryError as error:
+            logger.info("no Slack locale for %s: %s", user_id, error.code)
+            return None
+        locale = user.get("locale")
+        return locale if isinstance(locale, str) and locale else None
 
     def channel_members(self, channel: str) -> tuple[str, ...]:
         members: list[str] = []

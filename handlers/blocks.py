@@ -28,6 +28,34 @@ def context(markdown: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(markdown, MAX_SECTION)}]}
 
 
+def packed_lines(lines: Sequence[str], limit: int = MAX_SECTION) -> list[list[str]]:
+    """``lines`` grouped so that each group, joined by newlines, fits in ``limit`` characters.
+
+    A line is never split across two groups, so no name, mention or ``*bold*`` is cut; only a
+    single line longer than ``limit`` is later shortened by ``fit`` (never inside an entity).
+    """
+    groups: list[list[str]] = []
+    size = 0
+    for line in lines:
+        if groups and groups[-1] and size + 1 + len(line) <= limit:
+            groups[-1].append(line)
+            size += 1 + len(line)
+        else:
+            groups.append([line])
+            size = len(line)
+    return groups
+
+
+def packed_sections(lines: Sequence[str], limit: int = MAX_SECTION) -> list[Block]:
+    """``lines`` in as few sections as fit (see ``packed_lines``)."""
+    return [section("\n".join(group)) for group in packed_lines(lines, limit)]
+
+
+def more_line(count: int, language: str, key: str = "common.and_more", **params: Any) -> str:
+    """ "…and 16 more" (and how to see them), said wherever a list is cut."""
+    return t(key, language, count=count, **params)
+
+
 def message(blocks: list[Block], fallback: str) -> dict[str, Any]:
     """Arguments for ack/respond/chat.postMessage: blocks plus notification text."""
     return {"blocks": blocks, "text": truncate(fallback, 3000)}
@@ -217,12 +245,16 @@ def idea_modal(
     kind: IdeaKind = IdeaKind.IDEA,
     idea: Idea | None = None,
     metadata: dict[str, Any] | None = None,
-    limits: tuple[int, int, int] = (150, 3000, 80),
-    themes: Sequence[Theme] = (),
+    limits: tuple[int, int] = (150, 3000),
     initial_body: str | None = None,
 ) -> Block:
-    """The form for a new idea or need, or for editing ``idea``; ``themes`` are open themes."""
-    title_limit, body_limit, theme_limit = limits
+    """The form for a new idea or need, or for editing ``idea``.
+
+    The theme is one field whose options load as the person types (``block_suggestion``): open
+    themes, labels other ideas carry, or a new label. A static select would break the whole form
+    past 100 open themes.
+    """
+    title_limit, body_limit = limits
     kinds = [
         option(
             t("ideas.kind_idea", language), IdeaKind.IDEA.value, t("ideas.kind_idea_hint", language)
@@ -260,26 +292,15 @@ def idea_modal(
             max_length=body_limit,
             placeholder=t("ideas.field_body_placeholder", language),
         ),
-        text_input(
+        theme_field(
             ids.IDEA_FIELDS["theme"],
+            ids.THEME_CHOICE,
             t("ideas.field_theme", language),
-            initial=idea.theme if idea else None,
-            max_length=theme_limit,
-            optional=True,
+            language,
+            initial=idea_theme_option(idea, language) if idea else None,
             hint=t("ideas.field_theme_hint", language),
         ),
     ]
-    if themes:
-        choices = [option(theme.title, str(theme.id)) for theme in themes]
-        if idea is not None and idea.challenge is not None and idea.challenge not in themes:
-            choices.insert(0, option(idea.challenge.title, str(idea.challenge.id)))
-        current = str(idea.theme_id) if idea is not None and idea.theme_id else None
-        blocks.insert(
-            1,
-            select_input(
-                ids.IDEA_FIELDS["theme_id"], t("themes.field_theme", language), choices, current
-            ),
-        )
     title_key = "ideas.modal_title_edit" if idea else "ideas.modal_title_new"
     return {
         "type": "modal",
@@ -290,6 +311,60 @@ def idea_modal(
         "private_metadata": json.dumps(metadata or {}),
         "blocks": blocks,
     }
+
+
+# Values of the theme field's options: an open theme, a free label, or none.
+THEME_VALUE = "theme:"
+LABEL_VALUE = "label:"
+NO_THEME = "none"
+
+
+def theme_option(theme: Theme) -> Block:
+    return option(theme.title, f"{THEME_VALUE}{theme.id}")
+
+
+def label_option(label: str, text: str | None = None) -> Block:
+    # A label is at most MAX_THEME (80) characters: the value stays within Slack's 150.
+    return option(text or label, f"{LABEL_VALUE}{label}"[:150])
+
+
+def idea_theme_option(idea: Idea, language: str) -> Block | None:
+    """What the theme field shows when ``idea`` is edited."""
+    if idea.challenge is not None:
+        return theme_option(idea.challenge)
+    if idea.theme:
+        return label_option(idea.theme)
+    return None
+
+
+def theme_field(
+    block_id: str,
+    action_id: str,
+    label: str,
+    language: str,
+    *,
+    initial: Block | None = None,
+    hint: str | None = None,
+) -> Block:
+    """An optional theme choice whose options the app answers as the person types."""
+    element: Block = {
+        "type": "external_select",
+        "action_id": action_id,
+        "min_query_length": 0,
+        "placeholder": plain(t("themes.search_placeholder", language), 150),
+    }
+    if initial is not None:
+        element["initial_option"] = initial
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": True,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
 
 
 def select_input(

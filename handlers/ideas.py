@@ -15,6 +15,7 @@ from handlers import blocks, ids
 from handlers.context import Deps, open_modal, view_values
 from handlers.listening import Person, form_errors, listener
 from handlers.similar import offer_similar
+from handlers.theme_blocks import theme_options
 from models import IdeaKind
 from services import ideas, themes
 from services.errors import DomainError, InvalidInput
@@ -135,7 +136,6 @@ def edit_idea(
             person.language,
             idea=idea,
             metadata={"idea_id": idea.id, **_origin(body)},
-            themes=themes.open_themes(session, date.today()),
         )
     open_modal(client, respond, body["trigger_id"], modal, person.language)
 
@@ -163,13 +163,11 @@ def save_as_idea(
     channel = (shortcut.get("channel") or {}).get("id")
     message = shortcut.get("message") or {}
     metadata = {"channel": channel, "source_url": _permalink(client, channel, message)}
-    with deps.database.session() as session:
-        modal = blocks.idea_modal(
-            person.language,
-            metadata=metadata,
-            themes=themes.open_themes(session, date.today()),
-            initial_body=(message.get("text") or "")[: ideas.MAX_BODY],
-        )
+    modal = blocks.idea_modal(
+        person.language,
+        metadata=metadata,
+        initial_body=(message.get("text") or "")[: ideas.MAX_BODY],
+    )
     open_modal(client, respond, shortcut["trigger_id"], modal, person.language)
 
 
@@ -193,20 +191,41 @@ def idea_submitted(
         offer_similar(deps, person, new_idea, lambda m: _confirm(client, person.user, channel, m))
 
 
+def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """The theme field's options as the person types: answered at once (Slack waits 3 s)."""
+    query = str(payload.get("value") or "")[: ideas.MAX_QUERY]
+    with deps.database.session() as session:
+        choices = themes.theme_choices(session, query, date.today())
+        answer = theme_options(choices, query, person.language)
+    ack(**answer)
+
+
 def _idea_input(values: dict[str, str | None], metadata: dict[str, Any]) -> ideas.IdeaInput:
     try:
         kind = IdeaKind(values["kind"] or IdeaKind.IDEA.value)
-        theme_id = int(values["theme_id"]) if values["theme_id"] else None
     except ValueError:
         raise InvalidInput("errors.bad_choice", field="kind") from None
+    theme, theme_id = _theme_choice(values["theme"])
     return ideas.IdeaInput(
         kind=kind,
         body=values["body"] or "",
         title=values["title"],
-        theme=values["theme"],
+        theme=theme,
         theme_id=theme_id,
         source_url=metadata.get("source_url"),
     )
+
+
+def _theme_choice(value: str | None) -> tuple[str | None, int | None]:
+    """The theme field's value as (label, theme id): one of them, or neither."""
+    if not value or value == blocks.NO_THEME:
+        return None, None
+    if value.startswith(blocks.LABEL_VALUE):
+        return value.removeprefix(blocks.LABEL_VALUE), None
+    number = value.removeprefix(blocks.THEME_VALUE)
+    if not value.startswith(blocks.THEME_VALUE) or not number.isdigit():
+        raise InvalidInput("errors.bad_choice", field="theme_id")
+    return None, int(number)
 
 
 def _save_idea(
@@ -231,6 +250,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(ids.WITHDRAW_IDEA)(listener(withdraw_idea))
     app.shortcut(ids.SAVE_AS_IDEA)(listener(save_as_idea))
     app.view(ids.IDEA_MODAL)(listener(idea_submitted))
+    app.options(ids.THEME_CHOICE)(listener(search_themes))
 
 
 def _permalink(client: WebClient, channel: str | None, message: dict[str, Any]) -> str | None:
@@ -274,13 +294,7 @@ def _open_idea_modal(
     kind: IdeaKind,
 ) -> None:
     language = person.language
-    with deps.database.session() as session:
-        modal = blocks.idea_modal(
-            language,
-            kind=kind,
-            metadata={"channel": command.get("channel_id")},
-            themes=themes.open_themes(session, date.today()),
-        )
+    modal = blocks.idea_modal(language, kind=kind, metadata={"channel": command.get("channel_id")})
     open_modal(client, respond, command["trigger_id"], modal, language)
 
 

@@ -14,8 +14,12 @@ IDEA_FIELDS = {
     "body": "idea_body",
     "theme": "idea_theme",
     "kind": "idea_kind",
-    "theme_id": "idea_theme_id",
+    # One theme field: an open theme, a label in use, or a new label (one external select).
+    "theme_id": "idea_theme",
 }
+# The theme field's action_id: its options load from the app (block_suggestion), so it must be
+# one no other select shares.
+THEME_CHOICE = "idea_theme_choice"
 PROFILE_FIELDS = {
     "organisation": "profile_organisation",
     "organisation_type": "profile_org_type",

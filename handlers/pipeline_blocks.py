@@ -14,17 +14,21 @@ from handlers.blocks import (
     message,
     notice,
     option,
+    packed_sections,
     plain,
     section,
     select_input,
     text_input,
 )
 from handlers.mrkdwn import escape_within, quote
-from handlers.programme_blocks import charter_home_line
+from handlers.programme_blocks import charter_home_text
 from i18n import t
 from models import Idea, IdeaStage, OptIn, Participant, Stage, ThinkTank
 from services.pipeline import MAX_NOTE, PipelineSummary
 from services.polls import PendingPoll
+
+# Ideas listed by name in App Home (packed, about 15 a block); the rest are counted.
+MAX_HOME_IDEAS = 200
 
 
 def stage_label(stage: Stage, language: str) -> str:
@@ -120,20 +124,12 @@ def home_view(sections: HomeSections) -> Block:
     ]
     if not sections.my_ideas:
         blocks.append(context(t("pipeline.home_no_ideas", language)))
-    for idea in sections.my_ideas[:20]:
-        since = idea.stages[-1].changed_at if idea.stages else idea.created_at
-        blocks.append(
-            section(
-                t(
-                    "pipeline.home_idea",
-                    language,
-                    id=idea.id,
-                    title=escape_within(idea.title, 150),
-                    stage=stage_label(idea.stage, language),
-                    since=since,
-                )
-            )
-        )
+    # One line per idea, packed into sections: 40 ideas take three blocks, not forty.
+    lines = [_home_idea(idea, language) for idea in sections.my_ideas[:MAX_HOME_IDEAS]]
+    blocks += packed_sections(lines)
+    if len(sections.my_ideas) > MAX_HOME_IDEAS:
+        hidden = len(sections.my_ideas) - MAX_HOME_IDEAS
+        blocks.append(context(t("pipeline.home_more_ideas", language, count=hidden)))
     blocks += [{"type": "divider"}, *think_tank_blocks(sections), *poll_blocks(sections)]
     blocks += [{"type": "divider"}, *pipeline_blocks(sections.pipeline, language)]
     blocks += sections.programme
@@ -154,7 +150,19 @@ def home_view(sections: HomeSections) -> Block:
             ],
         },
     ]
-    return {"type": "home", "blocks": blocks[:100]}
+    return {"type": "home", "blocks": blocks}
+
+
+def _home_idea(idea: Idea, language: str) -> str:
+    since = idea.stages[-1].changed_at if idea.stages else idea.created_at
+    return t(
+        "pipeline.home_idea",
+        language,
+        id=idea.id,
+        title=escape_within(idea.title, 150),
+        stage=stage_label(idea.stage, language),
+        since=since,
+    )
 
 
 def think_tank_blocks(sections: HomeSections) -> list[Block]:
@@ -162,6 +170,7 @@ def think_tank_blocks(sections: HomeSections) -> list[Block]:
     blocks: list[Block] = [section(f"*{t('rounds.home_think_tanks', language)}*")]
     if not sections.think_tanks:
         return [*blocks, context(t("rounds.home_no_think_tanks", language))]
+    lines = []
     for tank in sections.think_tanks:
         members = ", ".join(
             f"<@{member.participant.user_id}>"
@@ -175,22 +184,22 @@ def think_tank_blocks(sections: HomeSections) -> list[Block]:
             else ""
         )
         started = tank.started_at or tank.round.created_at
-        blocks.append(
-            section(
-                t(
-                    "rounds.home_think_tank",
-                    language,
-                    number=tank.number,
-                    round=tank.round_id,
-                    date=started,
-                    members=members,
-                    link=where,
-                )
+        lines.append(
+            t(
+                "rounds.home_think_tank",
+                language,
+                number=tank.number,
+                round=tank.round_id,
+                date=started,
+                members=members,
+                link=where,
             )
         )
-        goal = charter_home_line(sections.charters.get(tank.id), language)
-        blocks += [goal] if goal else []
-    return blocks
+        # The group's own goal under its line (the charter), when it has one.
+        goal = charter_home_text(sections.charters.get(tank.id), language)
+        if goal:
+            lines[-1] += "\n" + goal
+    return [*blocks, *packed_sections(lines)]
 
 
 def matchmaking_status(participant: Participant | None, language: str) -> str:
@@ -215,4 +224,4 @@ def poll_blocks(sections: HomeSections) -> list[Block]:
         )
         key = "rounds.home_poll_answered" if poll.answered else "rounds.home_poll_open"
         lines.append(t(key, language, poll=link, date=poll.closes_at))
-    return [section(f"*{t('rounds.home_polls', language)}*\n" + "\n".join(lines))]
+    return packed_sections([f"*{t('rounds.home_polls', language)}*", *lines])

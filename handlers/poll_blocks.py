@@ -8,14 +8,25 @@ from datetime import datetime
 from typing import Any
 
 from handlers import ids
-from handlers.blocks import Block, button, context, message, option, plain, section, text_input
+from handlers.blocks import (
+    Block,
+    button,
+    context,
+    message,
+    option,
+    packed_lines,
+    packed_sections,
+    plain,
+    section,
+    text_input,
+)
 from handlers.mrkdwn import escape_within, quote
 from i18n import format_number, t
 from models import Poll, PollTemplate, QuestionKind, Round
 from services.poll_reports import GroupResult, Report
 from services.polls import LIKERT, MAX_TEXT_ANSWER, label
 
-MAX_REPORT_TEXTS = 15
+MAX_MESSAGE_BLOCKS = 50
 
 
 def slack_date(when: datetime) -> str:
@@ -143,9 +154,10 @@ def reminder_message(poll: Poll, language: str) -> dict[str, Any]:
 
 def failures_message(poll: Poll, problems: list[tuple[str, str]], language: str) -> dict[str, Any]:
     lines = [t("polls.failures_header", language, poll=poll.id, count=len(problems))]
-    lines += [f"• <@{user_id}>: `{escape_within(code, 60)}`" for user_id, code in problems[:40]]
-    text = "\n".join(lines)
-    return message([section(text)], lines[0])
+    lines += [f"• <@{user_id}>: `{escape_within(code, 60)}`" for user_id, code in problems[:200]]
+    if len(problems) > 200:
+        lines.append(t("polls.failures_more", language, count=len(problems) - 200))
+    return message(packed_sections(lines)[:MAX_MESSAGE_BLOCKS], lines[0])
 
 
 def template_modal(language: str) -> Block:
@@ -274,13 +286,30 @@ def report_message(report: Report, language: str) -> dict[str, Any]:
             )
         )
     )
-    for group in [report.total, *report.groups][:40]:
-        blocks.append(section("\n".join(_group_lines(group, language))))
-    texts = [entry for entry in report.total.texts][:MAX_REPORT_TEXTS]
-    if texts:
-        shown = "\n".join(
-            f"*{escape_within(question, 80)}*\n{quote(text, 400)}" for question, text in texts
-        )
-        blocks.append(section(t("polls.report_texts", language) + "\n" + shown))
-    blocks.append(context(t("polls.report_threshold", language, minimum=report.minimum)))
-    return message(blocks[:50], title)
+    # Each group, then each answer in their own words, whole: split between sections, never
+    # cut inside a question's *bold*; what passes Slack's 50 blocks is counted, not dropped.
+    footer = context(t("polls.report_threshold", language, minimum=report.minimum))
+    budget = MAX_MESSAGE_BLOCKS - len(blocks) - 3  # the footer and two "…and N more" lines
+    groups_shown = 0
+    for group in [report.total, *report.groups]:
+        group_blocks = packed_sections(_group_lines(group, language))
+        if len(group_blocks) > budget:
+            break
+        blocks += group_blocks
+        budget -= len(group_blocks)
+        groups_shown += 1
+    if groups_shown < 1 + len(report.groups):
+        hidden_groups = 1 + len(report.groups) - groups_shown
+        blocks.append(context(t("polls.report_more_groups", language, count=hidden_groups)))
+    entries = [
+        f"*{escape_within(question, 80)}*\n{quote(text, 2500)}"
+        for question, text in report.total.texts
+    ]
+    if entries:
+        groups = packed_lines([t("polls.report_texts", language), *entries])
+        blocks += [section("\n".join(group)) for group in groups[:budget]]
+        hidden = sum(len(group) for group in groups[budget:])
+        if hidden:
+            blocks.append(context(t("polls.report_more_texts", language, count=hidden)))
+    blocks.append(footer)
+    return message(blocks, title)

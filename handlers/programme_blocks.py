@@ -174,11 +174,12 @@ def charter_message(charter: Charter, language: str) -> dict[str, Any]:
     return message(blocks, header)
 
 
-def charter_home_line(charter: Charter | None, language: str) -> Block | None:
+def charter_home_text(charter: Charter | None, language: str) -> str | None:
+    """The charter's goal, as a line under the think tank on App Home."""
     if charter is None or not charter.goal:
         return None
     goal = escape_within(charter.goal, 300)
-    return context(t("programme.home_charter_goal", language, goal=goal))
+    return t("programme.home_charter_goal", language, goal=goal)
 
 
 # -- experiment cards ----------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from handlers.blocks import (
     message,
     notice,
     option,
+    packed_lines,
+    packed_sections,
     plain,
     section,
     select_input,
@@ -25,7 +27,7 @@ from models import Round, Theme, ThinkTank
 from services.matchmaking import weak_grouping_cause
 from services.outgoing import Intro, RoundSummary, Unplaced
 
-MAX_PREVIEW_GROUPS = 40
+MAX_MESSAGE_BLOCKS = 50
 MAX_MEMBER_OPTIONS = 100
 
 
@@ -93,7 +95,9 @@ def _member_line(member: Any, language: str) -> str:
     )
 
 
-def _group_section(round_: Round, tank: ThinkTank, language: str) -> Block:
+def _group_sections(round_: Round, tank: ThinkTank, language: str) -> list[Block]:
+    """A group: its title, terms and every member, in as many sections as that takes (never cut
+    mid-name); the lock button sits on the first."""
     lines = [
         t(
             "rounds.group_title",
@@ -107,15 +111,41 @@ def _group_section(round_: Round, tank: ThinkTank, language: str) -> Block:
         terms = ", ".join(escape_within(term, 40) for term in tank.key_terms[:6])
         lines.append(t("rounds.shared_terms", language, terms=terms))
     lines += [_member_line(member, language) for member in tank.members]
-    block = section("\n".join(lines))
+    blocks = packed_sections(lines)
     lock_key = "rounds.unlock" if tank.locked else "rounds.lock"
-    block["accessory"] = {
+    blocks[0]["accessory"] = {
         "type": "button",
         "action_id": ids.ROUND_LOCK,
         "text": plain(t(lock_key, language)),
         "value": _value(round_, n=tank.number, lock=not tank.locked),
     }
-    return block
+    return blocks
+
+
+def _compact_line(tank: ThinkTank, language: str) -> str:
+    members = ", ".join(_person(member.participant, language) for member in tank.members)
+    return t("rounds.compact_group", language, number=tank.number, members=members)
+
+
+def _group_blocks(round_: Round, tanks: list[ThinkTank], language: str, budget: int) -> list[Block]:
+    """Every group in full while ``budget`` blocks last; the rest one line each (members
+    only); past even that, a count of the groups not shown."""
+    blocks: list[Block] = []
+    shown = 0
+    for tank in tanks:
+        full = _group_sections(round_, tank, language)
+        # Room kept for the compact lines of the rest and the count.
+        if len(blocks) + len(full) > budget - 2:
+            break
+        blocks += full
+        shown += 1
+    rest = packed_lines([_compact_line(tank, language) for tank in tanks[shown:]])
+    room = max(0, budget - len(blocks) - 1)
+    blocks += [section("\n".join(group)) for group in rest[:room]]
+    hidden = sum(len(group) for group in rest[room:])
+    if hidden:
+        blocks.append(context(t("rounds.more_groups", language, count=hidden)))
+    return blocks
 
 
 def _honesty_lines(round_: Round, language: str) -> list[str]:
@@ -198,12 +228,8 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
     issue_lines = _warning_lines(round_, users, language)
     if issue_lines:
         blocks.append(section(":warning: " + "\n:warning: ".join(issue_lines[:8])))
-    for tank in tanks[:MAX_PREVIEW_GROUPS]:
-        blocks.append(_group_section(round_, tank, language))
-    if len(tanks) > MAX_PREVIEW_GROUPS:
-        blocks.append(
-            context(t("rounds.more_groups", language, count=len(tanks) - MAX_PREVIEW_GROUPS))
-        )
+    # 50 blocks per message; one is the actions row below.
+    blocks += _group_blocks(round_, tanks, language, MAX_MESSAGE_BLOCKS - 1 - len(blocks))
     confirm = {
         "type": "button",
         "style": "primary",
@@ -276,7 +302,12 @@ def match_modal(language: str, themes: Sequence[Theme] = ()) -> Block:
             "optional": True,
             "label": plain(t("rounds.field_channel", language), 2000),
             "hint": plain(t("rounds.field_channel_hint", language), 2000),
-            "element": {"type": "conversations_select", "action_id": ids.VALUE},
+            # Channels only: members of a DM or group DM need scopes the manifest lacks.
+            "element": {
+                "type": "conversations_select",
+                "action_id": ids.VALUE,
+                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+            },
         },
         _number_input(fields["min_size"], t("rounds.field_min_size", language), 3, 2, 50),
         _number_input(fields["max_size"], t("rounds.field_max_size", language), 5, 2, 50),
@@ -383,10 +414,11 @@ def intro_message(intro: Intro) -> dict[str, Any]:
                 idea=idea,
             )
         )
+    # Split between sections, never cut: a group of 30 needs more than 3,000 characters.
     blocks: list[Block] = [
         {"type": "header", "text": plain(header, 150)},
         section(why),
-        section("\n".join(lines)),
+        *packed_sections(lines),
         section(t("rounds.intro_questions", language)),
         *charter_invite(intro.think_tank_id, language),
     ]

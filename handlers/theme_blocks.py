@@ -6,11 +6,26 @@ from datetime import date
 from typing import Any
 
 from handlers import ids
-from handlers.blocks import Block, context, form_modal, message, plain, section, text_input
+from handlers.blocks import (
+    NO_THEME,
+    Block,
+    context,
+    form_modal,
+    label_option,
+    message,
+    option,
+    packed_lines,
+    packed_sections,
+    plain,
+    section,
+    text_input,
+    theme_option,
+)
 from handlers.mrkdwn import escape_within
 from i18n import format_day, t
 from models import Theme
-from services.themes import MAX_DESCRIPTION, MAX_TITLE
+from services.ideas import MAX_THEME
+from services.themes import MAX_CHOICES, MAX_DESCRIPTION, MAX_TITLE, LabelUse, ThemeChoices
 
 
 def _datepicker(block_id: str, label: str, initial: date | None, optional: bool) -> Block:
@@ -66,15 +81,59 @@ def theme_line(theme: Theme, language: str, today: date) -> str:
     )
 
 
-def theme_list(themes: list[Theme], language: str, today: date) -> dict[str, Any]:
+MAX_THEME_LIST_BLOCKS = 45
+
+
+def theme_list(
+    themes: list[Theme], labels: list[LabelUse], language: str, today: date
+) -> dict[str, Any]:
+    """Every theme, then the labels ideas carry (themes too, to the people who used them).
+
+    Lines are packed into sections, never cut; if even that passes Slack's 50 blocks, the rest is
+    counted and the theme field of ``/idea`` named as the way to search them all.
+    """
     header = t("themes.list_header", language)
-    if not themes:
+    if not themes and not labels:
         return message([section(f"*{header}*"), section(t("themes.none", language))], header)
-    blocks: list[Block] = [section(f"*{header}*")]
-    for theme in themes[:40]:
+    lines = []
+    for theme in themes:
         text = theme_line(theme, language, today)
         if theme.description:
             text += "\n" + escape_within(theme.description, 500)
-        blocks.append(section(text))
+        lines.append(text)
+    theme_groups = packed_lines(lines)
+    label_lines = [
+        t("themes.label_line", language, label=escape_within(use.label, 100), count=use.ideas)
+        for use in labels
+    ]
+    label_sections = packed_sections([t("themes.labels_header", language), *label_lines])
+    budget = MAX_THEME_LIST_BLOCKS - (len(label_sections) if labels else 0)
+    blocks: list[Block] = [section(f"*{header}*")]
+    blocks += [section("\n".join(group)) for group in theme_groups[:budget]]
+    hidden = sum(len(group) for group in theme_groups[budget:])
+    if hidden:
+        blocks.append(context(t("themes.more_themes", language, count=hidden)))
+    if labels:
+        blocks += label_sections[: MAX_THEME_LIST_BLOCKS - len(blocks)]
     blocks.append(context(t("themes.list_footer", language)))
     return message(blocks, header)
+
+
+def theme_options(
+    choices: ThemeChoices, query: str, language: str, *, new_labels: bool = True
+) -> dict[str, Any]:
+    """The answer to a search in a theme field: "no theme", the matches, and (with
+    ``new_labels``) the typed text as a new label when nothing matches it exactly."""
+    typed = " ".join(query.split())[:MAX_THEME]
+    options: list[Block] = []
+    if not typed:
+        options.append(option(t("ideas.theme_none", language), NO_THEME))
+    options += [theme_option(theme) for theme in choices.themes]
+    options += [label_option(label) for label in choices.labels]
+    known = {theme.title.casefold() for theme in choices.themes}
+    known |= {label.casefold() for label in choices.labels}
+    if new_labels and typed and typed.casefold() not in known:
+        # Last, and always offered: the matches above may be what they meant.
+        new = label_option(typed, t("ideas.theme_new", language, label=typed))
+        return {"options": [*options[: MAX_CHOICES - 1], new]}
+    return {"options": options[:MAX_CHOICES]}

@@ -56,7 +56,9 @@ def manage_theme(
 
 def list_themes(ack: Ack, person: Person, deps: Deps) -> None:
     with deps.database.session() as session:
-        answer = theme_list(themes.all_themes(session), person.language, date.today())
+        answer = theme_list(
+            themes.all_themes(session), themes.labels_in_use(session), person.language, date.today()
+        )
     ack(response_type="ephemeral", **answer)
 
 

@@ -122,11 +122,24 @@ class Outcome:
 class Gateway(Protocol):
     """The outgoing Slack calls, as the domain needs them. Every method raises ``DeliveryError``."""
 
-    def open_conversation(self, user_ids: Sequence[str], name: str) -> str:
-        """The id of a conversation with exactly these people (idempotent for the same name)."""
+    def open_conversation(
+        self,
+        user_ids: Sequence[str],
+        name: str,
+        *,
+        channel: str | None = None,
+        created: Callable[[str], None] | None = None,
+    ) -> str:
+        """The id of a conversation with these people: a group DM (idempotent), or a private
+        channel created new under ``name`` or a free variant of it. ``created`` hears a new
+        channel's id before anyone is invited; ``channel`` continues with that recorded id."""
         ...
 
     def dm_channel(self, user_id: str) -> str: ...
+
+    def user_locale(self, user_id: str) -> str | None:
+        """The person's Slack locale (``fi-FI``), None when Slack does not say or fails."""
+        ...
 
     def channel_members(self, channel: str) -> tuple[str, ...]: ...
 

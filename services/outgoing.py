@@ -8,17 +8,23 @@ entry points compose it (``bot/app.py``, ``bot/scheduling.py``) into an ``Outbou
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from i18n import normalize_language
 from models.db import Database
+from models.queries import find_participant
 from services.delivery import Gateway, Message
+from services.participants import language_of, remember_slack_locale
 
 if TYPE_CHECKING:
     from models import Charter, Experiment, Poll, Round, StageEvaluation
     from services.poll_reports import Report
     from services.programme_report import ProgrammeReport
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -139,3 +145,33 @@ class Outbound:
 
     def held_by(self, holder: str) -> Outbound:
         return Outbound(self.database, self.gateway, self.views, self.settings, holder)
+
+
+def person_language(out: Outbound, team_id: str, user_id: str) -> str:
+    """The person's language: their profile, else their Slack locale (asked through the gateway
+    once, then kept on their row), else the default. It never fails: it is what an apology for
+    a failure is written in, so it is looked up before the work that may fail."""
+    default = out.settings.default_language
+    participant_id = None
+    try:
+        with out.database.session() as session:
+            participant = find_participant(session, team_id, user_id)
+            if participant is not None and (participant.language or participant.slack_locale):
+                return language_of(participant, default)
+            participant_id = participant.id if participant is not None else None
+    except Exception as error:
+        logger.warning("language of %s from Slack only: %s", user_id, type(error).__name__)
+    try:
+        locale = out.gateway.user_locale(user_id)
+    except Exception as error:
+        logger.warning("no Slack locale for %s: %s", user_id, type(error).__name__)
+        return default
+    if locale is None:
+        return default
+    if participant_id is not None:
+        try:
+            with out.database.session() as session:
+                remember_slack_locale(session, participant_id, locale)
+        except Exception as error:
+            logger.warning("could not keep the locale of %s: %s", user_id, type(error).__name__)
+    return normalize_language(locale, default)

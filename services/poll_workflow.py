@@ -25,7 +25,7 @@ from models.queries import find_participant
 from services import poll_reports, polls
 from services.delivery import DeliveryError, Outcome, Recipient, Status, deliver, settle
 from services.errors import DomainError
-from services.outgoing import Outbound
+from services.outgoing import Outbound, person_language
 from services.participants import SlackUser, language_of
 from services.poll_chart import report_chart
 
@@ -188,13 +188,25 @@ def _close_messages(out: Outbound, poll_id: int) -> None:
 
 def _report_failures(out: Outbound, now: datetime) -> None:
     with out.database.session() as session:
+        creators = {
+            (poll.team_id, poll.created_by)
+            for poll in (
+                session.get(Poll, poll_id) for poll_id in polls.unreported_failures(session)
+            )
+            if poll is not None
+        }
+    # Asked outside the transaction (Slack may be asked for a locale), and before rendering.
+    languages = {who: person_language(out, *who) for who in creators}
+    with out.database.session() as session:
         found = polls.unreported_failures(session)
         notes = []
         for poll_id, deliveries in found.items():
             poll = session.get(Poll, poll_id)
             assert poll is not None
-            creator = find_participant(session, poll.team_id, poll.created_by)
-            language = language_of(creator, out.settings.default_language)
+            language = languages.get((poll.team_id, poll.created_by)) or language_of(
+                find_participant(session, poll.team_id, poll.created_by),
+                out.settings.default_language,
+            )
             problems = [(d.participant.user_id, d.error or "") for d in deliveries]
             notes.append(
                 (poll_id, poll.created_by, out.views.poll_failures(poll, problems, language))
@@ -292,14 +304,11 @@ def send_poll_now(out: Outbound, poll_id: int, now: datetime | None = None) -> S
 
 def deliver_report(out: Outbound, facilitator: SlackUser, scope: poll_reports.Scope) -> None:
     """Build the report, post it to the facilitator's DM with its chart."""
-    default_language = out.settings.default_language
     to = Recipient(user_id=facilitator.user_id)
+    # First, so that a failure below is said in their language too.
+    language = person_language(out, facilitator.team_id, facilitator.user_id)
     try:
         with out.database.session() as session:
-            language = language_of(
-                find_participant(session, facilitator.team_id, facilitator.user_id),
-                default_language,
-            )
             report = poll_reports.build_report(session, facilitator.team_id, scope, language)
         message = out.views.report(report, language)
         # One-off: the facilitator asked for it just now, and asking again is the retry.
@@ -315,7 +324,7 @@ def deliver_report(out: Outbound, facilitator: SlackUser, scope: poll_reports.Sc
         raise
     except Exception:
         logger.exception("poll report failed for %s", facilitator.user_id)
-        sorry = out.views.notice(t("errors.generic", default_language))
+        sorry = out.views.notice(t("errors.generic", language))
         deliver(out.database, out.gateway, sorry, to, key=None)
         return
     if not outcome.delivered:

@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -36,7 +36,14 @@ from services.delivery import (
     Status,
     deliver,
 )
-from services.outgoing import Intro, IntroMember, Outbound, RoundSummary, Unplaced
+from services.outgoing import (
+    Intro,
+    IntroMember,
+    Outbound,
+    RoundSummary,
+    Unplaced,
+    person_language,
+)
 from services.participants import language_of
 
 logger = logging.getLogger(__name__)
@@ -157,25 +164,24 @@ def _open_conversation(database: Database, messenger: Gateway, tank_id: int) -> 
                 return None
             user_ids = [member.participant.user_id for member in reachable]
             name = f"collider-r{tank.round_id}-t{tank.number}"
-            # Opening is idempotent (same people, same MPIM; same name, same channel), so a
-            # SENDING left by a crash is simply tried again.
+            # A channel this round created (recorded before anyone was invited): go on with it
+            # after a crash. Never looked up by name: a channel of that name may not be ours.
+            created_before = tank.conversation_id
+            # A group DM is idempotent (same people, same conversation), so a SENDING left by
+            # a crash is simply tried again.
             tank.conversation_state = StepState.SENDING
         try:
-            channel = messenger.open_conversation(user_ids, name)
+            channel = messenger.open_conversation(
+                user_ids,
+                name,
+                channel=created_before,
+                created=lambda new: _record_channel(database, tank_id, new),
+            )
         except DeliveryError as error:
             if error.kind is not FailureKind.PERMANENT:
                 raise
-            with database.session() as session:
-                tank = session.get(ThinkTank, tank_id)
-                assert tank is not None
-                if error.user_ids:
-                    for member in tank.members:
-                        if member.participant.user_id in error.user_ids:
-                            member.unreachable = error.code
-                    tank.conversation_state = StepState.PENDING
-                    continue
-                tank.conversation_state = StepState.FAILED
-                tank.error = error.code
+            if _mark_failure(database, tank_id, error):
+                continue
             return None
         with database.session() as session:
             tank = session.get(ThinkTank, tank_id)
@@ -184,6 +190,30 @@ def _open_conversation(database: Database, messenger: Gateway, tank_id: int) -> 
             tank.conversation_state = StepState.DONE
             tank.started_at = tank.started_at or utcnow()
         return channel
+
+
+def _record_channel(database: Database, tank_id: int, channel: str) -> None:
+    with database.session() as session:
+        tank = session.get(ThinkTank, tank_id)
+        assert tank is not None
+        tank.conversation_id = channel
+
+
+def _mark_failure(database: Database, tank_id: int, error: DeliveryError) -> bool:
+    """Leave out the people the error is about (True: try again without them), or fail the
+    tank's conversation (False)."""
+    with database.session() as session:
+        tank = session.get(ThinkTank, tank_id)
+        assert tank is not None
+        if error.user_ids:
+            for member in tank.members:
+                if member.participant.user_id in error.user_ids:
+                    member.unreachable = error.code
+            tank.conversation_state = StepState.PENDING
+            return True
+        tank.conversation_state = StepState.FAILED
+        tank.error = error.code
+        return False
 
 
 def _intro(tank: ThinkTank, default_language: str) -> Intro:
@@ -341,9 +371,13 @@ def _carry_out_steps(out: Outbound, round_id: int, runner: str) -> RunOutcome | 
 
 def _report(out: Outbound, round_id: int, summary: RoundSummary, runner: str) -> None:
     with out.database.session() as session:
-        confirmed_by = session.get(Round, round_id).confirmed_by  # type: ignore[union-attr]
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        team_id, confirmed_by = round_.team_id, round_.confirmed_by
     if not confirmed_by:
         return
+    # The facilitator's language even without a profile: their Slack locale.
+    summary = replace(summary, language=person_language(out, team_id, confirmed_by))
     outcome = deliver(
         out.database,
         out.gateway,

@@ -7,11 +7,10 @@ import logging
 from datetime import datetime
 
 from i18n import t
-from models.queries import find_participant
 from services import matchmaking, schedules
 from services.delivery import DeliveryError, Recipient, deliver
-from services.outgoing import Outbound
-from services.participants import SlackUser, language_of
+from services.outgoing import Outbound, person_language
+from services.participants import SlackUser
 from services.round_runner import RunOutcome, run_round, unfinished_rounds
 
 logger = logging.getLogger(__name__)
@@ -19,6 +18,15 @@ logger = logging.getLogger(__name__)
 
 def _preview_key(round_id: int) -> str:
     return f"collider-preview-{round_id}"
+
+
+# What Slack answers when the bot may not read a channel's members, and what to tell the
+# facilitator: a way out, in their language, instead of "something went wrong".
+CHANNEL_ERRORS = {
+    "channel_not_found": "rounds.channel_not_found",
+    "not_in_channel": "rounds.channel_not_in",
+    "missing_scope": "rounds.channel_missing_scope",
+}
 
 
 def deliver_preview(
@@ -29,6 +37,8 @@ def deliver_preview(
 ) -> int | None:
     """Group the pool and send the preview to the facilitator's DM; the round id, or None."""
     default_language = out.settings.default_language
+    # First, so that whatever fails below is said in their language too.
+    language = person_language(out, facilitator.team_id, facilitator.user_id)
     try:
         if channel:
             members = out.gateway.channel_members(channel)
@@ -36,10 +46,6 @@ def deliver_preview(
                 **{**round_settings.__dict__, "channel_members": members}
             )
         with out.database.session() as session:
-            language = language_of(
-                find_participant(session, facilitator.team_id, facilitator.user_id),
-                default_language,
-            )
             round_ = matchmaking.create_preview(
                 session, facilitator, round_settings, default_language
             )
@@ -47,11 +53,12 @@ def deliver_preview(
             round_id = round_.id
     except DeliveryError as error:
         logger.warning("could not read the members of %s: %s", channel, error.code)
-        _say_sorry(out, facilitator)
+        key = CHANNEL_ERRORS.get(error.code, "errors.generic")
+        _say_sorry(out, facilitator, t(key, language, channel=f"<#{channel}>"))
         return None
     except Exception:
         logger.exception("matching failed for %s", facilitator.user_id)
-        _say_sorry(out, facilitator)
+        _say_sorry(out, facilitator, t("errors.generic", language))
         return None
     to = Recipient(user_id=facilitator.user_id)
     outcome = deliver(
@@ -66,9 +73,9 @@ def deliver_preview(
     return round_id
 
 
-def _say_sorry(out: Outbound, person: SlackUser) -> None:
+def _say_sorry(out: Outbound, person: SlackUser, text: str) -> None:
     """Tell someone their request failed (best effort: a failure here is only logged)."""
-    sorry = out.views.notice(t("errors.generic", out.settings.default_language))
+    sorry = out.views.notice(text)
     outcome = deliver(out.database, out.gateway, sorry, Recipient(user_id=person.user_id), key=None)
     if not outcome.delivered:
         logger.warning("could not tell %s about a failure: %s", person.user_id, outcome.code)

@@ -5,16 +5,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Theme, ThemeStatus
+from models import Idea, IdeaStatus, Theme, ThemeStatus
 from services.errors import InvalidInput, NotFound
 from services.participants import SlackUser, ensure_participant
 from services.text import clean_text
 
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
+
+
+# What one answer to a theme search holds at most (Slack shows at most 100 options).
+MAX_CHOICES = 100
+
+
+@dataclass(frozen=True)
+class ThemeChoices:
+    """What matches a search in the theme field: open themes, and labels ideas already carry."""
+
+    themes: list[Theme]
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class LabelUse:
+    label: str
+    ideas: int
 
 
 @dataclass(frozen=True)
@@ -84,3 +102,31 @@ def find_theme(session: Session, text: str) -> Theme | None:
         return session.get(Theme, int(text))
     wanted = text.casefold()
     return next((theme for theme in all_themes(session) if theme.title.casefold() == wanted), None)
+
+
+def labels_in_use(session: Session) -> list[LabelUse]:
+    """The free theme labels open ideas carry, most used first (they count as themes too)."""
+    count = func.count(Idea.id)
+    rows = session.execute(
+        select(Idea.theme, count)
+        .where(Idea.status == IdeaStatus.OPEN, Idea.theme.is_not(None), Idea.theme != "")
+        .group_by(Idea.theme)
+        .order_by(count.desc(), Idea.theme)
+    )
+    return [LabelUse(label, ideas) for label, ideas in rows if label]
+
+
+def theme_choices(
+    session: Session, query: str, today: date, limit: int = MAX_CHOICES
+) -> ThemeChoices:
+    """Open themes and labels in use whose text contains ``query`` (ignoring case), at most
+    ``limit`` in all, themes first."""
+    wanted = clean_text(query).casefold()
+    themes = [t for t in open_themes(session, today) if wanted in t.title.casefold()][:limit]
+    titles = {theme.title.casefold() for theme in themes}
+    labels = [
+        use.label
+        for use in labels_in_use(session)
+        if wanted in use.label.casefold() and use.label.casefold() not in titles
+    ]
+    return ThemeChoices(themes=themes, labels=labels[: max(0, limit - len(themes))])

@@ -75,8 +75,16 @@ class SlackDriver(LocalRequests):
                 return replies
             time.sleep(0.01)
 
+    def send(self, body: str, **options: Any) -> BoltResponse:
+        # Forms open after the ack: remember how many were open, so that ``last_opened_view``
+        # waits for the one this request opens instead of returning the one before.
+        self._views_before = len(self.slack.calls_to("views.open"))
+        return super().send(body, **options)
+
     def last_opened_view(self) -> dict[str, Any]:
-        return self.slack.wait_for("views.open")[-1]["view"]
+        """The form the last request opened (awaited: it is opened after the ack)."""
+        wanted = getattr(self, "_views_before", 0) + 1
+        return self.slack.wait_for("views.open", count=wanted)[-1]["view"]
 
 
 def text_of(message: dict[str, Any], *, formatted_only: bool = False) -> str:

@@ -28,7 +28,9 @@ from bot.local import demo
 from bot.local.console_render import (
     Button,
     Input,
+    Option,
     modal_inputs,
+    offered_options,
     render_input,
     render_message,
     render_modal,
@@ -129,10 +131,12 @@ class OpenView:
     view: dict[str, Any]
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # What the app suggested for each external select, as the person typed.
+    offered: dict[str, list[Option]] = field(default_factory=dict)
 
     @property
     def inputs(self) -> list[Input]:
-        return modal_inputs(self.view)
+        return modal_inputs(self.view, self.offered)
 
     @property
     def title(self) -> str:
@@ -398,7 +402,12 @@ class Console:
         current = self.views[-1]
         first = max(self.pressables, default=0) + 1
         rendered = render_modal(
-            current.view, current.values, current.errors, self.users, first_button=first
+            current.view,
+            current.values,
+            current.errors,
+            self.users,
+            first_button=first,
+            offered=current.offered,
         )
         self.say(rendered.text)
         if current.inputs:
@@ -448,6 +457,8 @@ class Console:
         if answer.strip() == "-":
             current.values[field_.block_id] = [] if field_.chooses_several else None
             return True
+        if field_.kind == "external_select" and not (answer.isdigit() and field_.options):
+            return self._search(current, field_, answer.strip())
         if field_.chooses:
             chosen = []
             for part in answer.split(","):
@@ -469,6 +480,24 @@ class Console:
             return False
         current.values[field_.block_id] = text
         return True
+
+    def _search(self, current: OpenView, field_: Input, typed: str) -> bool:
+        """Type into an external select: the app suggests; one fitting option is taken."""
+        found = offered_options(
+            self.requests.suggest(current.view, field_.block_id, typed, user=self.user_id)
+        )
+        current.offered[field_.block_id] = found
+        exact = [o for o in found if typed.casefold() in (o.text.casefold(), o.value.casefold())]
+        if len(exact) == 1 or len(found) == 1:
+            current.values[field_.block_id] = (exact or found)[0].value
+            return True
+        if not found:
+            self.say(f"    Nothing found for {typed!r}.")
+            return False
+        for index, option in enumerate(found, 1):
+            self.say(f"    {index}. {option.text}")
+        self.say(f"    Pick one: fill {field_.number} NUMBER.")
+        return False
 
     @staticmethod
     def _option(field_: Input, answer: str) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,18 +215,30 @@ def render_message(
     return Rendered(text=text, buttons=numbering.buttons)
 
 
-def _options(element: dict[str, Any]) -> list[Option]:
+def _options(element: dict[str, Any], offered: Sequence[Option] = ()) -> list[Option]:
+    """The options of a select; for an external select, those the app offered so far (and the
+    initial one), since its options load as the person types."""
+    if element.get("type") == "external_select":
+        initial = element.get("initial_option")
+        first = [_option(initial)] if isinstance(initial, dict) else []
+        return [*first, *(o for o in offered if o not in first)]
     found = list(element.get("options") or [])
     for group in element.get("option_groups") or []:
         found.extend(group.get("options") or [])
-    return [
-        Option(
-            text=text_object(option.get("text")),
-            value=str(option.get("value")),
-            description=text_object(option.get("description")),
-        )
-        for option in found
-    ]
+    return [_option(option) for option in found]
+
+
+def _option(option: dict[str, Any]) -> Option:
+    return Option(
+        text=text_object(option.get("text")),
+        value=str(option.get("value")),
+        description=text_object(option.get("description")),
+    )
+
+
+def offered_options(options: Sequence[dict[str, Any]]) -> list[Option]:
+    """What an app answered to a ``block_suggestion``, as options a person picks from."""
+    return [_option(option) for option in options]
 
 
 def _initial(element: dict[str, Any]) -> str | list[str] | None:
@@ -240,8 +252,11 @@ def _initial(element: dict[str, Any]) -> str | list[str] | None:
     return None
 
 
-def modal_inputs(view: Mapping[str, Any]) -> list[Input]:
-    """The view's input blocks, numbered from 1."""
+def modal_inputs(
+    view: Mapping[str, Any], offered: Mapping[str, Sequence[Option]] | None = None
+) -> list[Input]:
+    """The view's input blocks, numbered from 1 (``offered``: what external selects loaded)."""
+    offered = offered or {}
     inputs: list[Input] = []
     for block in view.get("blocks") or []:
         if block.get("type") != "input":
@@ -259,7 +274,7 @@ def modal_inputs(view: Mapping[str, Any]) -> list[Input]:
                 placeholder=text_object(element.get("placeholder")),
                 multiline=bool(element.get("multiline")),
                 max_length=element.get("max_length"),
-                options=_options(element),
+                options=_options(element, offered.get(str(block.get("block_id")), ())),
                 initial=_initial(element),
             )
         )
@@ -287,6 +302,8 @@ def render_input(
     lines = [label]
     if field_.hint:
         lines.append(_indent(field_.hint, "    "))
+    if field_.kind == "external_select":
+        lines.append("    (type to search: fill N WORDS; the app suggests options)")
     if field_.chooses:
         chosen = value if isinstance(value, list) else [value]
         for index, option in enumerate(field_.options, 1):
@@ -310,12 +327,13 @@ def render_modal(
     users: Mapping[str, str] | None = None,
     *,
     first_button: int = 1,
+    offered: Mapping[str, Sequence[Option]] | None = None,
 ) -> Rendered:
     """A modal: its title, its blocks in order with inputs numbered, and its own buttons."""
     names = users or {}
     problems = errors or {}
     numbering = _Numbering(first_button)
-    inputs = {field_.block_id: field_ for field_ in modal_inputs(view)}
+    inputs = {field_.block_id: field_ for field_ in modal_inputs(view, offered)}
     title = text_object(view.get("title"), names)
     parts = [f"+-- {title} " + "-" * max(4, 36 - len(title))]
     for block in view.get("blocks") or []:

@@ -233,6 +233,32 @@ class LocalRequests:
         }
         return self.interaction(payload)
 
+    def suggest(
+        self,
+        view: dict[str, Any],
+        block_id: str,
+        typed: str = "",
+        *,
+        user: str = "U001",
+        user_name: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Type ``typed`` into an ``external_select`` of an open modal: Slack asks the app for
+        the options (``block_suggestion``), and this returns the ones it offered."""
+        block = next(b for b in view.get("blocks", []) if b.get("block_id") == block_id)
+        payload = {
+            "type": "block_suggestion",
+            **self.actor(user, user_name),
+            "container": {"type": "view", "view_id": view.get("id")},
+            "view": {**view, "team_id": TEAM_ID},
+            "block_id": block_id,
+            "action_id": block["element"]["action_id"],
+            "value": typed,
+        }
+        payload.pop("trigger_id")  # Slack sends none with an options request
+        answer = response_json(self.interaction(payload))
+        grouped = [o for g in answer.get("option_groups") or [] for o in g.get("options") or []]
+        return [*(answer.get("options") or []), *grouped]
+
     def close(self, view: dict[str, Any], *, user: str = "U001") -> BoltResponse:
         """Close a modal whose app asked to hear about it (``notify_on_close``)."""
         payload = {"type": "view_closed", **self.actor(user), "view": view, "is_cleared": False}

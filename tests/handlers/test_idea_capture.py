@@ -124,7 +124,7 @@ def test_idea_without_text_opens_a_modal_and_submission_stores(
             ids.IDEA_FIELDS["kind"]: {"option": "need"},
             ids.IDEA_FIELDS["title"]: "Meeting rooms",
             ids.IDEA_FIELDS["body"]: "Free rooms for resident groups in the evenings",
-            ids.IDEA_FIELDS["theme"]: "Living together",
+            ids.IDEA_FIELDS["theme"]: {"option": "label:Living together"},
         },
     )
     assert response.status == 200 and response_json(response) == {}

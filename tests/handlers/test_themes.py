@@ -88,14 +88,13 @@ def test_idea_form_offers_open_themes_and_attaches_the_idea(
     open_theme(driver, "Not yet", opens_on=TODAY + timedelta(days=7))
     open_now, not_yet = stored_themes(database)
     view = driver.command_view("/idea", "", user="U001")
-    [select_block] = [b for b in view["blocks"] if b["block_id"] == ids.IDEA_FIELDS["theme_id"]]
-    offered = [option["text"]["text"] for option in select_block["element"]["options"]]
-    assert offered == ["Open now"]
+    offered = driver.suggest(view, ids.IDEA_FIELDS["theme"], "")
+    assert [option["text"]["text"] for option in offered] == ["No theme", "Open now"]
     driver.submit(
         view,
         {
             ids.IDEA_FIELDS["body"]: "Solar panels on school roofs",
-            ids.IDEA_FIELDS["theme_id"]: {"option": str(open_now.id)},
+            ids.IDEA_FIELDS["theme"]: {"option": offered[1]["value"]},
         },
         user="U001",
     )
@@ -118,13 +117,13 @@ def test_crafted_idea_for_a_theme_not_open_is_refused(
             view,
             {
                 ids.IDEA_FIELDS["body"]: "Sneaky",
-                ids.IDEA_FIELDS["theme_id"]: {"option": str(not_yet.id)},
+                ids.IDEA_FIELDS["theme"]: {"option": f"theme:{not_yet.id}"},
             },
             user="U001",
         )
     )
     assert answer["response_action"] == "errors"
-    assert ids.IDEA_FIELDS["theme_id"] in answer["errors"]
+    assert ids.IDEA_FIELDS["theme"] in answer["errors"]
     with database.session() as session:
         assert session.scalars(select(Idea)).all() == []
 
@@ -137,7 +136,9 @@ def test_closed_theme_is_no_longer_offered(driver: SlackDriver, database: Databa
     )
     assert "Closed the theme" in closed
     view = driver.command_view("/idea", "", user="U001")
-    assert ids.IDEA_FIELDS["theme_id"] not in [b.get("block_id") for b in view["blocks"]]
+    assert [o["text"]["text"] for o in driver.suggest(view, ids.IDEA_FIELDS["theme"])] == [
+        "No theme"
+    ]
     listing = text_of(response_json(driver.command("/collider", "themes")))
     assert "(closed)" in listing
 
@@ -145,3 +146,78 @@ def test_closed_theme_is_no_longer_offered(driver: SlackDriver, database: Databa
 def test_closing_an_unknown_theme_says_so(driver: SlackDriver) -> None:
     shown = text_of(response_json(driver.command("/collider", "theme close 999", user=FACILITATOR)))
     assert "no theme #999" in shown
+
+
+def test_idea_form_has_one_theme_field_that_searches_and_names_new_themes(
+    driver: SlackDriver, database: Database
+) -> None:
+    open_theme(driver, "Carbon-neutral Vaasa")
+    view = driver.command_view("/idea", "", user="U001")
+    theme_blocks = [b for b in view["blocks"] if "theme" in b.get("block_id", "")]
+    assert [b["element"]["type"] for b in theme_blocks] == ["external_select"]
+    assert [o["text"]["text"] for o in driver.suggest(view, ids.IDEA_FIELDS["theme"], "carb")] == [
+        "Carbon-neutral Vaasa",
+        "New theme: carb",
+    ]
+    [new] = driver.suggest(view, ids.IDEA_FIELDS["theme"], "Night buses")
+    assert new["text"]["text"] == "New theme: Night buses"
+    driver.submit(
+        view,
+        {
+            ids.IDEA_FIELDS["body"]: "Buses after midnight",
+            ids.IDEA_FIELDS["theme"]: {"option": new["value"]},
+        },
+        user="U001",
+    )
+    with database.session() as session:
+        idea = session.scalars(select(Idea)).one()
+        assert (idea.theme, idea.theme_id) == ("Night buses", None)
+    # The label is a theme to the next person, and /collider themes lists it.
+    other = driver.command_view("/idea", "", user="U002")
+    assert [
+        o["text"]["text"] for o in driver.suggest(other, ids.IDEA_FIELDS["theme"], "night")
+    ] == ["Night buses", "New theme: night"]
+    listing = text_of(response_json(driver.command("/collider", "themes", user="U002")))
+    assert "Night buses (1 idea)" in listing and "No themes yet" not in listing
+
+
+def test_themes_lists_labels_when_no_theme_was_opened(driver: SlackDriver) -> None:
+    view = driver.command_view("/idea", "", user="U001")
+    [new] = driver.suggest(view, ids.IDEA_FIELDS["theme"], "Libraries")
+    driver.submit(
+        view,
+        {
+            ids.IDEA_FIELDS["body"]: "Open on Sundays",
+            ids.IDEA_FIELDS["theme"]: {"option": new["value"]},
+        },
+        user="U001",
+    )
+    listing = text_of(response_json(driver.command("/collider", "themes", user="U002")))
+    assert "No themes yet" not in listing and "Libraries (1 idea)" in listing
+
+
+def test_editing_an_idea_shows_its_theme_with_more_than_100_open(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    with database.session() as session:
+        session.add_all(
+            Theme(title=f"Theme {n:03}", description="", opens_on=TODAY, status=ThemeStatus.OPEN)
+            for n in range(105)
+        )
+    view = driver.command_view("/idea", "", user="U001")
+    assert len(driver.suggest(view, ids.IDEA_FIELDS["theme"])) == 100
+    [chosen] = driver.suggest(view, ids.IDEA_FIELDS["theme"], "theme 104")
+    driver.submit(
+        view,
+        {
+            ids.IDEA_FIELDS["body"]: "Late idea",
+            ids.IDEA_FIELDS["theme"]: {"option": chosen["value"]},
+        },
+        user="U001",
+    )
+    with database.session() as session:
+        idea = session.scalars(select(Idea)).one()
+    driver.click(ids.EDIT_IDEA, str(idea.id), user="U001")
+    edit = slack.wait_for("views.open", 2)[-1]["view"]
+    [field] = [b for b in edit["blocks"] if b["block_id"] == ids.IDEA_FIELDS["theme"]]
+    assert field["element"]["initial_option"]["text"]["text"] == "Theme 104"

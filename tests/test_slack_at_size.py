@@ -1,0 +1,124 @@
+"""The bot at its largest surfaces: 60 participants, 40 ideas for one person, groups of 30,
+105 open themes and a 10-question poll. Every payload the app sends is held to Block Kit's
+limits by the local Slack (the ``slack`` fixture fails the test on any violation); here we also
+check that nothing is cut without a word."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.local.slack import LocalSlack
+from bot.settings import Settings
+from handlers import ids
+from models import RoundStatus, Theme, ThemeStatus
+from models.db import Database
+from tests.handlers.test_rounds import (
+    FACILITATOR,
+    button,
+    form_values,
+    wait_for_round,
+    wait_for_text,
+)
+from tests.polls.world import buttons, dm_of, poll_messages
+from tests.slack_driver import SlackDriver, response_json, text_of
+
+PEOPLE = [f"U5{n:02d}" for n in range(60)]
+QUESTIONS = "\n".join(
+    [f"scale: Question {n} about how the think tank went?" for n in range(1, 8)]
+    + ["choice: Next step? | Pilot | Stop | Think more", "text: What helped?", "text: What not?"]
+)
+
+
+def seed(driver: SlackDriver, database: Database, slack: LocalSlack) -> None:
+    slack.add_user(FACILITATOR, "fasi")
+    with database.session() as session:
+        session.add_all(
+            Theme(
+                title=f"Strategy goal {n:03} with a long name for the city",
+                description="A goal of the city strategy. " * 10,
+                opens_on=date.today(),
+                status=ThemeStatus.OPEN,
+            )
+            for n in range(105)
+        )
+    for number, user in enumerate(PEOPLE):
+        slack.add_user(user, f"person-{number}-with-a-long-display-name")
+        driver.command(
+            "/idea", f"Yhteisöpuutarha ja kaupunkiviljely kortteliin {number}", user=user
+        )
+    # One person with 40 ideas.
+    for number in range(39):
+        driver.command("/idea", f"Idea number {number} about libraries and parks", user=PEOPLE[0])
+
+
+def test_largest_surfaces_stay_valid_and_say_what_they_leave_out(
+    driver: SlackDriver, database: Database, slack: LocalSlack, settings: Settings
+) -> None:
+    seed(driver, database, slack)
+
+    # 105 open themes: the form opens, and a search answers at most 100 options.
+    form = driver.command_view("/idea", "", user=PEOPLE[1])
+    assert len(driver.suggest(form, ids.IDEA_FIELDS["theme"])) == 100
+    assert len(driver.suggest(form, ids.IDEA_FIELDS["theme"], "goal 104")) == 2  # + "new theme"
+    listing = text_of(response_json(driver.command("/collider", "themes", user=PEOPLE[1])))
+    assert all(f"Strategy goal {n:03}" in listing for n in range(105)) or "more themes" in listing
+
+    # 40 ideas in App Home, all of them listed.
+    driver.event({"type": "app_home_opened", "user": PEOPLE[0], "channel": "D1", "tab": "home"})
+    home = json.dumps(slack.wait_for("views.publish")[-1]["view"], ensure_ascii=False)
+    assert home.count("about libraries and parks") == 39
+
+    # Groups of 30: every member in the preview and in the intros, none cut mid-name.
+    values = {**form_values(min_size=30, max_size=30, diversity=0)}
+    match_form = driver.command_view("/collider", "match", user=FACILITATOR)
+    driver.submit(match_form, values, user=FACILITATOR)
+    preview = wait_for_text(slack, "Think tank preview", timeout=20)
+    shown = text_of(preview)
+    assert all(f"<@{user}>" in shown for user in PEOPLE)
+    driver.click(ids.ROUND_CONFIRM, button(preview, ids.ROUND_CONFIRM)["value"], user=FACILITATOR)
+    round_ = wait_for_round(database, RoundStatus.COMPLETED)
+    intros = [c for c in slack.calls_to("chat.postMessage") if "Who is here" in text_of(c)]
+    assert len(intros) == 2
+    assert all(f"<@{user}>" in "".join(map(text_of, intros)) for user in PEOPLE)
+
+    # A 10-question poll to all 60, with long answers in their own words.
+    template = driver.command_view("/collider", "poll new", user=FACILITATOR)
+    fields = ids.TEMPLATE_FIELDS
+    driver.submit(
+        template, {fields["name"]: "Big", fields["questions"]: QUESTIONS}, user=FACILITATOR
+    )
+    send_form = driver.command_view("/collider", "poll send", user=FACILITATOR)
+    chosen = next(
+        o["value"]
+        for b in send_form["blocks"]
+        if b["block_id"] == ids.POLL_SEND_FIELDS["template"]
+        for o in b["element"]["options"]
+        if o["text"]["text"] == "Big"
+    )
+    send = ids.POLL_SEND_FIELDS
+    driver.submit(
+        send_form,
+        {
+            send["round"]: {"option": str(round_.id)},
+            send["template"]: {"option": chosen},
+            send["days"]: "3",
+        },
+        user=FACILITATOR,
+    )
+    slack.wait_for("chat.postMessage", len(slack.calls_to("chat.postMessage")) + 60)
+    assert len(poll_messages(slack)) == 60
+    for user in PEOPLE:
+        message = [m for m in poll_messages(slack) if m["channel"] == dm_of(slack, user)][-1]
+        write = next(b for b in buttons(message) if b["action_id"] == ids.POLL_WRITE)
+        opened = len(slack.calls_to("views.open"))
+        driver.click(ids.POLL_WRITE, write["value"], user=user, message=message)
+        view = slack.wait_for("views.open", opened + 1)[-1]["view"]
+        keys = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+        long = f"*Bold* words from {user}: " + "we met in the library and planned. " * 40
+        driver.submit(view, {key: long for key in keys}, user=user)
+    driver.command("/collider", f"report round {round_.id}", user=FACILITATOR)
+    report = wait_for_text(slack, "Poll report")
+    said = text_of(report)
+    assert "more answers in their own words" in said
+    assert len(report["blocks"]) <= 50
