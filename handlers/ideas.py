@@ -182,7 +182,7 @@ def idea_submitted(
     try:
         data = _idea_input(values, metadata)
         with deps.database.session() as session:
-            answer, new_idea = _save_idea(session, person, metadata, data, view["id"])
+            answer, new_idea = _save_idea(session, person, metadata, data)
     except DomainError as error:
         ack(**form_errors(error, person, ids.IDEA_FIELDS, "body"))
         return
@@ -210,13 +210,14 @@ def _idea_input(values: dict[str, str | None], metadata: dict[str, Any]) -> idea
 
 
 def _save_idea(
-    session: Session, person: Person, metadata: dict[str, Any], data: ideas.IdeaInput, view_id: str
+    session: Session, person: Person, metadata: dict[str, Any], data: ideas.IdeaInput
 ) -> tuple[dict[str, Any], int | None]:
-    """Update or submit; the confirmation, and the new idea's id when there is one."""
+    """Update or submit; the confirmation, and the new idea's id when there is one. (A form
+    sent again is answered by ``handlers.replays`` before it gets here.)"""
     if metadata.get("idea_id"):
         idea = ideas.update_idea(session, person.user, int(metadata["idea_id"]), data)
         return blocks.idea_updated(idea, person.language), None
-    submission = ideas.submit_idea(session, person.user, data, request_key=f"view:{view_id}")
+    submission = ideas.submit_idea(session, person.user, data)
     answer = blocks.idea_saved(submission.idea, person.language, duplicate=submission.duplicate)
     return answer, None if submission.duplicate else submission.idea.id
 

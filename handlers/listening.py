@@ -7,7 +7,9 @@
   runs, so a guarded listener holds no guard code.
 - ``subcommand`` is a matcher for ``/collider NAME ...``: each subcommand is a listener of its own.
 - ``listener`` wraps each registered listener: a ``DomainError`` (bad input, not allowed, not
-  found) rising from it becomes a localized notice, so listeners let such errors rise.
+  found) rising from it becomes a localized notice, so listeners let such errors rise; and a
+  form submission or click that arrives again is acked without a second effect
+  (``handlers.replays``).
 - ``run_after_ack`` is the one way to start work after the ack: its failure is logged with
   context, and the person is told when they wait for something.
 """
@@ -23,6 +25,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.util.utils import get_arg_names_of_callable
 
+from handlers import replays
 from handlers.blocks import done_modal, notice
 from handlers.context import Deps, user_from_command, user_from_interaction
 from handlers.roles import is_facilitator, refuse
@@ -93,6 +96,7 @@ def install(app: App, deps: Deps) -> None:
         return next()
 
     app.middleware(introduce)
+    replays.watch_effects()
 
 
 def subcommand(*names: str) -> Callable[[dict[str, Any]], bool]:
@@ -192,15 +196,28 @@ def listener(function: Callable[..., Any], *, language_later: bool = False) -> C
         person: Person | None = context.get("person")
         if person is not None and not language_later:
             person.language  # noqa: B018 (looked up now, outside any transaction)
+        deps: Deps = context["deps"]
+        body = kwargs["body"]
+        claimed = replays.claim(deps.database, body)
+        if claimed is not None and claimed.replayed:
+            logger.info("replayed %s: acked, not acted on again", describe(body))
+            context.ack()
+            return None
         try:
-            return function(**{name: kwargs[name] for name in own_names})
+            with replays.acting_on(claimed):
+                result = function(**{name: kwargs[name] for name in own_names})
         except DomainError as error:
-            _answer_refusal(error, kwargs["body"], context)
+            replays.abandon(deps.database, claimed)
+            _answer_refusal(error, body, context)
         except Exception as error:
+            replays.abandon(deps.database, claimed)
             if context.ack.response is None:
                 raise
-            logger.error("%s failed after the ack", describe(kwargs["body"]), exc_info=error)
+            logger.error("%s failed after the ack", describe(body), exc_info=error)
             _tell(context, "errors.generic")
+        else:
+            replays.finish(deps.database, claimed, context.ack.response)
+            return result
         return None
 
     # Bolt passes what a listener names: its own parameters, and what this wrapper needs. No
