@@ -36,6 +36,10 @@ from services.participants import SlackUser
 logger = logging.getLogger(__name__)
 
 Tell = Callable[[dict[str, Any]], None]
+# Requests a person sends by clicking or submitting: Slack always says who.
+INTERACTIONS = frozenset(
+    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
+)
 
 
 class Person:
@@ -75,10 +79,10 @@ def user_of(body: dict[str, Any]) -> SlackUser | None:
     """The sender of a command, an interaction or an event (None when nobody sent it)."""
     if "command" in body and body.get("user_id"):
         return user_from_command(body)
-    if isinstance(body.get("user"), dict):
+    if "user" in body and "event" not in body:
         return user_from_interaction(body)
-    event = body.get("event") or {}
-    if isinstance(event.get("user"), str):
+    event = body.get("event")
+    if isinstance(event, dict) and isinstance(event.get("user"), str):
         return SlackUser(team_id=str(body.get("team_id") or ""), user_id=event["user"])
     return None
 
@@ -93,10 +97,42 @@ def install(app: App, deps: Deps) -> None:
         context["deps"] = deps
         user = user_of(body)
         context["person"] = Person(deps, user) if user else None
+        problem = malformed(body, user)
+        if problem:
+            # Slack never sends such a body: it was made by hand. Refused before any listener,
+            # so no listener (and not the error handler) meets a part of the wrong shape.
+            logger.warning("refused %s: %s", describe(body), problem)
+            return BoltResponse(status=400, body="")
         return next()
 
     app.middleware(introduce)
     replays.watch_effects()
+
+
+def malformed(body: dict[str, Any], user: SlackUser | None) -> str | None:
+    """What makes an interaction unlike anything Slack sends, or None."""
+    kind = body.get("type")
+    if kind not in INTERACTIONS:
+        return None
+    if user is None:
+        return "no valid user"
+    for name in ("team", "container", "view", "channel", "message"):
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            return f"{name} is not an object"
+    view = body.get("view")
+    if kind in ("view_submission", "view_closed") and not isinstance(view, dict):
+        return "no view"
+    state = (view or {}).get("state")
+    if state is not None and not (
+        isinstance(state, dict) and isinstance(state.get("values", {}), dict)
+    ):
+        return "a state that is not an object"
+    actions = body.get("actions")
+    if kind == "block_actions" and not (
+        isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)
+    ):
+        return "no actions"
+    return None
 
 
 def subcommand(*names: str) -> Callable[[dict[str, Any]], bool]:
@@ -313,13 +349,15 @@ def _report_failure(
 def describe(body: dict[str, Any]) -> str:
     """``command /idea from U001``, ``block_actions idea_edit from U001``: for log lines."""
     kind = body.get("type") or ("command" if "command" in body else "unknown")
-    what = (
-        body.get("command")
-        or body.get("callback_id")
-        or (body.get("view") or {}).get("callback_id")
-    )
-    actions = body.get("actions") or []
-    if actions:
+    what = body.get("command") or body.get("callback_id") or _part(body, "view", "callback_id")
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
         what = actions[0].get("action_id")
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    return f"{kind} {what} from {user}"
+    user = body.get("user_id") or _part(body, "user", "id")
+    # Said in log lines about bodies anyone may have crafted: short, and never a failure.
+    return f"{kind} {what} from {user}"[:300]
+
+
+def _part(body: dict[str, Any], name: str, key: str) -> Any:
+    part = body.get(name)
+    return part.get(key) if isinstance(part, dict) else None
