@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -162,8 +163,15 @@ def save_as_idea(
     ack()
     channel = (shortcut.get("channel") or {}).get("id")
     message = shortcut.get("message") or {}
-    metadata = {"channel": channel, "source_url": _permalink(client, channel, message)}
+    link = _permalink(client, channel, message)
     with deps.database.session() as session:
+        metadata: dict[str, Any] = {"channel": channel}
+        if link:
+            key = ideas.source_key(session, deps.settings.answer_key)
+            metadata |= {
+                "source_url": link,
+                "source_sig": ideas.sign_source(key, person.user, link),
+            }
         modal = blocks.idea_modal(
             person.language,
             metadata=metadata,
@@ -180,8 +188,9 @@ def idea_submitted(
     metadata = _metadata(view)
     values = view_values(view, ids.IDEA_FIELDS)
     try:
-        data = _idea_input(values, metadata)
+        data = _idea_input(values)
         with deps.database.session() as session:
+            data = replace(data, source_url=_trusted_source(session, deps, person, metadata))
             answer, new_idea = _save_idea(session, person, metadata, data)
     except DomainError as error:
         ack(**form_errors(error, person, ids.IDEA_FIELDS, "body"))
@@ -193,7 +202,21 @@ def idea_submitted(
         offer_similar(deps, person, new_idea, lambda m: _confirm(client, person.user, channel, m))
 
 
-def _idea_input(values: dict[str, str | None], metadata: dict[str, Any]) -> ideas.IdeaInput:
+def _trusted_source(
+    session: Session, deps: Deps, person: Person, metadata: dict[str, Any]
+) -> str | None:
+    """The form's source link, only if the bot signed it for this person (everyone sees it)."""
+    url = metadata.get("source_url")
+    if url is None:
+        return None
+    key = ideas.source_key(session, deps.settings.answer_key)
+    trusted = ideas.signed_source(key, person.user, url, metadata.get("source_sig"))
+    if trusted is None:
+        logger.warning("dropped an unsigned source link from %s's form", person.user.user_id)
+    return trusted
+
+
+def _idea_input(values: dict[str, str | None]) -> ideas.IdeaInput:
     try:
         kind = IdeaKind(values["kind"] or IdeaKind.IDEA.value)
         theme_id = int(values["theme_id"]) if values["theme_id"] else None
@@ -205,7 +228,6 @@ def _idea_input(values: dict[str, str | None], metadata: dict[str, Any]) -> idea
         title=values["title"],
         theme=values["theme"],
         theme_id=theme_id,
-        source_url=metadata.get("source_url"),
     )
 
 
