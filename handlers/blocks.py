@@ -57,7 +57,10 @@ def more_line(count: int, language: str, key: str = "common.and_more", **params:
 
 
 def message(blocks: list[Block], fallback: str) -> dict[str, Any]:
-    """Arguments for ack/respond/chat.postMessage: blocks plus notification text."""
+    """Arguments for ack/respond/chat.postMessage: blocks plus notification text.
+
+    ``fallback`` is mrkdwn, like a section's text: Slack parses it for mentions and links, so
+    any user text in it is escaped by the caller (``handlers.mrkdwn``), as in blocks."""
     return {"blocks": blocks, "text": truncate(fallback, 3000)}
 
 

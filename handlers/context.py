@@ -73,11 +73,19 @@ def user_from_command(command: dict[str, Any]) -> SlackUser:
     )
 
 
-def user_from_interaction(body: dict[str, Any]) -> SlackUser:
-    user = body["user"]
-    team = user.get("team_id") or (body.get("team") or {}).get("id") or ""
+def user_from_interaction(body: dict[str, Any]) -> SlackUser | None:
+    """The sender of an interaction; None when ``user`` is not what Slack sends (a crafted
+    body), so that nothing downstream meets a user id that is a list or a number."""
+    user = body.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str) or not user["id"]:
+        return None
+    team = body.get("team")
+    team_id = user.get("team_id") or (team.get("id") if isinstance(team, dict) else None) or ""
+    name = user.get("username") or user.get("name")
     return SlackUser(
-        team_id=str(team), user_id=str(user["id"]), name=user.get("username") or user.get("name")
+        team_id=team_id if isinstance(team_id, str) else "",
+        user_id=user["id"],
+        name=name if isinstance(name, str) else None,
     )
 
 

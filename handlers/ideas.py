@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -162,7 +163,13 @@ def save_as_idea(
     ack()
     channel = (shortcut.get("channel") or {}).get("id")
     message = shortcut.get("message") or {}
-    metadata = {"channel": channel, "source_url": _permalink(client, channel, message)}
+    link = _permalink(client, channel, message)
+    metadata: dict[str, Any] = {"channel": channel}
+    if link:
+        # Signed: the link is shown to everyone, and private_metadata comes back from the client.
+        with deps.database.session() as session:
+            key = ideas.source_key(session, deps.settings.answer_key)
+        metadata |= {"source_url": link, "source_sig": ideas.sign_source(key, person.user, link)}
     modal = blocks.idea_modal(
         person.language,
         metadata=metadata,
@@ -178,9 +185,10 @@ def idea_submitted(
     metadata = _metadata(view)
     values = view_values(view, ids.IDEA_FIELDS)
     try:
-        data = _idea_input(values, metadata)
+        data = _idea_input(values)
         with deps.database.session() as session:
-            answer, new_idea = _save_idea(session, person, metadata, data, view["id"])
+            data = replace(data, source_url=_trusted_source(session, deps, person, metadata))
+            answer, new_idea = _save_idea(session, person, metadata, data)
     except DomainError as error:
         ack(**form_errors(error, person, ids.IDEA_FIELDS, "body"))
         return
@@ -200,7 +208,21 @@ def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps)
     ack(**answer)
 
 
-def _idea_input(values: dict[str, str | None], metadata: dict[str, Any]) -> ideas.IdeaInput:
+def _trusted_source(
+    session: Session, deps: Deps, person: Person, metadata: dict[str, Any]
+) -> str | None:
+    """The form's source link, only if the bot signed it for this person (everyone sees it)."""
+    url = metadata.get("source_url")
+    if url is None:
+        return None
+    key = ideas.source_key(session, deps.settings.answer_key)
+    trusted = ideas.signed_source(key, person.user, url, metadata.get("source_sig"))
+    if trusted is None:
+        logger.warning("dropped an unsigned source link from %s's form", person.user.user_id)
+    return trusted
+
+
+def _idea_input(values: dict[str, str | None]) -> ideas.IdeaInput:
     try:
         kind = IdeaKind(values["kind"] or IdeaKind.IDEA.value)
     except ValueError:
@@ -212,7 +234,6 @@ def _idea_input(values: dict[str, str | None], metadata: dict[str, Any]) -> idea
         title=values["title"],
         theme=theme,
         theme_id=theme_id,
-        source_url=metadata.get("source_url"),
     )
 
 
@@ -229,13 +250,14 @@ def _theme_choice(value: str | None) -> tuple[str | None, int | None]:
 
 
 def _save_idea(
-    session: Session, person: Person, metadata: dict[str, Any], data: ideas.IdeaInput, view_id: str
+    session: Session, person: Person, metadata: dict[str, Any], data: ideas.IdeaInput
 ) -> tuple[dict[str, Any], int | None]:
-    """Update or submit; the confirmation, and the new idea's id when there is one."""
+    """Update or submit; the confirmation, and the new idea's id when there is one. (A form
+    sent again is answered by ``handlers.replays`` before it gets here.)"""
     if metadata.get("idea_id"):
         idea = ideas.update_idea(session, person.user, int(metadata["idea_id"]), data)
         return blocks.idea_updated(idea, person.language), None
-    submission = ideas.submit_idea(session, person.user, data, request_key=f"view:{view_id}")
+    submission = ideas.submit_idea(session, person.user, data)
     answer = blocks.idea_saved(submission.idea, person.language, duplicate=submission.duplicate)
     return answer, None if submission.duplicate else submission.idea.id
 

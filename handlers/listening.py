@@ -7,7 +7,9 @@
   runs, so a guarded listener holds no guard code.
 - ``subcommand`` is a matcher for ``/collider NAME ...``: each subcommand is a listener of its own.
 - ``listener`` wraps each registered listener: a ``DomainError`` (bad input, not allowed, not
-  found) rising from it becomes a localized notice, so listeners let such errors rise.
+  found) rising from it becomes a localized notice, so listeners let such errors rise; and a
+  form submission or click that arrives again is acked without a second effect
+  (``handlers.replays``).
 - ``run_after_ack`` is the one way to start work after the ack: its failure is logged with
   context, and the person is told when they wait for something.
 """
@@ -23,6 +25,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.util.utils import get_arg_names_of_callable
 
+from handlers import replays
 from handlers.blocks import done_modal, notice
 from handlers.context import Deps, user_from_command, user_from_interaction
 from handlers.roles import is_facilitator, refuse
@@ -34,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 # What tells the person (respond, or a DM); its return value is not used.
 Tell = Callable[[dict[str, Any]], object]
+# Requests a person sends by clicking or submitting: Slack always says who.
+INTERACTIONS = frozenset(
+    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
+)
 
 
 class Person:
@@ -73,10 +80,10 @@ def user_of(body: dict[str, Any]) -> SlackUser | None:
     """The sender of a command, an interaction or an event (None when nobody sent it)."""
     if "command" in body and body.get("user_id"):
         return user_from_command(body)
-    if isinstance(body.get("user"), dict):
+    if "user" in body and "event" not in body:
         return user_from_interaction(body)
-    event = body.get("event") or {}
-    if isinstance(event.get("user"), str):
+    event = body.get("event")
+    if isinstance(event, dict) and isinstance(event.get("user"), str):
         return SlackUser(team_id=str(body.get("team_id") or ""), user_id=event["user"])
     return None
 
@@ -91,9 +98,42 @@ def install(app: App, deps: Deps) -> None:
         context["deps"] = deps
         user = user_of(body)
         context["person"] = Person(deps, user) if user else None
+        problem = malformed(body, user)
+        if problem:
+            # Slack never sends such a body: it was made by hand. Refused before any listener,
+            # so no listener (and not the error handler) meets a part of the wrong shape.
+            logger.warning("refused %s: %s", describe(body), problem)
+            return BoltResponse(status=400, body="")
         return next()
 
     app.middleware(introduce)
+    replays.watch_effects()
+
+
+def malformed(body: dict[str, Any], user: SlackUser | None) -> str | None:
+    """What makes an interaction unlike anything Slack sends, or None."""
+    kind = body.get("type")
+    if kind not in INTERACTIONS:
+        return None
+    if user is None:
+        return "no valid user"
+    for name in ("team", "container", "view", "channel", "message"):
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            return f"{name} is not an object"
+    view = body.get("view")
+    if kind in ("view_submission", "view_closed") and not isinstance(view, dict):
+        return "no view"
+    state = (view or {}).get("state")
+    if state is not None and not (
+        isinstance(state, dict) and isinstance(state.get("values", {}), dict)
+    ):
+        return "a state that is not an object"
+    actions = body.get("actions")
+    if kind == "block_actions" and not (
+        isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)
+    ):
+        return "no actions"
+    return None
 
 
 def subcommand(*names: str, excluding: tuple[str, ...] = ()) -> Callable[[dict[str, Any]], bool]:
@@ -210,15 +250,28 @@ def listener(function: Callable[..., Any], *, language_later: bool = False) -> C
         person: Person | None = context.get("person")
         if person is not None and not language_later:
             person.language  # noqa: B018 (looked up now, outside any transaction)
+        deps: Deps = context["deps"]
+        body = kwargs["body"]
+        claimed = replays.claim(deps.database, body)
+        if claimed is not None and claimed.replayed:
+            logger.info("replayed %s: acked, not acted on again", describe(body))
+            context.ack()
+            return None
         try:
-            return function(**{name: kwargs[name] for name in own_names})
+            with replays.acting_on(claimed):
+                result = function(**{name: kwargs[name] for name in own_names})
         except DomainError as error:
-            _answer_refusal(error, kwargs["body"], context)
+            replays.abandon(deps.database, claimed)
+            _answer_refusal(error, body, context)
         except Exception as error:
+            replays.abandon(deps.database, claimed)
             if context.ack.response is None:
                 raise
-            logger.error("%s failed after the ack", describe(kwargs["body"]), exc_info=error)
+            logger.error("%s failed after the ack", describe(body), exc_info=error)
             _tell(context, "errors.generic")
+        else:
+            replays.finish(deps.database, claimed, context.ack.response)
+            return result
         return None
 
     # Bolt passes what a listener names: its own parameters, and what this wrapper needs. No
@@ -314,13 +367,15 @@ def _report_failure(
 def describe(body: dict[str, Any]) -> str:
     """``command /idea from U001``, ``block_actions idea_edit from U001``: for log lines."""
     kind = body.get("type") or ("command" if "command" in body else "unknown")
-    what = (
-        body.get("command")
-        or body.get("callback_id")
-        or (body.get("view") or {}).get("callback_id")
-    )
-    actions = body.get("actions") or []
-    if actions:
+    what = body.get("command") or body.get("callback_id") or _part(body, "view", "callback_id")
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
         what = actions[0].get("action_id")
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    return f"{kind} {what} from {user}"
+    user = body.get("user_id") or _part(body, "user", "id")
+    # Said in log lines about bodies anyone may have crafted: short, and never a failure.
+    return f"{kind} {what} from {user}"[:300]
+
+
+def _part(body: dict[str, Any], name: str, key: str) -> Any:
+    part = body.get(name)
+    return part.get(key) if isinstance(part, dict) else None

@@ -114,7 +114,8 @@ def poll_message(
     else:
         saved = t("polls.saved_note", language, date=slack_date(poll.closes_at))
         blocks.append(context(saved))
-    return message(blocks, title)
+    # The notification text is mrkdwn as much as a section is: the name is escaped for it.
+    return message(blocks, escape_within(title, 150))
 
 
 def text_modal(poll: Poll, answers: dict[str, str], language: str) -> Block:

@@ -111,7 +111,7 @@ def template_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Dep
             template = polls.create_template(
                 session, person.user, values["name"] or "", values["questions"] or ""
             )
-            name, count = template.name, len(template.questions)
+            name, count = escape_within(template.name, 150), len(template.questions)
     except InvalidInput as error:
         ack(**form_errors(error, person, ids.TEMPLATE_FIELDS, "questions"))
         return

@@ -60,6 +60,7 @@ def suggest_similar(deps: Deps, idea_id: int, language: str, send: Send) -> None
         found = similar_ideas.suggestions(session, query, hits)
         if not found:
             return
+        similar_ideas.record_offered(session, idea_id, found)
         message = blocks.similar_ideas_message(idea_id, found, language)
     send(message)
 

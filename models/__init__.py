@@ -1,7 +1,7 @@
 """ORM models, the one session factory, and query functions (which never commit)."""
 
 from models.base import Base
-from models.collaboration import IdeaCoauthor, IdeaLink
+from models.collaboration import IdeaCoauthor, IdeaLink, SimilarSuggestion
 from models.entities import (
     HandledRequest,
     Idea,
@@ -61,6 +61,7 @@ __all__ = [
     "StrategyGoal",
     "IdeaCoauthor",
     "IdeaLink",
+    "SimilarSuggestion",
     "AppSecret",
     "DeliveryState",
     "Poll",

@@ -43,3 +43,17 @@ class IdeaLink(Base):
     related_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SimilarSuggestion(Base):
+    """A similar idea the bot showed the author of ``idea_id``. Only such pairs may be joined or
+    linked: a crafted click naming any other pair is refused. No person is stored here: the
+    author is the one of ``idea_id``."""
+
+    __tablename__ = "similar_suggestions"
+    __table_args__ = (UniqueConstraint("idea_id", "suggested_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
+    suggested_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

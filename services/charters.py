@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from models import Charter, Participant, Poll, ThinkTank, ThinkTankMember
 from services.errors import InvalidInput, NotAllowed, NotFound
-from services.ideas import clean_text
 from services.participants import SlackUser
+from services.text import clean_text
 
 MAX_GOAL = 500
 MAX_ROLES = 1500

@@ -32,9 +32,9 @@ from models import (
 )
 from models.base import utcnow
 from services.errors import InvalidInput, NotAllowed, NotFound
-from services.ideas import clean_text
 from services.participants import SlackUser
 from services.spreadsheet import safe_cell
+from services.text import clean_text
 
 logger = logging.getLogger(__name__)
 

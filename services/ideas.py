@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -15,7 +17,11 @@ from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Theme
 from models.queries import claim_request, request_result, set_request_result
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
+from services.polls import answer_key
 from services.text import RAW_SLACK, clean_text
+
+# What the server's secret signs here (one key per purpose, derived from the one secret).
+_SOURCE_PURPOSE = b"idea form: source link"
 
 MAX_BODY = 3000
 MAX_TITLE = 150
@@ -111,6 +117,28 @@ def submit_idea(
     if request_key:
         set_request_result(session, request_key, str(idea.id))
     return Submission(idea=idea, duplicate=False)
+
+
+def source_key(session: Session, configured: str | None) -> bytes:
+    """The key that signs the link a "Save as idea" form carries in its ``private_metadata``.
+
+    Slack hands ``private_metadata`` back as the client sends it, so a crafted submission could
+    carry any link, which everyone would then see on the idea. The signature is made with the
+    server's secret (never sent to Slack, unlike the signing secret a hostile client may hold).
+    """
+    return hmac.new(answer_key(session, configured), _SOURCE_PURPOSE, hashlib.sha256).digest()
+
+
+def sign_source(key: bytes, user: SlackUser, url: str) -> str:
+    message = f"{user.team_id}:{user.user_id}:{url}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def signed_source(key: bytes, user: SlackUser, url: object, signature: object) -> str | None:
+    """``url`` if the bot itself signed it for ``user``, else None."""
+    if not isinstance(url, str) or not isinstance(signature, str):
+        return None
+    return url if hmac.compare_digest(sign_source(key, user, url), signature) else None
 
 
 def safe_link(url: str | None) -> str | None:

@@ -76,6 +76,7 @@ NOTHING_PERSONAL = {
     "scheduler_leases": "which process runs the scheduler",
     "apscheduler_jobs": "sweeps over polls and rounds; their arguments are never people",
     "think_tanks": "a group's number, language and conversation; who is in it: think_tank_members",
+    "similar_suggestions": "pairs of idea ids the bot suggested; the ideas say whose they are",
     "stage_evaluations": "which stage of which idea was evaluated; who was asked: the invites",
 }
 

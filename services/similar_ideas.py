@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from matching.similar import SimilarityIndex
-from models import Idea, IdeaCoauthor, IdeaLink, IdeaStatus
+from models import Idea, IdeaCoauthor, IdeaLink, IdeaStatus, SimilarSuggestion
+from models.base import utcnow
 from models.queries import insert_ignoring_conflict
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
@@ -140,6 +141,17 @@ def suggestions(
     return [Suggestion(candidates[i], score) for i, score in hits if i in candidates][:k]
 
 
+def record_offered(session: Session, idea_id: int, offered: list[Suggestion]) -> None:
+    """Remember what is about to be shown to the author of ``idea_id``: the choices they may
+    make, and no others."""
+    for suggestion in offered:
+        insert_ignoring_conflict(
+            session,
+            SimilarSuggestion.__table__,  # type: ignore[arg-type]
+            {"idea_id": idea_id, "suggested_id": suggestion.idea.id, "created_at": utcnow()},
+        )
+
+
 def suggestions_for(session: Session, idea_id: int, k: int = SUGGESTIONS) -> list[Suggestion]:
     """Open ideas by other people that resemble ``idea_id``, most similar first."""
     query = similarity_query(session, idea_id)
@@ -155,6 +167,14 @@ def _pair(session: Session, user: SlackUser, own_id: int, other_id: int) -> tupl
         raise NotAllowed("errors.not_your_idea")
     if own.id == other.id or own.author_id == other.author_id:
         raise InvalidInput("errors.bad_request")
+    offered = session.scalar(
+        select(SimilarSuggestion.id).where(
+            SimilarSuggestion.idea_id == own.id, SimilarSuggestion.suggested_id == other.id
+        )
+    )
+    if offered is None:
+        # A click on a pair the bot never suggested to this author: made by hand.
+        raise NotAllowed("errors.bad_request")
     return own, other
 
 

@@ -30,8 +30,8 @@ from models import (
 from models.queries import find_participant, insert_ignoring_conflict
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.experiments import people_of_idea, think_tank_of_idea
-from services.ideas import clean_text
 from services.participants import SlackUser
+from services.text import clean_text
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from models import StrategyGoal, Theme
 from models.base import utcnow
 from services.errors import InvalidInput, NotFound
-from services.ideas import clean_text
 from services.participants import SlackUser, ensure_participant
+from services.text import clean_text
 
 MAX_TITLE = 200
 # A short list: it fits in one select menu (Slack allows 100 options) with room to spare.

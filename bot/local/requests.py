@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+from bot.local import escaping
 from bot.local.block_kit_limits import ack_problems
 from bot.local.slack import TEAM_ID, LocalSlack
 
@@ -106,7 +107,8 @@ class LocalRequests:
         """What the app acked with reaches Slack too: hold it to the same Block Kit limits."""
         if response.status != 200 or not response.body.startswith("{"):
             return
-        problems = ack_problems(response_json(response))
+        answer = response_json(response)
+        problems = ack_problems(answer) + escaping.unescaped_input(answer)
         if problems:
             self.slack.record_violation("ack", problems)
 

@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
-from bot.local import block_kit_limits
+from bot.local import block_kit_limits, escaping
 
 BOT_USER_ID = "UCOLLIDER"
 TEAM_ID = "T0LOCAL"
@@ -254,10 +254,14 @@ class LocalSlack:
         return chaos.drawn if chaos else Counter()
 
     def check(self, method: str, params: dict[str, Any]) -> list[str]:
-        """Block Kit problems of a payload, recorded as a violation when there are any."""
+        """Block Kit problems of a payload, recorded as a violation when there are any.
+
+        Unescaped user input is recorded too, but not refused: real Slack would post it (and
+        ping everyone), so the app must not learn of it from an error."""
         problems = payload_problems(method, params)
-        if problems:
-            self.record_violation(method, problems)
+        live = escaping.unescaped_input(params)
+        if problems or live:
+            self.record_violation(method, problems + live)
         return problems
 
     def record_violation(self, method: str, problems: list[str]) -> None:
