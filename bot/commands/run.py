@@ -8,6 +8,7 @@ import logging
 import os
 
 from bot.commands.common import open_database, settings_or_exit
+from bot.server_options import DEFAULT_THREADS, DEFAULT_WORKER_CLASS, WORKER_CLASSES
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--http", action="store_true", help="serve HTTP (POST /slack/events) instead of Socket Mode"
     )
     parser.add_argument(
-        "--host", default="0.0.0.0", help="address to listen on with --http (default 0.0.0.0)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on with --http (default 127.0.0.1, this host only; "
+        "--host 0.0.0.0 listens on every interface, e.g. behind a load balancer)",
     )
     parser.add_argument(
         "--port", type=int, default=3000, help="port to listen on with --http (default 3000)"
@@ -30,7 +34,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="worker processes with --http (default: CPU count)",
     )
     parser.add_argument(
-        "--threads", type=int, default=8, help="threads per worker with --http (default 8)"
+        "--worker-class",
+        choices=WORKER_CLASSES,
+        default=DEFAULT_WORKER_CLASS,
+        help=f"gunicorn worker class with --http (default {DEFAULT_WORKER_CLASS}: slow clients "
+        "cannot starve it; gthread needs a buffering proxy in front)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"threads per gthread worker with --http (default {DEFAULT_THREADS})",
     )
     parser.set_defaults(handler=run)
 
@@ -60,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from bot.http import CollideWsgi, GunicornServer
+    from bot.server_options import server_options
     from models.db import Database
 
     # The master only migrates; each worker opens its own pool after the fork.
@@ -74,17 +89,19 @@ def run(args: argparse.Namespace) -> int:
             atexit.register(service.stop)
         return CollideWsgi(create_app(settings, worker_database), worker_database)
 
-    options = {
-        "bind": f"{args.host}:{args.port}",
-        "workers": args.workers,
-        "worker_class": "gthread",
-        "threads": args.threads,
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": settings.log_level.lower(),
-    }
-    logger.info("serving HTTP on %s:%s (%s workers)", args.host, args.port, args.workers)
+    options = server_options(
+        f"{args.host}:{args.port}",
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
+        log_level=settings.log_level.lower(),
+    )
+    logger.info(
+        "serving HTTP on %s:%s (%s %s workers)",
+        args.host,
+        args.port,
+        args.workers,
+        args.worker_class,
+    )
     GunicornServer(build, options).run()
     return 0
