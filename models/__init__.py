@@ -37,6 +37,7 @@ from models.rounds import (
     ThinkTankMember,
 )
 from models.scheduling import ScheduledSend, SchedulerLease, SendState, apscheduler_jobs
+from models.suggestions import PendingSuggestion
 
 __all__ = [
     "IdeaCoauthor",
@@ -67,6 +68,7 @@ __all__ = [
     "OptIn",
     "OrganisationType",
     "Participant",
+    "PendingSuggestion",
     "ScheduledSend",
     "SchedulerLease",
     "SendState",

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     logger.info("database ready: %s", redacted_url(settings.database_url))
     from bot.app import create_app
     from bot.scheduling import start_scheduler
+    from bot.suggestions import start_suggestion_sweeper
 
     if not args.http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -65,10 +66,12 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(settings, database)
         # Every instance starts one; only the elected instance runs jobs.
         service = start_scheduler(settings, database)
+        sweeper = start_suggestion_sweeper(settings, database)
         logger.info("connecting to Slack in Socket Mode")
         try:
             SocketModeHandler(app, settings.slack_app_token).start()
         finally:
+            sweeper.stop()
             if service is not None:
                 service.stop()
         return 0
@@ -87,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         service = start_scheduler(settings, worker_database)
         if service is not None:
             atexit.register(service.stop)
+        # Likewise one sweeper of similar-idea suggestions for the whole deployment.
+        atexit.register(start_suggestion_sweeper(settings, worker_database).stop)
         return CollideWsgi(create_app(settings, worker_database), worker_database)
 
     options = server_options(
