@@ -164,7 +164,7 @@ def suggestions_for(slack: LocalSlack, acked_at: dict[str, float], wait: float) 
             for call in slack.calls_to("response_url")
             if call.get("_key") in acked_at
         }
-        if len(arrived) >= len(acked_at) - 1 or time.monotonic() > deadline:
+        if len(arrived) >= len(acked_at) or time.monotonic() > deadline:
             break
         time.sleep(0.1)
     times = {call.params["_key"]: call.at for call in slack.calls if call.method == "response_url"}

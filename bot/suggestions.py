@@ -3,10 +3,10 @@
 Every bot process (each gunicorn worker, a Socket Mode process, the console) starts one; they
 compete for a leadership of their own (a PostgreSQL advisory lock, or a lease row on SQLite,
 as the scheduler does, under another key), and only the leader sweeps
-(``services.suggestion_sweep.sweep_once``) every ``interval`` seconds, at once again while
-batches come back full. When the leader exits, a standby takes over within ``retry_seconds``
-(PostgreSQL) or once the lease has expired (SQLite, 30 s); the queue is in the database, so
-nothing is lost meanwhile.
+(``services.suggestion_sweep.sweep_once``) every ``interval`` seconds; in a flood it rests
+twice as long as each batch computed, so it takes at most a third of a core from the acks.
+When the leader exits, a standby takes over within ``retry_seconds`` (PostgreSQL) or once the
+lease has expired (SQLite, 30 s); the queue is in the database, so nothing is lost meanwhile.
 
 Sending is ``send_suggestion``: a response URL (``/idea``) or an ephemeral message where a
 form was opened, else the author's DM. It is the one place to route through a delivery
@@ -31,7 +31,7 @@ from handlers.similar import SimilarIdeasRenderer
 from models.db import Database
 from scheduler.leadership import AdvisoryLockLeadership, Leadership, LeaseLeadership
 from services.participants import SlackUser
-from services.suggestion_sweep import BATCH, Due, SweepReport, sweep_once
+from services.suggestion_sweep import Due, SweepReport, sweep_once
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ LEASE_NAME = "suggestions"
 DEFAULT_INTERVAL = 0.5
 DEFAULT_RETRY_SECONDS = 5.0
 SENDERS = 8
+REST_PER_BUSY = 2.0
 
 
 def send_suggestion(client: WebClient, due: Due, message: dict[str, Any]) -> None:
@@ -132,12 +133,17 @@ class SuggestionSweeper:
             if not self._leading:
                 self._stopping.wait(self.retry_seconds)
                 continue
+            started, computing = time.monotonic(), time.thread_time()
             try:
-                if self.sweep().taken >= BATCH:
-                    continue  # a flood: the next batch at once
+                self.sweep()
             except Exception:  # noqa: BLE001 - a failed sweep must not end the thread
                 logger.exception("similar-idea sweep failed; trying again shortly")
-            self._stopping.wait(self.interval)
+            # In a flood, rest twice as long as the batch computed: the sweeper then takes at
+            # most a third of a core from the acks of the process it shares.
+            cpu = time.thread_time() - computing
+            self._stopping.wait(
+                max(self.interval - (time.monotonic() - started), REST_PER_BUSY * cpu)
+            )
 
     def _check_leadership(self) -> None:
         try:
