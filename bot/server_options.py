@@ -6,7 +6,7 @@ from typing import Any
 
 WORKER_CLASSES = ("gevent", "gthread")
 # Chosen by measurement on 2 cores (benchmarks/README.md, "Ack path against the floor").
-DEFAULT_WORKER_CLASS = "gthread"
+DEFAULT_WORKER_CLASS = "gevent"
 DEFAULT_THREADS = 8
 # A gevent worker serves this many connections at once, each a greenlet: a client that sends
 # its headers and stalls holds one greenlet, not a thread the others need.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import logging
 import os
+from collections.abc import Callable
 
 from bot.commands.common import open_database, settings_or_exit
 from bot.server_options import DEFAULT_THREADS, DEFAULT_WORKER_CLASS, WORKER_CLASSES
@@ -50,6 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.http and args.worker_class == "gevent":
+        # Before anything else is imported: modules that bind threading's names at import
+        # (APScheduler: ``from threading import Event, Thread``) must see the patched ones,
+        # or their threads are real and gevent cannot join them at shutdown.
+        from gevent import monkey
+
+        monkey.patch_all()
     settings = settings_or_exit()
     settings.require_slack(http=args.http)
     database = open_database(settings)
@@ -83,15 +90,19 @@ def run(args: argparse.Namespace) -> int:
     # The master only migrates; each worker opens its own pool after the fork.
     database.dispose()
 
+    # What a worker started, stopped when it exits (gunicorn's worker_exit hook runs in the
+    # worker while its gevent hub still runs; at atexit, joining a greenlet would fail).
+    stoppers: list[Callable[[], None]] = []
+
     def build() -> CollideWsgi:
         worker_database = Database(settings.database_url)
         # Each worker competes for the scheduler; one leads, the others stand by and take over
-        # when it exits. atexit hands leadership over when gunicorn stops the worker.
+        # when it exits, handing leadership over.
         service = start_scheduler(settings, worker_database)
         if service is not None:
-            atexit.register(service.stop)
+            stoppers.append(service.stop)
         # Likewise one sweeper of similar-idea suggestions for the whole deployment.
-        atexit.register(start_suggestion_sweeper(settings, worker_database).stop)
+        stoppers.append(start_suggestion_sweeper(settings, worker_database).stop)
         return CollideWsgi(create_app(settings, worker_database), worker_database)
 
     options = server_options(
@@ -101,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         log_level=settings.log_level.lower(),
     )
+    options["worker_exit"] = lambda _arbiter, _worker: [stop() for stop in reversed(stoppers)]
     logger.info(
         "serving HTTP on %s:%s (%s %s workers)",
         args.host,
