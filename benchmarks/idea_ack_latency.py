@@ -167,7 +167,13 @@ def run_backend(backend: str, database_url: str, args: argparse.Namespace, workd
                 for number in range(start, start + count)
             ]
 
-        with HttpCollider(variables, workdir, workers=args.workers, threads=args.threads) as server:
+        with HttpCollider(
+            variables,
+            workdir,
+            workers=args.workers,
+            threads=args.threads,
+            worker_class=args.worker_class,
+        ) as server:
             # Warm-up: each worker's first requests pay one-off costs (auth.test, pool).
             warmup = forms(0, args.warmup)
             send_commands(server, warmup, args.concurrency)
@@ -228,6 +234,9 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
+    parser.add_argument(
+        "--worker-class", choices=("gevent", "gthread"), default=None, help="(collider's default)"
+    )
     parser.add_argument(
         "--warmup", type=int, default=20, help="unmeasured commands first (default 20)"
     )

@@ -405,7 +405,13 @@ def run_backend(
             prefix=f"Load {uuid.uuid4().hex[:8]}",
             rng=random.Random(args.seed),
         )
-        with HttpCollider(variables, workdir, workers=args.workers, threads=args.threads) as server:
+        with HttpCollider(
+            variables,
+            workdir,
+            workers=args.workers,
+            threads=args.threads,
+            worker_class=args.worker_class,
+        ) as server:
             open_polls(database_url, slack, run)
             # Warm-up, and ideas to click on: a fifth of the load is shared before the mix.
             sharing = {name: KINDS[name] for name in ("idea", "need")}
@@ -461,6 +467,9 @@ def main() -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
+    parser.add_argument(
+        "--worker-class", choices=("gevent", "gthread"), default=None, help="(collider's default)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="the mix of kinds (default 0)")
     parser.add_argument(
         "--postgres-url",

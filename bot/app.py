@@ -8,7 +8,8 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.rate_limit import SlackPacer, TokenBucket
+from bot import listener_runner
+from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
@@ -51,10 +52,6 @@ LISTENER_MODULES = (
     errors,
 )
 
-# Similar-idea suggestions per second (and burst) in this process: in a flood, most are skipped.
-SUGGESTIONS_PER_SECOND = 3.0
-SUGGESTION_BURST = 10
-
 
 def create_app(
     settings: Settings,
@@ -78,7 +75,6 @@ def create_app(
         database=database,
         workers=worker_executor
         or ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="collider-work"),
-        suggestion_budget=TokenBucket(rate=SUGGESTIONS_PER_SECOND, burst=SUGGESTION_BURST),
         gateway=gateway,
         outbound=Outbound(database, gateway, SlackViews(), settings),
         directory=SlackDirectory(client),
@@ -96,6 +92,8 @@ def create_app(
         logger=logging.getLogger("collider.bolt"),
     )
     install(app, deps)
+    # Before registration: app.error() then sets its handler on the runner that is used.
+    listener_runner.install(app)
     for module in LISTENER_MODULES:
         module.register(app, deps)
     return app

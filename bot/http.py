@@ -47,7 +47,10 @@ class CollideWsgi:
             )
             return [data]
         timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
-        if environ.get("PATH_INFO") == "/slack/events" and not timestamp.isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses.
+        if environ.get("PATH_INFO") == "/slack/events" and not (
+            timestamp.isascii() and timestamp.isdigit()
+        ):
             # Bolt's verifier calls int() on it: a forged value would raise there and be
             # answered as a failed listener (200) instead of refused.
             logger.warning("refused a request without a valid signature timestamp")

@@ -20,7 +20,6 @@ from services.participants import SlackUser, language_of, remember_slack_locale
 
 if TYPE_CHECKING:
     # Types only: handlers/ never imports bot/ at run time (bot/app.py builds these).
-    from bot.rate_limit import TokenBucket
     from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,9 +31,6 @@ class Deps:
     database: Database
     # Long work after the ack runs here, never on Bolt's listener pool.
     workers: Executor
-    # Similar-idea suggestions are a courtesy: in a flood of submissions (tens a second) most are
-    # skipped, so they never take the cores the acks need.
-    suggestion_budget: TokenBucket
     # The gateway for Slack calls outside a request (bot.slack_gateway.SlackGateway).
     gateway: Any = None
     # What work after the ack sends with (services.outgoing.Outbound: gateway, views, settings).

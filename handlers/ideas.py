@@ -14,13 +14,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers import blocks, ids
 from handlers.context import Deps, open_modal, view_values
-from handlers.listening import Person, form_errors, listener
-from handlers.similar import offer_similar
+from handlers.listening import Person, form_errors, listener, run_after_ack
 from handlers.theme_blocks import theme_options
 from models import IdeaKind
-from services import ideas, themes
+from services import idea_capture, ideas, themes
 from services.errors import DomainError, InvalidInput
-from services.participants import SlackUser, language_of
+from services.participants import SlackUser
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -64,37 +63,41 @@ def _share(
     text = command.get("text") or ""
     if text == "":
         ack()
-        _open_idea_modal(client, respond, deps, person, command, kind)
+        # After the ack, on the worker pool: this listener runs in the request thread.
+        run_after_ack(
+            deps,
+            _open_idea_modal,
+            client,
+            respond,
+            deps,
+            person,
+            command,
+            kind,
+            what="the idea form",
+            person=person,
+            tell=lambda m: respond(response_type="ephemeral", replace_original=False, **m),
+        )
         return
     if not ideas.clean_text(text):
         raise InvalidInput("errors.empty", limit=ideas.MAX_BODY)
-    # Stored before the ack: an idea the person sees confirmed is already committed.
-    # The author's row gives the language, so success costs one transaction, not two.
-    with deps.database.session() as session:
-        submission = ideas.submit_idea(
-            session,
-            person.user,
-            ideas.IdeaInput(kind=kind, body=text),
-            request_key=f"command:{command['trigger_id']}",
-        )
-        author = submission.idea.author
-        # Known language: no second transaction; unknown: asked below, outside the lock.
-        known = bool(author.language or author.slack_locale)
-        if known:
-            person.knows_language(language_of(author, deps.settings.default_language))
-        author_id = author.id
-    # Rendered after the commit: the transaction (SQLite's write lock) ends sooner.
-    if not known:
-        person.knows_language(deps.slack_language(person.user, author_id))
-    answer = blocks.idea_saved(submission.idea, person.language, duplicate=submission.duplicate)
-    ack(response_type="ephemeral", **answer)
-    if not submission.duplicate:
-        offer_similar(
-            deps,
-            person,
-            submission.idea.id,
-            lambda m: respond(response_type="ephemeral", replace_original=False, **m),
-        )
+    # Stored before the ack: an idea the person sees confirmed is already committed. Its
+    # suggestions are queued in the same transaction and sent later by the sweeper.
+    shared = idea_capture.share_idea(
+        deps.database,
+        person.user,
+        kind,
+        text,
+        request_key=f"command:{command['trigger_id']}",
+        suggestions_to=idea_capture.SuggestionsTo(reply_url=command.get("response_url")),
+        default_language=deps.settings.default_language,
+    )
+    # The author row gave the language; unknown (a first idea): asked now, after the commit.
+    person.knows_language(shared.language or deps.slack_language(person.user, shared.author_id))
+    submission = shared.submission
+    ack(
+        response_type="ephemeral",
+        **blocks.idea_saved(submission.idea, person.language, duplicate=submission.duplicate),
+    )
 
 
 def list_ideas(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -184,19 +187,21 @@ def idea_submitted(
     """The idea form: a new idea, or an edit of one (its id in the metadata)."""
     metadata = _metadata(view)
     values = view_values(view, ids.IDEA_FIELDS)
+    channel = metadata.get("channel")
     try:
         data = _idea_input(values)
         with deps.database.session() as session:
             data = replace(data, source_url=_trusted_source(session, deps, person, metadata))
             answer, new_idea = _save_idea(session, person, metadata, data)
+            if new_idea:
+                # Sent by the sweeper, where the form was opened (else in the author's DM).
+                to = idea_capture.SuggestionsTo(channel_id=channel)
+                idea_capture.queue_suggestions(session, new_idea, to)
     except DomainError as error:
         ack(**form_errors(error, person, ids.IDEA_FIELDS, "body"))
         return
     ack()
-    channel = metadata.get("channel")
-    _confirm(client, person.user, channel, answer)
-    if new_idea:
-        offer_similar(deps, person, new_idea, lambda m: _confirm(client, person.user, channel, m))
+    confirm_to_author(client, person.user, channel, answer)
 
 
 def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -264,9 +269,10 @@ def _save_idea(
 
 def register(app: App, deps: Deps) -> None:
     # The language comes from the author row that /idea writes: no lookup before the ack.
-    app.command("/idea")(listener(share_idea, language_later=True))
-    app.command("/need")(listener(share_need, language_later=True))
-    app.command("/ideas")(listener(list_ideas))
+    # These ack last: they run in the request thread (no hand-off to the listener pool).
+    app.command("/idea")(listener(share_idea, language_later=True, acks_last=True))
+    app.command("/need")(listener(share_need, language_later=True, acks_last=True))
+    app.command("/ideas")(listener(list_ideas, acks_last=True))
     app.action(ids.IDEAS_PAGE)(listener(turn_ideas_page))
     app.action(ids.EDIT_IDEA)(listener(edit_idea))
     app.action(ids.WITHDRAW_IDEA)(listener(withdraw_idea))
@@ -320,7 +326,7 @@ def _open_idea_modal(
     open_modal(client, respond, command["trigger_id"], modal, language)
 
 
-def _confirm(
+def confirm_to_author(
     client: WebClient, user: SlackUser, channel: str | None, answer: dict[str, Any]
 ) -> None:
     """Tell the author where they started; their DM with the app if that channel refuses.

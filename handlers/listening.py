@@ -230,8 +230,15 @@ def form_errors(
     return {"response_action": "errors", "errors": {block: refusal_text(error, person.language)}}
 
 
-def listener(function: Callable[..., Any], *, language_later: bool = False) -> Callable[..., Any]:
+def listener(
+    function: Callable[..., Any], *, language_later: bool = False, acks_last: bool = False
+) -> Callable[..., Any]:
     """``function`` as a Bolt listener whose refusals are answered here, in one place.
+
+    ``acks_last``: the listener's ack is the last thing it does on every path (work after the
+    ack goes through ``run_after_ack``), so it runs in the request's own thread, without a
+    hand-off to the listener pool (``bot/listener_runner.py``). Slack gets the answer when
+    the listener returns, so it must not block after its ack.
 
     The person's language is looked up before the listener runs, so that no listener asks for
     it inside its own transaction (on SQLite, a second session would wait for the first one's
@@ -282,6 +289,7 @@ def listener(function: Callable[..., Any], *, language_later: bool = False) -> C
     )
     for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(answered, attribute, getattr(function, attribute))
+    answered.acks_last = acks_last  # type: ignore[attr-defined]
     return answered
 
 

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers import blocks, ids
 from handlers.context import Deps
-from handlers.listening import Person, listener, run_after_ack
+from handlers.listening import Person, listener
 from handlers.mrkdwn import escape_within
 from i18n import t
 from services import similar_ideas
@@ -22,47 +22,17 @@ from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
 
-Send = Callable[[dict[str, Any]], object]
 # join_as_coauthor or link_related: (session, user, own id, other id) -> (own, other).
 Change = Callable[..., Any]
 
 
-def offer_similar(deps: Deps, person: Person, idea_id: int, send: Send) -> None:
-    """Queue the suggestions for a new idea, unless submissions are flooding in."""
-    if not deps.suggestion_budget.try_acquire():
-        logger.info("similar ideas skipped for idea %s: many submissions at once", idea_id)
-        return
-    # A suggestion is a courtesy: the idea is saved whatever happens, so a failure is logged
-    # and nobody is told.
-    run_after_ack(
-        deps,
-        suggest_similar,
-        deps,
-        idea_id,
-        person.language,
-        send,
-        what=f"similar ideas for idea {idea_id}",
-        person=person,
-    )
+class SimilarIdeasRenderer:
+    """Block Kit for the suggestion sweeper (``services.suggestion_sweep.SuggestionRenderer``)."""
 
-
-def suggest_similar(deps: Deps, idea_id: int, language: str, send: Send) -> None:
-    """Runs after the ack, on the worker pool: the index may take a moment to build."""
-    with deps.database.session() as session:
-        query = similar_ideas.similarity_query(session, idea_id)
-    if query is None:
-        return
-    # The search is CPU work: done between two short transactions, holding no lock.
-    hits = query.run()
-    if not hits:
-        return
-    with deps.database.session() as session:
-        found = similar_ideas.suggestions(session, query, hits)
-        if not found:
-            return
-        similar_ideas.record_offered(session, idea_id, found)
-        message = blocks.similar_ideas_message(idea_id, found, language)
-    send(message)
+    def similar_ideas(
+        self, idea_id: int, found: list[similar_ideas.Suggestion], language: str
+    ) -> dict[str, Any]:
+        return blocks.similar_ideas_message(idea_id, found, language)
 
 
 def _pair(action: dict[str, Any]) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,3 +90,29 @@ class SimilarityIndex:
         candidates = np.flatnonzero(scores >= max(min_score, 1e-9))
         best = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
         return [SimilarIdea(self._ids[i], round(float(scores[i]), 4)) for i in best]
+
+    def search_many(
+        self, texts: Sequence[str], k: int = 5, min_score: float = 0.1
+    ) -> list[list[SimilarIdea]]:
+        """``search`` for each of ``texts`` at once: one transform, one product per block.
+
+        A batch costs little more than one search: the per-call overhead of the vectorizer
+        and of the sparse product is paid once, not once per text.
+        """
+        if not texts:
+            return []
+        if not self._ids or k <= 0:
+            return [[] for _ in texts]
+        ids, blocks = self._ids, self._blocks
+        queries = self._vectorizer.transform([text[: self.TEXT_LIMIT] for text in texts]).matrix
+        # ideas x texts, sparse; a column per text.
+        scores = sp.vstack([block @ queries.T for block in blocks], format="csc")
+        found: list[list[SimilarIdea]] = []
+        for column in range(len(texts)):
+            start, end = scores.indptr[column], scores.indptr[column + 1]
+            rows, values = scores.indices[start:end], scores.data[start:end]
+            keep = values >= max(min_score, 1e-9)
+            rows, values = rows[keep], values[keep]
+            best = np.lexsort((rows, -values))[:k]
+            found.append([SimilarIdea(ids[rows[i]], round(float(values[i]), 4)) for i in best])
+        return found

@@ -48,6 +48,7 @@ from models.rounds import (
     ThinkTankMember,
 )
 from models.scheduling import ScheduledSend, SchedulerLease, SendState, apscheduler_jobs
+from models.suggestions import PendingSuggestion
 
 __all__ = [
     "Charter",
@@ -88,6 +89,7 @@ __all__ = [
     "OptIn",
     "OrganisationType",
     "Participant",
+    "PendingSuggestion",
     "ScheduledSend",
     "SchedulerLease",
     "SendState",

@@ -7,19 +7,26 @@ session down. Query functions never commit.
 
 from __future__ import annotations
 
+import logging
+import select
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
@@ -61,8 +68,26 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    # pre_ping: a restarted PostgreSQL leaves dead pooled connections; test them before use.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping (a round trip before every transaction): a connection the server closed is
+    # seen at checkout without one (_closed_by_server), and one that dies in use is retried
+    # once by Database.in_transaction.
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "checkout", _closed_by_server)
+    return engine
+
+
+def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled connection the server has closed or spoken on while it was idle.
+
+    An idle connection has nothing to read unless the server ended it (a restart sends a
+    termination notice, then closes): a zero-timeout poll of its socket tells, with no round
+    trip. The pool then opens a new connection instead.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("connection closed")
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("connection ended by the server while idle")
 
 
 class Database:
@@ -84,6 +109,24 @@ class Database:
         """A session in a transaction: committed when the block ends, rolled back on error."""
         with self._one_at_a_time, self._sessions.begin() as session:
             yield session
+
+    def in_transaction(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in a transaction, once more if the connection turned out dead.
+
+        A connection lost before the commit committed nothing, so running ``work`` again on a
+        fresh one is safe. One lost *during* the commit leaves it in doubt: ``work`` must then
+        be idempotent (``/idea`` is: its request key is claimed in the same transaction).
+        Any other error rises as it is.
+        """
+        try:
+            with self.session() as session:
+                return work(session)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            logger.warning("database connection lost (%s); trying once more", type(error.orig))
+        with self.session() as session:
+            return work(session)
 
     def upgrade(self) -> None:
         """Apply every Alembic migration (idempotent)."""

@@ -40,6 +40,7 @@ from models import (
     MatchSchedule,
     OptIn,
     Participant,
+    PendingSuggestion,
     Poll,
     PollAnswer,
     PollDelivery,
@@ -130,6 +131,11 @@ def _participant_references(pid: int) -> dict[str, tuple[type[Base], Any]]:
             Experiment,
             or_(Experiment.created_by_id == pid, Experiment.result_by_id == pid),
         ),
+        # Where the bot will answer with similar ideas (a response URL or channel), for minutes.
+        "suggestions_waiting": (
+            PendingSuggestion,
+            PendingSuggestion.idea_id.in_(select(Idea.id).where(Idea.author_id == pid)),
+        ),
         "stage_evaluations_asked": (
             StageEvaluationInvite,
             StageEvaluationInvite.participant_id == pid,
@@ -175,7 +181,11 @@ def section_tables() -> dict[str, str]:
 
 def _fetch(session: Session, references: dict[str, tuple[type[Base], Any]]) -> dict[str, list]:
     return {
-        name: list(session.scalars(select(model).where(condition).order_by(model.id)))  # type: ignore[attr-defined]
+        name: list(
+            session.scalars(
+                select(model).where(condition).order_by(*model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+            )
+        )
         for name, (model, condition) in references.items()
     }
 
@@ -308,6 +318,10 @@ def _forget_relations(session: Session, pid: int) -> None:
         (IdeaCoauthor, IdeaCoauthor.participant_id == pid),
         (IdeaLink, IdeaLink.created_by == pid),
         (DoNotMatch, or_(DoNotMatch.participant_id == pid, DoNotMatch.avoided_id == pid)),
+        (
+            PendingSuggestion,
+            PendingSuggestion.idea_id.in_(select(Idea.id).where(Idea.author_id == pid)),
+        ),
     ):
         session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
     session.execute(

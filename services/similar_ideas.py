@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from matching.similar import SimilarityIndex
 from models import Idea, IdeaCoauthor, IdeaLink, IdeaStatus, SimilarSuggestion
 from models.base import utcnow
+from models.db import Database
 from models.queries import insert_ignoring_conflict
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
@@ -52,7 +53,9 @@ class _IndexCache:
 
     MAX_AGE_SECONDS = 600.0
     REFIT_GROWTH = 0.2
-    REFIT_MIN_NEW = 20
+    # Below this many ideas a refit takes milliseconds, and words seen only in newer ideas
+    # would otherwise count for nothing (an index fitted on the first idea knows its words only).
+    ALWAYS_REFIT_BELOW = 200
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -77,8 +80,7 @@ class _IndexCache:
                 and self._created(session, entry.last_id) == entry.last_created
             ):
                 newer = self._open_ideas(session, entry.last_id)
-                grown = len(entry.index) + len(newer) - entry.fitted_on
-                if grown < max(self.REFIT_MIN_NEW, entry.fitted_on * self.REFIT_GROWTH):
+                if self._extendable(entry, len(newer)):
                     entry.index.extend(newer)
                     if newer:
                         entry.last_id = int(newer[-1][0])
@@ -92,9 +94,51 @@ class _IndexCache:
             )
             return index
 
+    def current(self, database: Database) -> SimilarityIndex:
+        """As ``get``, but reading in short transactions and transforming outside them, so
+        that a batch holds no database lock (SQLite's writers queue on it) while it computes."""
+        key = database.url
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            with database.session() as session:
+                fresh = (
+                    entry is not None
+                    and now - entry.built_at < self.MAX_AGE_SECONDS
+                    and self._created(session, entry.last_id) == entry.last_created
+                )
+                rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
+                last_created = self._created(session, int(rows[-1][0])) if rows else None
+            if fresh and entry is not None:
+                if self._extendable(entry, len(rows)):
+                    entry.index.extend(rows)
+                    if rows and last_created is not None:
+                        entry.last_id, entry.last_created = int(rows[-1][0]), last_created
+                    return entry.index
+                with database.session() as session:
+                    rows = self._open_ideas(session)
+                    last_created = self._created(session, int(rows[-1][0])) if rows else None
+            index = SimilarityIndex(rows)
+            last_id = int(rows[-1][0]) if rows else 0
+            created = last_created if last_created is not None else "None"
+            self._entries[key] = _Entry(index, len(rows), last_id, created, now)
+            return index
+
+    def _extendable(self, entry: _Entry, new: int) -> bool:
+        """Whether ``new`` ideas may join by transform, or the index is refitted instead."""
+        if new and entry.fitted_on < self.ALWAYS_REFIT_BELOW:
+            return False
+        grown = len(entry.index) + new - entry.fitted_on
+        return grown < max(1.0, entry.fitted_on * self.REFIT_GROWTH)
+
     @staticmethod
     def _created(session: Session, idea_id: int) -> str:
-        return str(session.scalar(select(Idea.created_at).where(Idea.id == idea_id)))
+        """What tells the newest indexed idea apart from another with its id: the database may
+        have been emptied and refilled (ids start again; timestamps can share a second)."""
+        row = session.execute(
+            select(Idea.created_at, Idea.title, Idea.body).where(Idea.id == idea_id)
+        ).first()
+        return repr(tuple(row)) if row else "None"
 
     def clear(self) -> None:
         with self._lock:
@@ -156,6 +200,54 @@ def suggestions_for(session: Session, idea_id: int, k: int = SUGGESTIONS) -> lis
     """Open ideas by other people that resemble ``idea_id``, most similar first."""
     query = similarity_query(session, idea_id)
     return suggestions(session, query, query.run(k), k) if query else []
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """An idea that wants suggestions: its text, and whose it is (their own are left out)."""
+
+    idea_id: int
+    author_id: int
+    text: str
+
+
+def search_many(database: Database, wanted: list[Wanted]) -> dict[int, list[tuple[int, float]]]:
+    """Hits for each wanted idea (id, score; best first), from one search of the index:
+    one transform, one product. Reads in short transactions; computes outside them."""
+    index = _cache.current(database)
+    results = index.search_many([w.text for w in wanted], k=SUGGESTIONS + 10, min_score=MIN_SCORE)
+    return {
+        w.idea_id: [(int(hit.id), hit.score) for hit in hits if int(hit.id) != w.idea_id]
+        for w, hits in zip(wanted, results, strict=True)
+    }
+
+
+def suggestions_many(
+    session: Session,
+    wanted: list[Wanted],
+    hits: dict[int, list[tuple[int, float]]],
+    k: int = SUGGESTIONS,
+) -> dict[int, list[Suggestion]]:
+    """For each wanted idea, the open ideas among its hits written by someone else (one
+    query for the whole batch); ideas without any are left out."""
+    every = {idea_id for found in hits.values() for idea_id, _ in found}
+    candidates = {
+        other.id: other
+        for other in session.scalars(
+            select(Idea).options(joinedload(Idea.author)).where(Idea.id.in_(every))
+        )
+        if other.status is IdeaStatus.OPEN and other.author.forgotten_at is None
+    }
+    chosen: dict[int, list[Suggestion]] = {}
+    for w in wanted:
+        found = [
+            Suggestion(candidates[i], score)
+            for i, score in hits.get(w.idea_id, [])
+            if i in candidates and candidates[i].author_id != w.author_id
+        ][:k]
+        if found:
+            chosen[w.idea_id] = found
+    return chosen
 
 
 def _pair(session: Session, user: SlackUser, own_id: int, other_id: int) -> tuple[Idea, Idea]:

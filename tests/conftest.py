@@ -14,6 +14,7 @@ from bot.local.slack import LocalSlack
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from bot.suggestions import SuggestionSweeper, start_suggestion_sweeper
 from models import Base
 from models.db import Database
 from tests.databases import scratch_postgres_database
@@ -74,7 +75,23 @@ def settings(slack: LocalSlack, database: Database) -> Settings:
 
 
 @pytest.fixture
-def driver(settings: Settings, database: Database, slack: LocalSlack) -> Iterator[SlackDriver]:
+def suggestion_sweeper(
+    settings: Settings, database: Database, slack: LocalSlack
+) -> Iterator[SuggestionSweeper]:
+    # Sweeps often, so that tests await suggestions for a moment only.
+    client = make_web_client(settings, timeout=2)
+    sweeper = start_suggestion_sweeper(settings, database, client, interval=0.02)
+    yield sweeper
+    sweeper.stop()
+
+
+@pytest.fixture
+def driver(
+    settings: Settings,
+    database: Database,
+    slack: LocalSlack,
+    suggestion_sweeper: SuggestionSweeper,
+) -> Iterator[SlackDriver]:
     client = make_web_client(settings, timeout=2)
     listeners = ThreadPoolExecutor(8, thread_name_prefix="test-listener")
     workers = ThreadPoolExecutor(4, thread_name_prefix="test-work")

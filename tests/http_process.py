@@ -49,30 +49,16 @@ def run_collider(
     )
 
 
-class HttpCollider:
-    """One ``collider run --http`` process on 127.0.0.1 with its output in ``log_path``."""
+class HttpProcess:
+    """A WSGI server process on 127.0.0.1 (``python -m MODULE ...``), output in ``log_path``."""
 
-    def __init__(
-        self,
-        variables: dict[str, str],
-        workdir: Path,
-        *,
-        workers: int = 1,
-        threads: int | None = None,
-        verbose: bool = False,
-        bind: tuple[str, ...] = ("--host", "127.0.0.1"),
-    ):
-        self.port = free_port()
-        self.log_path = workdir / f"collider-{self.port}.log"
-        args = [sys.executable, "-m", "bot"] + (["-v"] if verbose else [])
-        args += ["run", "--http", *bind, "--port", str(self.port)]
-        args += ["--workers", str(workers)]
-        if threads is not None:
-            args += ["--threads", str(threads)]
+    def __init__(self, module_args: list[str], variables: dict[str, str], workdir: Path, port: int):
+        self.port = port
+        self.log_path = workdir / f"server-{self.port}.log"
         self._log = self.log_path.open("w")
         # A file, not a pipe: debug logs would fill a pipe nobody reads and stall the server.
         self.process = subprocess.Popen(
-            args,
+            [sys.executable, "-m", *module_args],
             env=clean_environment(variables),
             cwd=workdir,
             stdout=self._log,
@@ -128,7 +114,7 @@ class HttpCollider:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def __enter__(self) -> HttpCollider:
+    def __enter__(self) -> HttpProcess:
         try:
             self.wait_until_healthy()
         except BaseException:
@@ -138,3 +124,32 @@ class HttpCollider:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class HttpCollider(HttpProcess):
+    """One ``collider run --http`` process on 127.0.0.1."""
+
+    def __init__(
+        self,
+        variables: dict[str, str],
+        workdir: Path,
+        *,
+        workers: int = 1,
+        threads: int | None = None,
+        worker_class: str | None = None,
+        verbose: bool = False,
+        bind: tuple[str, ...] = ("--host", "127.0.0.1"),
+    ):
+        port = free_port()
+        args = ["bot"] + (["-v"] if verbose else [])
+        args += ["run", "--http", *bind, "--port", str(port)]
+        args += ["--workers", str(workers)]
+        if threads is not None:
+            args += ["--threads", str(threads)]
+        if worker_class is not None:
+            args += ["--worker-class", worker_class]
+        super().__init__(args, variables, workdir, port)
+
+    def __enter__(self) -> HttpCollider:
+        super().__enter__()
+        return self

@@ -40,6 +40,7 @@ from bot.local.requests import LocalRequests, response_json, view_state
 from bot.local.slack import BOT_USER_ID, TEAM_ID, Call, LocalSlack, User
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from bot.suggestions import start_suggestion_sweeper
 from i18n import t
 from models import Participant
 from models.db import Database
@@ -933,6 +934,7 @@ def local_console(
     listener_pool = WatchedExecutor(local.listener_threads, thread_name_prefix="collider-listener")
     worker_pool = WatchedExecutor(local.worker_threads, thread_name_prefix="collider-work")
     listeners = WatchedPools(listener_pool, worker_pool)
+    sweeper = None
     try:
         app = create_app(
             local,
@@ -940,6 +942,10 @@ def local_console(
             client=make_web_client(local, timeout=5),
             listener_executor=listener_pool,
             worker_executor=worker_pool,
+        )
+        # Similar-idea suggestions come from the sweeper, as in production, only sooner.
+        sweeper = start_suggestion_sweeper(
+            local, database, make_web_client(local, timeout=5), interval=0.05
         )
         requests = LocalRequests(app, slack, local.slack_signing_secret or "")
         user_id = GUEST[0]
@@ -959,4 +965,6 @@ def local_console(
         yield console
     finally:
         listeners.shutdown(wait=True, cancel_futures=True)
+        if sweeper is not None:
+            sweeper.stop()
         slack.stop()

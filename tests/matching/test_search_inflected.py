@@ -8,6 +8,15 @@ from services.similar_ideas import suggestions_for
 from tests.slack_driver import SlackDriver, response_json, text_of
 
 BIKES = "Pitäisi korjata asukkaiden pyöriä ilmaiseksi kirjaston pihalla"
+UNRELATED = (
+    "Uimahallin aukioloajat pidemmiksi",
+    "Kirjastoon lisää lukupiirejä",
+    "Puistoon penkkejä ja roska-astioita",
+    "Koululaisille kesätöitä kaupungilta",
+    "Senioreille liikuntaryhmiä",
+    "Torille kesäkahvila",
+    "Bussivuoroja iltaisin",
+)
 
 
 def test_ideas_search_finds_an_inflected_finnish_form(driver: SlackDriver) -> None:
@@ -35,7 +44,10 @@ def test_search_service_matches_forms_in_swedish_and_english(
 
 def test_similar_idea_lookup_meets_inflected_forms(driver: SlackDriver, database: Database) -> None:
     driver.command("/idea", BIKES)
-    driver.command("/idea", "Uimahallin aukioloajat pidemmiksi", user="U006")
+    # A pool of unrelated ideas, as a workspace has: with two or three texts, every shared
+    # word is rare and weights say little.
+    for number, other in enumerate(UNRELATED):
+        driver.command("/idea", other, user=f"U1{number:02d}")
     driver.command("/idea", "Pyörän korjaus asukkaille", user="U007")
     with database.session() as session:
         newest = max(idea.id for idea in list_ideas(session, "").ideas)

@@ -34,6 +34,7 @@ from models import (
     MatchSchedule,
     OrganisationType,
     Participant,
+    PendingSuggestion,
     Poll,
     PollAnswer,
     PollDelivery,
@@ -73,6 +74,8 @@ ANSWER_TEXT = "Eeva vastasi avoimesti"
 ANONYMOUS_TEXT = "Eeva nimettömänä mutta tunnistettavasti"
 STAGE_NOTE = "Eeva vetää pilottia"
 EVALUATION_TEXT = "Eevan arvio vaiheesta"
+# Where the bot answers her /idea with similar ideas, for a few minutes.
+REPLY_URL = "https://hooks.slack.com/commands/eeva"
 KEY = b"k" * 32
 # Rows that point at her but are not hers to see, and why.
 NOT_HERS = {
@@ -225,6 +228,7 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
                 rating=4,
             )
         )
+        s.add(PendingSuggestion(idea_id=mine.id, reply_url=REPLY_URL))
         s.add(HandledRequest(key="command:trigger-1", result=str(mine.id)))
         s.add(AppSecret(name="answer_key", value="secret"))
         s.add(SchedulerLease(holder="host:1", expires_at=now, name="scheduler"))
@@ -240,7 +244,8 @@ def exported_rows(data: dict) -> dict[str, set]:
         if section not in tables or rows is None:
             continue
         for row in rows if isinstance(rows, list) else [rows]:
-            found.setdefault(tables[section], set()).add(row.get("id", row.get("key")))
+            key = row.get("id", row.get("key", row.get("idea_id")))
+            found.setdefault(tables[section], set()).add(key)
             for stage in row.get("stages", []) if section == "ideas" else []:
                 found.setdefault("idea_stages", set()).add(stage["id"])
     return found
@@ -262,7 +267,7 @@ def test_my_data_holds_every_row_about_the_person(database: Database) -> None:
         *(respondent_key(KEY, poll_id, world.eeva) for poll_id in world.poll_ids),
         evaluation_respondent(KEY, world.evaluation_id, world.eeva),
     )
-    expected = rows_referring_to(database, world.eeva, (EEVA.user_id, DM, *respondents))
+    expected = rows_referring_to(database, world.eeva, (EEVA.user_id, DM, REPLY_URL, *respondents))
     for table, ids in not_hers(database, world).items():
         expected[table] -= ids
 
@@ -307,7 +312,7 @@ def sqlite_bytes(database: Database) -> bytes:
 
 def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database) -> None:
     world = build_world(database)
-    needles = (EEVA.user_id, EEVA.name or "", ORGANISATION, DM, "fi-FI")
+    needles = (EEVA.user_id, EEVA.name or "", ORGANISATION, DM, "fi-FI", REPLY_URL)
     texts = (
         IDEA_BODY,
         THEME_LABEL,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from bot.local.slack import TEAM_ID, LocalSlack
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from bot.suggestions import SuggestionSweeper
 from handlers import ids
 from models import Base, HandledRequest, Idea, IdeaKind, Theme
 from models.db import Database
@@ -77,7 +79,12 @@ class World:
 
 
 @pytest.fixture
-def world(settings: Settings, database: Database, slack: LocalSlack) -> Iterator[World]:
+def world(
+    settings: Settings,
+    database: Database,
+    slack: LocalSlack,
+    suggestion_sweeper: SuggestionSweeper,  # similar-idea suggestions come from the sweeper
+) -> Iterator[World]:
     listeners = ThreadPoolExecutor(8, thread_name_prefix="replay-listener")
     workers = ThreadPoolExecutor(4, thread_name_prefix="replay-work")
     app = create_app(
@@ -292,18 +299,28 @@ def forget_click(world: World) -> dict:
     return world.driver.click_payload(ids.FORGET_ME_CONFIRM, user="U100")
 
 
+def similar_offer(slack: LocalSlack, timeout: float = 5.0) -> dict:
+    """The suggestion the sweeper sent (a moment after the ack)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for call in slack.calls_to("response_url"):
+            if ids.SIMILAR_JOIN in json.dumps(call.get("blocks")):
+                return call
+        time.sleep(0.01)
+    raise AssertionError("no similar-idea suggestion was sent")
+
+
 def similar_join_click(world: World) -> dict:
     world.driver.command("/idea", "A tool library in the city library for residents", user="U001")
     world.driver.command("/idea", "Tool library for residents in the city library", user="U002")
     world.settle()
-    offer = next(
-        call
-        for call in world.slack.calls_to("response_url")
-        if ids.SIMILAR_JOIN in json.dumps(call.get("blocks"))
-    )
-    return world.driver.click_payload(
-        ids.SIMILAR_JOIN, button_value(offer, ids.SIMILAR_JOIN), user="U002"
-    )
+    value = button_value(similar_offer(world.slack), ids.SIMILAR_JOIN)
+    # The offer went to the author of its "own" idea (both ideas are offered to each other).
+    with world.database.session() as session:
+        owner = session.get(Idea, json.loads(value)["own"])
+        assert owner is not None
+        user = owner.author.user_id
+    return world.driver.click_payload(ids.SIMILAR_JOIN, value, user=user)
 
 
 CLICKS: dict[str, Callable[[World], dict]] = {

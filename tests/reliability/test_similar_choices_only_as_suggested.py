@@ -30,7 +30,7 @@ def nothing_merged(database: Database) -> bool:
 def test_a_pair_never_suggested_is_refused(
     driver: SlackDriver, database: Database, slack: LocalSlack, action_id: str
 ) -> None:
-    share_two(driver, slack)  # U002 was offered the library idea of U001, and no other
+    share_two(driver, slack, database)  # U002 was offered the library idea of U001, and no other
     stored = ideas(database)
     library, choir = stored[LIBRARY].id, stored[CHOIR].id
     # U003 (the choir) was never offered anything: joining the library idea is made by hand.
@@ -49,7 +49,7 @@ def test_a_pair_never_suggested_is_refused(
 def test_the_pair_the_bot_suggested_is_joined(
     driver: SlackDriver, database: Database, slack: LocalSlack
 ) -> None:
-    shown = share_two(driver, slack)
+    shown = share_two(driver, slack, database)
     driver.click(ids.SIMILAR_JOIN, button_value(shown, ids.SIMILAR_JOIN), user="U002")
     slack.wait_for("response_url", count=2)
     assert not nothing_merged(database)
