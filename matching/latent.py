@@ -49,6 +49,9 @@ def latent_topics(cosines: np.ndarray) -> np.ndarray | None:
     dims = dimensions(n_texts)
     if n_texts < MIN_TEXTS or dims < 1 or not np.any(cosines):
         return None
+    # scikit-learn's default power iterations (7 here). Three halve the time at 5,000 texts,
+    # but move the benchmark figures by up to 0.05 either way: the approximation is then part
+    # of the result.
     vectors, values, _ = randomized_svd(cosines, dims, random_state=0)
     latent = (vectors * np.sqrt(np.maximum(values, 0.0))).astype(np.float32)
     norms = np.linalg.norm(latent, axis=1, keepdims=True)
