@@ -84,30 +84,46 @@ def form_groups(
         else None
     )
 
-    rng = np.random.default_rng(seed)
-    if sizes:
-        stage("neighbours")
-        graph = similarity.neighbour_graph(options.neighbours)
-        stage("group")
-        assign = construct(graph, sizes, constraints, affinity, rng)
-        assign = improve(graph, assign, constraints, affinity, options.max_search_rounds)
-        assign = repair(graph, assign, constraints, rng)
-    else:
-        assign = np.zeros(0, dtype=np.int64)
+    assign = _assign(similarity, sizes, constraints, affinity, options, seed, stage)
     groups = members_by_group(assign, len(sizes))
-
     if plan.problem:
-        issues.append(
-            Issue(
-                plan.problem,
-                tuple(ids[m] for members in groups for m in members if not _fits(members, options)),
-                {"count": n, "min_size": options.min_size, "max_size": options.max_size},
-            )
-        )
+        issues.append(_size_issue(plan.problem, groups, ids, options))
     issues += _violations(groups, constraints, ids)
     stage("explain")
     return _result(
         groups, ids, participants, anchors, similarity, vectorizer, vectors, options, issues, seed
+    )
+
+
+def _assign(
+    similarity: PoolSimilarity,
+    sizes: list[int],
+    constraints: Constraints,
+    affinity: sp.csr_matrix | None,
+    options: GroupingOptions,
+    seed: int,
+    stage: Callable[[str], None],
+) -> np.ndarray:
+    """Each person's group: greedy start, swaps while they help, then constraint repair."""
+    if not sizes:
+        return np.zeros(0, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    stage("neighbours")
+    graph = similarity.neighbour_graph(options.neighbours)
+    stage("group")
+    assign = construct(graph, sizes, constraints, affinity, rng)
+    assign = improve(graph, assign, constraints, affinity, options.max_search_rounds)
+    return repair(graph, assign, constraints, rng)
+
+
+def _size_issue(
+    problem: str, groups: Sequence[Sequence[int]], ids: Sequence[str], options: GroupingOptions
+) -> Issue:
+    """The people in groups outside the size range, when the pool cannot be split within it."""
+    return Issue(
+        problem,
+        tuple(ids[m] for members in groups for m in members if not _fits(members, options)),
+        {"count": len(ids), "min_size": options.min_size, "max_size": options.max_size},
     )
 
 
@@ -147,6 +163,7 @@ def _vectorize(
         is_need=np.array([c.kind == "need" for _, c in items], dtype=bool),
         n_people=len(participants),
         kind_weights=options.kind_weights,
+        latent_weight=options.latent_weight,
     )
     return vectorizer, vectors, similarity
 

@@ -46,6 +46,9 @@ class GroupingOptions:
     target_size: int | None = None
     min_distinct_types: int = 2
     neighbours: int = 20
+    # Share of a similarity that comes from the pool's latent topics (LSA, matching.latent):
+    # relates short texts that share a topic but few words. 0 turns it off.
+    latent_weight: float = 0.35
     max_search_rounds: int = 40
     # How strongly a member is drawn to an anchor, against the pull of one fellow member: above
     # 1 so that the group stays about its anchor rather than about whoever the author resembles.

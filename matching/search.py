@@ -66,6 +66,10 @@ class _Links:
         return float(data[np.isin(indices, wanted)].sum())
 
 
+# Swap rounds stop once a round adds less than this share to the total within-group similarity.
+_MIN_ROUND_GAIN = 1e-3
+
+
 def construct(
     graph: sp.csr_matrix,
     sizes: list[int],
@@ -225,7 +229,7 @@ def improve(
             pull = sp.csr_matrix(pull + _pad_columns(affinity, n_groups))
         own = np.asarray(pull.multiply(membership).sum(axis=1)).ravel()
         total = float(own.sum())
-        if total_before is not None and total - total_before <= 1e-3 * abs(total_before):
+        if total_before is not None and total - total_before <= _MIN_ROUND_GAIN * abs(total_before):
             break
         total_before = total
         swaps = _candidate_swaps(pull, own, assign, movable, graph, n_groups)

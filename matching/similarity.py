@@ -17,8 +17,12 @@ import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
 
 from matching.arrays import run_starts
+from matching.latent import latent_topics
 
 _PAIR_CHUNK = 20_000
+# Pools up to this many contributions get the latent blend (a dense n x n float32: 100 MB).
+LATENT_MAX_TEXTS = 5_000
+_DENSE_BLOCK = 1024
 # The exact top-k product runs on this many threads at most (the machine may be shared).
 _SEARCH_THREADS = min(4, os.cpu_count() or 1)
 # What a hub-corrected link weaker than both texts' typical neighbour still weighs: enough to
@@ -44,8 +48,22 @@ class PoolSimilarity:
         is_need: np.ndarray,
         n_people: int,
         kind_weights: KindWeights | None = None,
+        latent_weight: float = 0.0,
     ) -> None:
         self.vectors = sp.csr_matrix(vectors, dtype=np.float32)
+        # With a latent weight w, a cosine is (1 - w) lexical + w latent (matching.latent). That
+        # needs every lexical cosine of the pool (dense n x n), so only pools up to
+        # LATENT_MAX_TEXTS get it; the search over it stays exact.
+        self._lexical: np.ndarray | None = None
+        self.latent: np.ndarray | None = None
+        self.latent_weight = 0.0
+        if latent_weight > 0 and self.vectors.shape[0] <= LATENT_MAX_TEXTS:
+            self._lexical = _all_cosines(self.vectors)
+            self.latent = latent_topics(self._lexical)
+            if self.latent is None:
+                self._lexical = None
+            else:
+                self.latent_weight = float(latent_weight)
         self.owners = np.asarray(owners, dtype=np.int64)
         self.is_need = np.asarray(is_need, dtype=bool)
         self.n_people = n_people
@@ -61,12 +79,20 @@ class PoolSimilarity:
 
     def contribution_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Weighted cosine of contribution pairs (a[i], b[i])."""
+        return self._cosines(a, b) * self._kind_factor(a, b)
+
+    def _cosines(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cosine of contribution pairs: lexical, blended with latent when the pool has it."""
+        if self._lexical is not None and self.latent is not None:
+            weight = self.latent_weight
+            latent = np.einsum("ij,ij->i", self.latent[a], self.latent[b])
+            return (1.0 - weight) * self._lexical[a, b] + weight * latent
         scores = np.empty(len(a), dtype=np.float32)
         for start in range(0, len(a), _PAIR_CHUNK):
             stop = start + _PAIR_CHUNK
             rows = self.vectors[a[start:stop]].multiply(self.vectors[b[start:stop]])
             scores[start:stop] = np.asarray(rows.sum(axis=1)).ravel()
-        return scores * self._kind_factor(a, b)
+        return scores
 
     def expand_pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
         """All contribution pairs of person pairs: (pair index, contribution of a, of b)."""
@@ -122,20 +148,60 @@ class PoolSimilarity:
             columns = np.flatnonzero(self.is_need == need_side)
             if not len(columns):
                 continue
-            product = sp_matmul_topn(
-                self.vectors,
-                sp.csr_matrix(self.vectors[columns].T),
-                top_n=min(len(columns), k + spare),
-                n_threads=_SEARCH_THREADS,
-            ).tocoo()
-            row = product.row.astype(np.int64)
-            col = columns[product.col]
+            top_n = min(len(columns), k + spare)
+            top = self._lexical_top if self.latent is None else self._blended_top
+            row, col, val = top(columns, top_n)
+            val = val.astype(np.float32) * self._kind_factor(row, col)
             rows.append(row)
             cols.append(col)
-            vals.append(product.data.astype(np.float32) * self._kind_factor(row, col))
+            vals.append(val)
         row, col, val = (np.concatenate(parts) for parts in (rows, cols, vals))
         keep = (self.owners[row] != self.owners[col]) & (val > 0)
         return _top_k_per_row(row[keep], col[keep], val[keep], k)
+
+    def _lexical_top(self, columns: np.ndarray, top_n: int) -> tuple[np.ndarray, ...]:
+        """Each contribution's ``top_n`` best lexical cosines among ``columns``: row, col, cos."""
+        product = sp_matmul_topn(
+            self.vectors,
+            sp.csr_matrix(self.vectors[columns].T),
+            top_n=top_n,
+            n_threads=_SEARCH_THREADS,
+        ).tocoo()
+        return product.row.astype(np.int64), columns[product.col], product.data
+
+    def _blended_top(self, columns: np.ndarray, top_n: int) -> tuple[np.ndarray, ...]:
+        """Each contribution's exact ``top_n`` by blended cosine among ``columns``, densely."""
+        assert self._lexical is not None and self.latent is not None
+        weight = self.latent_weight
+        latent_columns = self.latent[columns].T
+        rows, cols, vals = [], [], []
+        for start in range(0, len(self._lexical), _DENSE_BLOCK):
+            stop = start + _DENSE_BLOCK
+            scores = (1.0 - weight) * self._lexical[start:stop, columns]
+            scores += weight * (self.latent[start:stop] @ latent_columns)
+            best = _top_of_scores(scores, top_n)
+            rows.append(np.repeat(np.arange(start, start + len(scores)), best.shape[1]))
+            cols.append(columns[best.ravel()])
+            vals.append(np.take_along_axis(scores, best, axis=1).ravel())
+        return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+
+def _all_cosines(vectors: sp.csr_matrix) -> np.ndarray:
+    """Every pair's lexical cosine, dense: the exact product on the search's threads."""
+    n_items = vectors.shape[0]
+    if not n_items:
+        return np.zeros((0, 0), dtype=np.float32)
+    product = sp_matmul_topn(
+        vectors, sp.csr_matrix(vectors.T), top_n=n_items, n_threads=_SEARCH_THREADS
+    )
+    return np.asarray(product.toarray(), dtype=np.float32)
+
+
+def _top_of_scores(scores: np.ndarray, top_n: int) -> np.ndarray:
+    """Column positions of each row's ``top_n`` largest scores (in any order)."""
+    if top_n < scores.shape[1]:
+        return np.argpartition(-scores, top_n - 1, axis=1)[:, :top_n]
+    return np.broadcast_to(np.arange(scores.shape[1]), scores.shape)
 
 
 def _top_k_per_row(

@@ -30,7 +30,7 @@ class VectorizerConfig:
     stop_words: bool = True
     char_ngrams: tuple[int, int] | None = (3, 5)
     # Share of a similarity that comes from character n-grams (0: words only, 1: n-grams only).
-    char_weight: float = 0.5
+    char_weight: float = 0.6
     # Character n-grams make vectors ~50x denser: on pools larger than this they would cost
     # most of the time and memory budget (benchmarks/README.md), so stems are used alone.
     char_ngrams_max_texts: int = 5_000

@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from bot.suggestions import SuggestionSweeper
 from handlers import ids
-from models import Base, HandledRequest, Idea, IdeaKind, Theme
+from models import Base, HandledRequest, Idea, IdeaKind, PendingSuggestion, Theme
 from models.db import Database
 from services import ideas, participants
 from services.participants import SlackUser
@@ -131,8 +131,16 @@ def seed_people(world: World, count: int = 6) -> list[str]:
 
 
 def fingerprint(world: World) -> tuple[Any, ...]:
-    """Every row of every table (the request keys aside), and every Slack call with an effect."""
+    """Every row of every table (the request keys aside), and every Slack call with an effect,
+    once the work after the ack and the similar-idea sweeper (a queue) have both finished."""
     world.settle()
+    deadline = time.monotonic() + 5
+    while True:
+        with world.database.session() as session:
+            if session.scalars(select(PendingSuggestion.idea_id)).first() is None:
+                break
+        assert time.monotonic() < deadline, "similar-idea suggestions still queued"
+        time.sleep(0.01)
     with world.database.session() as session:
         rows = {
             table.name: sorted(repr(tuple(row)) for row in session.execute(select(table)))
