@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
 
 from bot.rate_limit import SlackPacer
 from services.delivery import DeliveryError, FailureKind
@@ -206,6 +207,21 @@ class SlackGateway:
         """Post a finished message; a ``marker`` lets ``find_marked_message`` find it after a
         timeout."""
         return str(self._post(channel, message, marker)["ts"])
+
+    def post_ephemeral(self, channel: str, user_id: str, message: dict[str, Any]) -> None:
+        self._call("chat.postEphemeral", channel=channel, user=user_id, **message)
+
+    def respond(self, response_url: str, message: dict[str, Any]) -> None:
+        """A response URL is not a Web API method: no token, no pacing; Slack answers 200."""
+        try:
+            answer = WebhookClient(response_url, timeout=self.client.timeout).send_dict(
+                {"response_type": "ephemeral", "replace_original": False, **message}
+            )
+        except (SlackClientError, OSError) as error:
+            raise _connection_error("response_url", error) from error
+        if answer.status_code != 200:
+            kind = FailureKind.TEMPORARY if answer.status_code >= 500 else FailureKind.PERMANENT
+            raise DeliveryError(f"response_url_{answer.status_code}", kind)
 
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", channel=channel, ts=ts, **message)

@@ -8,9 +8,8 @@ twice as long as each batch computed, so it takes at most a third of a core from
 When the leader exits, a standby takes over within ``retry_seconds`` (PostgreSQL) or once the
 lease has expired (SQLite, 30 s); the queue is in the database, so nothing is lost meanwhile.
 
-Sending is ``send_suggestion``: a response URL (``/idea``) or an ephemeral message where a
-form was opened, else the author's DM. It is the one place to route through a delivery
-module later.
+Sending is ``send_suggestion``, through ``services.delivery.reply``: a response URL (``/idea``)
+or an ephemeral message where a form was opened, else the author's DM.
 """
 
 from __future__ import annotations
@@ -21,16 +20,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.settings import Settings
 from bot.slack_client import make_web_client
-from handlers.ideas import confirm_to_author
+from bot.slack_gateway import SlackGateway
 from handlers.similar import SimilarIdeasRenderer
 from models.db import Database
 from scheduler.leadership import AdvisoryLockLeadership, Leadership, LeaseLeadership
-from services.participants import SlackUser
+from services.delivery import ReplyTo, reply
 from services.suggestion_sweep import Due, SweepReport, sweep_once
 
 logger = logging.getLogger(__name__)
@@ -44,17 +42,13 @@ SENDERS = 8
 REST_PER_BUSY = 2.0
 
 
-def send_suggestion(client: WebClient, due: Due, message: dict[str, Any]) -> None:
-    """Show the suggestions to the idea's author; raise if Slack refused them."""
-    if due.reply_url:
-        answer = Respond(response_url=due.reply_url)(
-            response_type="ephemeral", replace_original=False, **message
-        )
-        if answer.status_code != 200:
-            raise RuntimeError(f"response_url answered {answer.status_code}")
-        return
-    # The team id is not needed to post; the user id is.
-    confirm_to_author(client, SlackUser("", due.author_user_id), due.channel_id, message)
+def send_suggestion(gateway: SlackGateway, due: Due, message: dict[str, Any]) -> None:
+    """Show the suggestions to the idea's author, through the one delivery module; raise if
+    Slack did not take them (the sweep counts it)."""
+    to = ReplyTo(due.author_user_id, response_url=due.reply_url, channel=due.channel_id)
+    outcome = reply(gateway, message, to)
+    if not outcome.delivered:
+        raise RuntimeError(f"similar ideas not delivered: {outcome.status} {outcome.code}")
 
 
 def suggestion_leadership(database: Database) -> Leadership:
@@ -76,6 +70,7 @@ class SuggestionSweeper:
     ):
         self.database = database
         self.client = client
+        self.gateway = SlackGateway(client)
         self.default_language = default_language
         self.interval = interval
         self.retry_seconds = retry_seconds
@@ -115,7 +110,7 @@ class SuggestionSweeper:
         report = sweep_once(
             self.database,
             self.renderer,
-            lambda due, message: send_suggestion(self.client, due, message),
+            lambda due, message: send_suggestion(self.gateway, due, message),
             self.senders,
             default_language=self.default_language,
         )

@@ -149,6 +149,14 @@ class Gateway(Protocol):
 
     def post(self, channel: str, message: Message, marker: str | None = None) -> str: ...
 
+    def post_ephemeral(self, channel: str, user_id: str, message: Message) -> None:
+        """A message only ``user_id`` sees, in ``channel``."""
+        ...
+
+    def respond(self, response_url: str, message: Message) -> None:
+        """Answer on a request's response URL (ephemeral, beside the original)."""
+        ...
+
     def update(self, channel: str, ts: str, message: Message) -> None: ...
 
     def pin(self, channel: str, ts: str) -> None:
@@ -170,6 +178,35 @@ class Recipient:
             return self.channel
         assert self.user_id, "a recipient needs a channel or a user"
         return gateway.dm_channel(self.user_id)
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """Where a later answer to someone's own request goes: the request's response URL, else an
+    ephemeral message in the channel they were in, else their DM."""
+
+    user_id: str
+    response_url: str | None = None
+    channel: str | None = None
+
+
+def reply(gateway: Gateway, message: Message, to: ReplyTo) -> Outcome:
+    """Send a late answer to what someone asked (similar ideas after ``/idea``): no claim, since
+    the request is the key and the courtesy is not repeated; the outcome is typed."""
+    try:
+        if to.response_url:
+            gateway.respond(to.response_url, message)
+            return Outcome(Status.SENT)
+        if to.channel:
+            try:
+                gateway.post_ephemeral(to.channel, to.user_id, message)
+                return Outcome(Status.SENT, to.channel)
+            except DeliveryError as error:
+                logger.info("ephemeral answer in %s failed (%s): their DM", to.channel, error.code)
+        channel = gateway.dm_channel(to.user_id)
+        return Outcome(Status.SENT, channel, gateway.post(channel, message))
+    except DeliveryError as error:
+        return Outcome.of_error(error)
 
 
 def once(
