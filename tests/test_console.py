@@ -23,6 +23,7 @@ from models import (
     IdeaStatus,
     OrganisationType,
     Participant,
+    Round,
     ThinkTank,
 )
 from models.db import Database
@@ -266,6 +267,8 @@ def first_tank(database: Database) -> list[str]:
 
 
 def test_the_whole_loop_idea_round_poll_answered_by_three_report(database: Database) -> None:
+    rounds: list[int] = []  # the round's id (PostgreSQL's ids go on across tests)
+
     def script(console: Console) -> Iterator[str]:
         yield "as priya"
         yield "/idea Open data on winter cycling routes"
@@ -286,8 +289,10 @@ def test_the_whole_loop_idea_round_poll_answered_by_three_report(database: Datab
             yield button(console, "Yes" if has_button(console, "Yes") else "Kyllä")
             yield button(console, "4")
         yield "as sanna"
-        yield "/collider report round 1"
-        yield "/collider report round 7"
+        with database.session() as session:
+            rounds.append(max(session.scalars(select(Round.id))))
+        yield f"/collider report round {rounds[0]}"
+        yield f"/collider report round {rounds[0] + 1000}"
 
     output, console = run_script(database, script)
     answering = first_tank(database)[:3]
@@ -298,11 +303,16 @@ def test_the_whole_loop_idea_round_poll_answered_by_three_report(database: Datab
     for name in answering:
         inbox = output.split(f"@{name} (", 1)[1].split("] > inbox", 1)[1]
         assert "Yhteiskehittämisen arviointi" in inbox or "Co-creation evaluation" in inbox
-    report = output.split("> /collider report round 1", 1)[1].split("> /collider report round 7")[0]
-    assert "Kyselyraportti: kierros 1" in report
+    found, missing = rounds[0], rounds[0] + 1000
+    report = output.split(f"> /collider report round {found}", 1)[1]
+    report = report.split(f"> /collider report round {missing}")[0]
+    assert f"Kyselyraportti: kierros {found}" in report
     assert "(3 vastausta)" in report
     assert "*4,0* (n=3" in report  # Finnish decimals (Babel)
-    assert "Tässä työtilassa ei ole kierrosta 7." in output.split("report round 7", 1)[1]
+    assert (
+        f"Tässä työtilassa ei ole kierrosta {missing}."
+        in output.split(f"report round {missing}", 1)[1]
+    )
     # Every poll DM reached someone's inbox: none was stored as sent and never shown.
     with database.session() as session:
         members = [
