@@ -95,33 +95,33 @@ class _IndexCache:
             return index
 
     def current(self, database: Database) -> SimilarityIndex:
-        """As ``get``, but reading in short transactions and transforming outside them, so
-        that a batch holds no database lock (SQLite's writers queue on it) while it computes."""
+        """As ``get``, for a caller without a session (the similar-idea sweeper)."""
         key = database.url
         now = time.monotonic()
-        with self._lock:
+        # The database first, then this cache's lock: the order ``get`` takes them in (its
+        # caller holds a session; on SQLite a session holds the process's database lock), so
+        # the sweeper and a request never each hold one while waiting for the other.
+        with database.session() as session, self._lock:
             entry = self._entries.get(key)
-            with database.session() as session:
-                fresh = (
-                    entry is not None
-                    and now - entry.built_at < self.MAX_AGE_SECONDS
-                    and self._created(session, entry.last_id) == entry.last_created
-                )
-                rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
-                last_created = self._created(session, int(rows[-1][0])) if rows else None
+            fresh = (
+                entry is not None
+                and now - entry.built_at < self.MAX_AGE_SECONDS
+                and self._created(session, entry.last_id) == entry.last_created
+            )
+            rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
             if fresh and entry is not None:
                 if self._extendable(entry, len(rows)):
                     entry.index.extend(rows)
-                    if rows and last_created is not None:
-                        entry.last_id, entry.last_created = int(rows[-1][0]), last_created
+                    if rows:
+                        entry.last_id = int(rows[-1][0])
+                        entry.last_created = self._created(session, entry.last_id)
                     return entry.index
-                with database.session() as session:
-                    rows = self._open_ideas(session)
-                    last_created = self._created(session, int(rows[-1][0])) if rows else None
-            index = SimilarityIndex(rows)
+                rows = self._open_ideas(session)
             last_id = int(rows[-1][0]) if rows else 0
-            created = last_created if last_created is not None else "None"
-            self._entries[key] = _Entry(index, len(rows), last_id, created, now)
+            index = SimilarityIndex(rows)
+            self._entries[key] = _Entry(
+                index, len(rows), last_id, self._created(session, last_id), now
+            )
             return index
 
     def _extendable(self, entry: _Entry, new: int) -> bool:
