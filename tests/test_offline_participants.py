@@ -39,7 +39,7 @@ def imported(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    csv_file = str(FIXTURES / "decidim_0_28_proposals.csv")
+    csv_file = str(FIXTURES / "decidim_0_30_proposals.csv")
     assert main(["import", "ideas", csv_file, "--team", TEAM_ID]) == 0
 
 
