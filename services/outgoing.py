@@ -29,11 +29,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IntroMember:
-    user_id: str
+    # None for someone who is not in Slack (imported): named, never given a made-up id.
+    user_id: str | None
     organisation: str | None
     organisation_type: str | None
     idea_title: str | None
     idea_kind: str | None
+    name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.local.slack import TEAM_ID, LocalSlack
 from handlers import ids
+from i18n import t
 from models import Idea, Participant, RoundStatus, ThinkTankMember
 from models.db import Database
 from tests.handlers.test_rounds import (
@@ -76,10 +77,89 @@ def test_offline_people_are_kept_out_of_every_slack_call(
             .where(ThinkTankMember.round_id == round_.id, Participant.is_offline.is_(True))
         ).all()
     assert placed, "the facilitator asked for people who are not in Slack"
+    introduced = introduced_offline(database, round_.id)
+    assert introduced, "a think tank with someone not in Slack was introduced"
+    intro_texts = [text_of(call) for call in intros(slack)]
+    for name, language in introduced:
+        # The intro names them, with what the others must do: they cannot be in the group DM.
+        label = f"{name or t('importing.anonymous', language)} _({t('importing.not_in_slack', language)})_"
+        assert any(label in text for text in intro_texts), (label, intro_texts)
+    # App Home: a member of a group with someone who is not in Slack sees them by name.
+    member = member_beside_offline(database, round_.id)
+    driver.event({"type": "app_home_opened", "user": member, "channel": "D1", "tab": "home"})
+    home = text_of(slack.wait_for("views.publish")[-1]["view"])
+    assert any(f"{person.display_name} _(" in home for person in placed)
+    assert_offline_ids_never_reached_slack(database, slack)
+
+
+def intros(slack: LocalSlack) -> list[dict]:
+    return [
+        call
+        for call in slack.calls_to("chat.postMessage")
+        if "collider-intro" in json.dumps(call.get("metadata") or {})
+    ]
+
+
+def introduced_offline(database: Database, round_id: int) -> list[tuple[str | None, str]]:
+    """The name and the intro's language of each offline member of an introduced think tank."""
+    with database.session() as session:
+        members = session.scalars(
+            select(ThinkTankMember).where(ThinkTankMember.round_id == round_id)
+        ).all()
+        return [
+            (m.participant.display_name, m.think_tank.language or "en")
+            for m in members
+            if m.participant.is_offline and m.think_tank.intro_state.value == "done"
+        ]
+
+
+def member_beside_offline(database: Database, round_id: int) -> str:
+    """A Slack member of a think tank that also holds someone who is not in Slack."""
+    with database.session() as session:
+        members = session.scalars(
+            select(ThinkTankMember).where(ThinkTankMember.round_id == round_id)
+        ).all()
+        tanks = {m.think_tank_id for m in members if m.participant.is_offline}
+        return next(
+            m.participant.user_id
+            for m in members
+            if m.think_tank_id in tanks and not m.participant.is_offline
+        )
+
+
+def assert_offline_ids_never_reached_slack(database: Database, slack: LocalSlack) -> None:
+    """No call to the local Slack, of any method, carried a made-up id of an imported person."""
     made_up = offline_ids(database)
     every_call = json.dumps([[call.method, call.params] for call in slack.calls])
     assert not any(user_id in every_call for user_id in made_up)
     assert "offline-" not in every_call
+
+
+def test_preview_warnings_name_offline_people_instead_of_mentioning_them(
+    imported: None, database: Database
+) -> None:
+    """An engine warning about someone not in Slack names them: a ``<@offline-…>`` would be a
+    broken mention of an id Slack never had."""
+    from handlers.round_blocks import preview_message
+    from services import matchmaking
+    from services.participants import SlackUser
+
+    with database.session() as session:
+        facilitator = SlackUser(TEAM_ID, FACILITATOR)
+        settings = matchmaking.RoundSettings(
+            min_size=3, max_size=4, min_distinct=0, include_offline=True
+        )
+        round_ = matchmaking.create_preview(session, facilitator, settings)
+        offline = next(
+            member.participant
+            for tank in round_.think_tanks
+            for member in tank.members
+            if member.participant.is_offline and member.participant.display_name
+        )
+        round_.issues = [{"code": "no_text", "participants": [offline.id], "params": {}}]
+        shown = json.dumps(preview_message(round_, "en"), ensure_ascii=False)
+    assert f"No text from {offline.display_name} _(not in Slack" in shown
+    assert "offline-" not in shown and "<@" not in shown
 
 
 def test_without_the_option_offline_people_are_not_placed(
