@@ -4,17 +4,22 @@ and their ideas claimed by the member with the same e-mail after a confirming cl
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.cli import main
+from bot.local.console import WatchedExecutor, WatchedPools
 from bot.local.slack import TEAM_ID, LocalSlack
+from bot.settings import Settings
 from handlers import ids
 from i18n import t
-from models import Idea, Participant, RoundStatus, ThinkTankMember
+from models import Idea, Participant, RoundStatus, ScheduledSend, ThinkTankMember
 from models.db import Database
+from tests.conftest import SIGNING_SECRET, local_app
 from tests.handlers.test_rounds import (
     FACILITATOR,
     button,
@@ -34,14 +39,25 @@ MEMBERS = [
 ]
 
 
+def import_without_slack(
+    name: str, database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Import a fixture without a token: nobody is looked up in Slack or offered anything."""
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    for variable in ("SLACK_BOT_TOKEN", "SLACK_API_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "ideas", str(FIXTURES / name), "--team", TEAM_ID]) == 0
+
+
 @pytest.fixture
 def imported(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    csv_file = str(FIXTURES / "decidim_0_30_proposals.csv")
-    assert main(["import", "ideas", csv_file, "--team", TEAM_ID]) == 0
+    import_without_slack("decidim_0_30_proposals.csv", database, monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def imported_forms(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import_without_slack("forms_excel_fi.csv", database, monkeypatch, tmp_path)
 
 
 def offline_ids(database: Database) -> set[str]:
@@ -212,7 +228,7 @@ def test_a_slack_member_with_the_same_email_claims_the_ideas(
     assert [call["email"] for call in slack.calls_to("users.lookupByEmail")] == [
         "liisa.virtanen@example.org"
     ]
-    [offer] = [call for call in slack.calls_to("chat.postMessage") if call["channel"] == "U401"]
+    [offer] = offers_to(slack, "U401")
     value = button(offer, ids.CLAIM_IDEAS)["value"]
     assert "Kirjasto voisi lainata" in text_of(offer) or "Kirjasto" in text_of(offer)
 
@@ -229,3 +245,131 @@ def test_a_slack_member_with_the_same_email_claims_the_ideas(
     # A second run offers nothing again.
     assert main(["import", "ideas", str(FIXTURES / "forms_excel_fi.csv")]) == 0
     assert len(slack.calls_to("users.lookupByEmail")) == 1
+    assert_offline_ids_never_reached_slack(database, slack)
+
+
+def offers_to(slack: LocalSlack, user: str) -> list[dict]:
+    """The offers of imported ideas posted in the bot's DM with ``user``."""
+    return [
+        call
+        for call in slack.calls_to("chat.postMessage")
+        if call["channel"] == slack.dm_channel(user)
+        and ids.CLAIM_IDEAS in json.dumps(call.get("blocks"))
+    ]
+
+
+@pytest.fixture
+def watched(
+    settings: Settings, database: Database, slack: LocalSlack
+) -> Iterator[tuple[SlackDriver, WatchedPools]]:
+    """The real app with pools that say when the work after each ack has finished."""
+    pools = WatchedPools(WatchedExecutor(8), WatchedExecutor(4))
+    app = local_app(settings, database, *pools.pools)
+    yield SlackDriver(app, slack, SIGNING_SECRET), pools
+    pools.shutdown(wait=True)
+
+
+def finished(pools: WatchedPools, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while pools.busy:
+        assert time.monotonic() < deadline, "work after the ack did not finish"
+        time.sleep(0.01)
+
+
+def joined(slack: LocalSlack, user: str) -> dict:
+    """The ``team_join`` event Slack sends when ``user`` joins the workspace."""
+    return {"type": "team_join", "user": slack.user_object(user), "event_ts": "1700000000.1"}
+
+
+def join(watched: tuple[SlackDriver, WatchedPools], *events: dict) -> None:
+    """Slack delivers these ``team_join`` events; returns once the work after each is done."""
+    driver, pools = watched
+    for event in events:
+        assert driver.event(event).status == 200
+    finished(pools)
+
+
+def test_someone_who_joins_with_an_imported_email_is_offered_the_ideas_once(
+    imported_forms: None,
+    watched: tuple[SlackDriver, WatchedPools],
+    database: Database,
+    slack: LocalSlack,
+) -> None:
+    """A signed ``team_join`` → one DM offer → confirm → the ideas are the member's. Slack's
+    retry of the event, a replayed copy, and a copy after the claim offer nothing again."""
+    driver, pools = watched
+    slack.add_user("U501", "liisa", email="Liisa.Virtanen@Example.org")
+    event = joined(slack, "U501")
+    assert driver.event(event, event_id="EvJOIN501").status == 200
+    finished(pools)
+    [offer] = offers_to(slack, "U501")
+    assert "Kirjasto voisi lainata" in text_of(offer)
+    assert slack.calls_to("users.lookupByEmail") == []  # the event said who it is
+    driver.event(event, event_id="EvJOIN501", retry=1)  # Slack's retry
+    driver.event(event)  # or a replaying proxy's copy
+    finished(pools)
+    assert len(offers_to(slack, "U501")) == 1
+
+    driver.click(ids.CLAIM_IDEAS, button(offer, ids.CLAIM_IDEAS)["value"], user="U501")
+    assert "now yours" in text_of(driver.click_replies()[-1])
+    driver.click(ids.CLAIM_IDEAS, button(offer, ids.CLAIM_IDEAS)["value"], user="U501")
+    assert "already been taken over" in text_of(driver.click_replies(count=2)[-1])
+    with database.session() as session:
+        idea = session.scalars(select(Idea).where(Idea.body.like("Kirjasto voisi%"))).one()
+        author = session.get(Participant, idea.author_id)
+        assert (author.user_id, author.is_offline) == ("U501", False)
+    join(watched, event)
+    assert len(offers_to(slack, "U501")) == 1
+    assert_offline_ids_never_reached_slack(database, slack)
+
+
+def test_the_email_comes_from_the_profile_when_the_event_has_none(
+    imported_forms: None,
+    watched: tuple[SlackDriver, WatchedPools],
+    database: Database,
+    slack: LocalSlack,
+) -> None:
+    slack.add_user("U502", "liisa", email="liisa.virtanen@example.org")
+    event = joined(slack, "U502")
+    del event["user"]["profile"]["email"]
+    join(watched, event)
+    assert [call["user"] for call in slack.calls_to("users.info")][:1] == ["U502"]
+    assert len(offers_to(slack, "U502")) == 1
+
+
+def test_someone_who_joins_without_a_matching_email_gets_nothing(
+    imported_forms: None,
+    watched: tuple[SlackDriver, WatchedPools],
+    slack: LocalSlack,
+) -> None:
+    slack.add_user("U503", "newcomer", email="someone.else@example.org")
+    slack.add_user("UBOT", "a bot", email="liisa.virtanen@example.org", is_bot=True)
+    join(watched, joined(slack, "U503"), joined(slack, "UBOT"))
+    assert slack.calls_to("chat.postMessage") == []
+    assert slack.calls_to("conversations.open") == []
+
+
+def test_a_declined_offer_is_not_made_again(
+    imported_forms: None,
+    watched: tuple[SlackDriver, WatchedPools],
+    database: Database,
+    slack: LocalSlack,
+) -> None:
+    driver, _ = watched
+    slack.add_user("U504", "liisa", email="liisa.virtanen@example.org")
+    join(watched, joined(slack, "U504"))
+    [offer] = offers_to(slack, "U504")
+    driver.click(ids.CLAIM_DECLINE, button(offer, ids.CLAIM_DECLINE)["value"], user="U504")
+    assert "will not be asked again" in text_of(driver.click_replies()[-1])
+    with database.session() as session:
+        idea = session.scalars(select(Idea).where(Idea.body.like("Kirjasto voisi%"))).one()
+        author = session.get(Participant, idea.author_id)
+        assert (author.is_offline, author.claim_declined_by) == (True, "U504")
+    # Even without the record of the offer sent, the decline alone keeps it from coming back.
+    with database.session() as session:
+        session.execute(delete(ScheduledSend))
+    join(watched, joined(slack, "U504"))
+    assert len(offers_to(slack, "U504")) == 1
+    # Nor can the old button take them any more.
+    driver.click(ids.CLAIM_IDEAS, button(offer, ids.CLAIM_IDEAS)["value"], user="U504")
+    assert "already been taken over" in text_of(driver.click_replies(count=2)[-1])
