@@ -53,6 +53,7 @@ TIER_PER_MINUTE = {
     "conversations.history": 50,  # Tier 3
     "conversations.list": 20,  # Tier 2
     "users.info": 100,  # Tier 4
+    "users.lookupByEmail": 50,  # Tier 3
 }
 POST_PER_CHANNEL_PER_SECOND = 1.0
 

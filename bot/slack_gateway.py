@@ -175,6 +175,32 @@ class SlackGateway:
         locale = user.get("locale")
         return locale if isinstance(locale, str) and locale else None
 
+    def user_email(self, user_id: str) -> str | None:
+        """``profile.email`` of ``users.info`` (there with the ``users:read.email`` scope); None
+        for someone Slack does not know or who has none (a bot)."""
+        try:
+            user = self._call("users.info", user=user_id).get("user") or {}
+        except DeliveryError as error:
+            if error.code in PERSON_ERRORS:
+                return None
+            raise
+        email = (user.get("profile") or {}).get("email")
+        return email if isinstance(email, str) and email else None
+
+    def find_user_by_email(self, email: str) -> str | None:
+        """``users.lookupByEmail``: the member with this e-mail, None when there is none (Slack
+        answers ``users_not_found``) or it is a bot or deactivated."""
+        try:
+            user = self._call("users.lookupByEmail", email=email).get("user") or {}
+        except DeliveryError as error:
+            if error.code == "users_not_found":
+                return None
+            raise
+        user_id = user.get("id")
+        if user.get("deleted") or user.get("is_bot") or not isinstance(user_id, str):
+            return None
+        return user_id or None
+
     def channel_members(self, channel: str) -> tuple[str, ...]:
         members: list[str] = []
         cursor = None

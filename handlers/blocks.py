@@ -188,6 +188,19 @@ def author_label(author: Participant, language: str) -> str:
     return f"<@{author.user_id}>"
 
 
+def offline_label(name: str | None, language: str) -> str:
+    """Someone who is not in Slack (imported): their name, and that others must invite them."""
+    shown = escape_within(name, 80) if name else t("importing.anonymous", language)
+    return f"{shown} _({t('importing.not_in_slack', language)})_"
+
+
+def member_label(participant: Participant, language: str) -> str:
+    """A mention; for someone not in Slack their name and the mark, never their made-up id."""
+    if participant.is_offline:
+        return offline_label(participant.display_name, language)
+    return f"<@{participant.user_id}>"
+
+
 def _page_button(text: str, query: str, page: int) -> Block:
     return button(text, ids.IDEAS_PAGE, json.dumps({"q": query, "p": page}, ensure_ascii=False))
 

@@ -1,4 +1,5 @@
-"""Imported ideas offered to the Slack member who wrote them: the offer and the confirming click."""
+"""Imported ideas offered to the Slack member who wrote them: the offer when someone joins, and
+the click that takes the ideas over or declines them."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from slack_bolt import Ack, App, Respond
 
 from handlers import blocks, ids
 from handlers.context import Deps
-from handlers.listening import Person, listener
-from handlers.mrkdwn import escape_within
+from handlers.listening import Person, listener, run_after_ack
 from i18n import t
 from services import claims
 from services.errors import InvalidInput
@@ -18,25 +18,11 @@ from services.errors import InvalidInput
 logger = logging.getLogger(__name__)
 
 
-def claim_offer_message(offer: claims.ClaimOffer, language: str) -> dict[str, Any]:
-    """A DM to the member found by e-mail: which ideas, and a button to take them over."""
-    titles = ", ".join("“" + escape_within(title, 100) + "”" for title in offer.titles)
-    text = t(
-        "importing.claim_offer",
-        language,
-        source=escape_within(offer.source, 100),
-        titles=titles,
-    )
-    button = blocks.button(
-        t("importing.claim_button", language),
-        ids.CLAIM_IDEAS,
-        str(offer.participant_id),
-        "primary",
-    )
-    return blocks.message(
-        [blocks.section(text), {"type": "actions", "elements": [button]}],
-        text,
-    )
+def _participant_id(action: dict[str, Any]) -> int:
+    try:
+        return int(action.get("value") or 0)
+    except ValueError:
+        raise InvalidInput("importing.claim_gone") from None
 
 
 def claim_ideas(
@@ -44,15 +30,52 @@ def claim_ideas(
 ) -> None:
     """The member's click: their imported ideas become theirs (only the member it was offered to)."""
     ack()
-    try:
-        participant_id = int(action.get("value") or 0)
-    except ValueError:
-        raise InvalidInput("importing.claim_gone") from None
+    participant_id = _participant_id(action)
     with deps.database.session() as session:
         count = claims.claim(session, person.user, participant_id)
     text = t("importing.claimed", person.language, count=count)
     respond(replace_original=True, **blocks.notice(text))
 
 
+def decline_claim(
+    ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
+) -> None:
+    """ "Not mine": the ideas stay with the imported name and are not offered to them again."""
+    ack()
+    participant_id = _participant_id(action)
+    with deps.database.session() as session:
+        claims.decline(session, person.user, participant_id)
+    respond(replace_original=True, **blocks.notice(t("importing.claim_declined", person.language)))
+
+
+def offer_imported_ideas(event: dict[str, Any], body: dict[str, Any], deps: Deps) -> None:
+    """``team_join``: someone new whose e-mail an imported author had is offered those ideas.
+
+    The event's user carries ``profile.email`` when the app has ``users:read.email``; without
+    it the profile is asked for. The offer is made after the ack (Slack calls)."""
+    member = event.get("user")
+    if not isinstance(member, dict) or not isinstance(member.get("id"), str):
+        return
+    if member.get("is_bot") or member.get("deleted"):
+        return
+    profile = member.get("profile")
+    email = profile.get("email") if isinstance(profile, dict) else None
+    team_id = body.get("team_id") or member.get("team_id")
+    if not isinstance(team_id, str) or not team_id:
+        return
+    run_after_ack(
+        deps,
+        claims.offer_to_member,
+        deps.outbound,
+        team_id,
+        member["id"],
+        email if isinstance(email, str) else None,
+        what=f"offer of imported ideas to {member['id']}, who joined",
+        person=None,
+    )
+
+
 def register(app: App, deps: Deps) -> None:
     app.action(ids.CLAIM_IDEAS)(listener(claim_ideas))
+    app.action(ids.CLAIM_DECLINE)(listener(decline_claim))
+    app.event("team_join")(listener(offer_imported_ideas))

@@ -85,3 +85,4 @@ POLL_SEND_FIELDS = {
 }
 
 CLAIM_IDEAS = "claim_imported_ideas"
+CLAIM_DECLINE = "decline_imported_ideas"

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import blocks, poll_blocks, programme_blocks, programme_charts, round_blocks
+from handlers import (
+    blocks,
+    claim_blocks,
+    poll_blocks,
+    programme_blocks,
+    programme_charts,
+    round_blocks,
+)
 from models import Charter, Experiment, Poll, Round, StageEvaluation
+from services.claims import ClaimOffer
 from services.outgoing import Intro, RoundSummary, Unplaced
 from services.poll_reports import Report
 from services.programme_report import ProgrammeReport
@@ -66,6 +74,9 @@ class SlackViews:
 
     def programme_chart(self, report: ProgrammeReport, language: str) -> bytes:
         return programme_charts.dashboard(report, language)
+
+    def claim_offer(self, offer: ClaimOffer, language: str) -> Message:
+        return claim_blocks.claim_offer_message(offer, language)
 
     def notice(self, text: str) -> Message:
         return blocks.notice(text)

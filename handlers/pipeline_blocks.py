@@ -11,6 +11,7 @@ from handlers.blocks import (
     Block,
     context,
     form_modal,
+    member_label,
     message,
     notice,
     option,
@@ -173,7 +174,7 @@ def think_tank_blocks(sections: HomeSections) -> list[Block]:
     lines = []
     for tank in sections.think_tanks:
         members = ", ".join(
-            f"<@{member.participant.user_id}>"
+            member_label(member.participant, language)
             for member in tank.members
             if member.participant.forgotten_at is None
         )

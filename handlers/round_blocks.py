@@ -11,8 +11,10 @@ from handlers.blocks import (
     Block,
     button,
     context,
+    member_label,
     message,
     notice,
+    offline_label,
     option,
     packed_lines,
     packed_sections,
@@ -35,14 +37,6 @@ def _mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
-def _person(participant: Any, language: str) -> str:
-    """A mention, or for someone not in Slack their name and what the facilitator must do."""
-    if not participant.is_offline:
-        return _mention(participant.user_id)
-    name = escape_within(participant.display_name or t("importing.anonymous", language), 80)
-    return f"{name} _({t('importing.not_in_slack', language)})_"
-
-
 def _ratio(cohesion: float, random: float, language: str) -> str:
     return format_number(cohesion / random, language, 1) if random > 0 else "∞"
 
@@ -51,11 +45,12 @@ def _value(round_: Round, **extra: Any) -> str:
     return json.dumps({"r": round_.id, "v": round_.version, **extra})
 
 
-def _issue_text(issue: dict[str, Any], users: dict[int, str], language: str) -> str | None:
+def _issue_text(issue: dict[str, Any], people: dict[int, str], language: str) -> str | None:
+    """``people``: each participant id's label (a mention, or a name for someone not in Slack)."""
     key = f"matching.issue_{issue['code']}"
     if key not in catalog("en"):
         return None
-    mentions = ", ".join(_mention(users[p]) for p in issue.get("participants", []) if p in users)
+    mentions = ", ".join(people[p] for p in issue.get("participants", []) if p in people)
     # Parameters may quote people's texts (the needs an anchored round left unused).
     params = {
         name: escape_within(value, 600) if isinstance(value, str) else value
@@ -89,7 +84,7 @@ def _member_line(member: Any, language: str) -> str:
     return t(
         "rounds.member_line",
         language,
-        member=_person(participant, language),
+        member=member_label(participant, language),
         organisation=organisation,
         idea=idea,
     )
@@ -123,7 +118,7 @@ def _group_sections(round_: Round, tank: ThinkTank, language: str) -> list[Block
 
 
 def _compact_line(tank: ThinkTank, language: str) -> str:
-    members = ", ".join(_person(member.participant, language) for member in tank.members)
+    members = ", ".join(member_label(member.participant, language) for member in tank.members)
     return t("rounds.compact_group", language, number=tank.number, members=members)
 
 
@@ -170,12 +165,12 @@ def _honesty_lines(round_: Round, language: str) -> list[str]:
     return lines
 
 
-def _warning_lines(round_: Round, users: dict[int, str], language: str) -> list[str]:
+def _warning_lines(round_: Round, people: dict[int, str], language: str) -> list[str]:
     issues = [
         line
         for issue in round_.issues
         if issue.get("code") != "pool_too_small" or round_.think_tanks
-        if (line := _issue_text(issue, users, language))
+        if (line := _issue_text(issue, people, language))
     ]
     return _honesty_lines(round_, language) + issues
 
@@ -212,12 +207,12 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
             )
         )
     )
-    users = {
-        member.participant_id: member.participant.user_id
+    labels = {
+        member.participant_id: member_label(member.participant, language)
         for tank in tanks
         for member in tank.members
     }
-    users.update({n.participant_id: n.participant.user_id for n in round_.notices})
+    labels.update({n.participant_id: member_label(n.participant, language) for n in round_.notices})
     if not tanks and not round_.notices:
         blocks.append(section(t("rounds.empty_pool", language)))
     elif not tanks:
@@ -225,7 +220,7 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
         blocks.append(
             section(t("rounds.too_few", language, count=count, min_size=settings.get("min_size")))
         )
-    issue_lines = _warning_lines(round_, users, language)
+    issue_lines = _warning_lines(round_, labels, language)
     if issue_lines:
         blocks.append(section(":warning: " + "\n:warning: ".join(issue_lines[:8])))
     # 50 blocks per message; one is the actions row below.
@@ -409,7 +404,9 @@ def intro_message(intro: Intro) -> dict[str, Any]:
             t(
                 "rounds.member_line",
                 language,
-                member=_mention(member.user_id),
+                member=_mention(member.user_id)
+                if member.user_id
+                else offline_label(member.name, language),
                 organisation=organisation,
                 idea=idea,
             )

@@ -101,6 +101,8 @@ class Participant(Base):
     email: Mapped[str | None] = mapped_column(String(255), index=True)
     # The Slack user (found by e-mail) who was offered this offline participant's ideas.
     claim_offered_to: Mapped[str | None] = mapped_column(String(32))
+    # The Slack user who said these ideas are not theirs: never offered to them again.
+    claim_declined_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

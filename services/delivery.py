@@ -1,5 +1,5 @@
 """The one way a message leaves outside a request: intros, notices, round summaries, previews,
-poll DMs, reminders and reports all go through ``deliver``.
+poll DMs, reminders, reports and offers of imported ideas all go through ``deliver``.
 
 Exactly once per send key, across double clicks, several processes, restarts and crashes:
 
@@ -139,6 +139,14 @@ class Gateway(Protocol):
 
     def user_locale(self, user_id: str) -> str | None:
         """The person's Slack locale (``fi-FI``), None when Slack does not say or fails."""
+        ...
+
+    def user_email(self, user_id: str) -> str | None:
+        """The e-mail on the person's Slack profile, None when Slack does not say."""
+        ...
+
+    def find_user_by_email(self, email: str) -> str | None:
+        """The id of the Slack member with this e-mail, None when there is none."""
         ...
 
     def channel_members(self, channel: str) -> tuple[str, ...]: ...

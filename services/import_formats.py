@@ -1,13 +1,24 @@
 """What the columns of an idea-box export mean: Decidim proposals, Forms sheets, plain CSV.
 
 Pure: a header and rows in, a column mapping and plain row values out. Field names follow
-Decidim's ``ProposalSerializer`` as flattened by ``Decidim::Exporters::CSV`` (nested keys joined
-with ``/``, arrays joined with ``", "``, a leading ``'`` before values starting ``= + - @``):
+Decidim's ``ProposalSerializer`` as flattened by ``Decidim::Exporters::CSV``: nested keys joined
+with ``/``, arrays joined with ``", "``, a leading ``'`` before strings starting ``= + - @``
+(decidim/decidim#6325, since 0.23), ``;`` between columns. Read in decidim/decidim:
 
-- older layouts: ``title/<locale>``, ``body/<locale>`` (HTML), ``category/name/<locale>``,
-  ``scope/name/<locale>``, ``endorsements/*``, ``state`` (``withdrawn`` was a state);
-- current layouts: ``author/name``, ``taxonomies/<id>/<locale>``, ``likes/*``, plain-text
-  bodies where ``<`` and ``>`` are literal, ``state`` plus ``withdrawn`` (true/false).
+- up to 0.23, ``title`` and ``body`` are one string each (``present(proposal).title``);
+- 0.24 to 0.27: ``title/<locale>``, ``body/<locale>``, ``category/name/<locale>``,
+  ``scope/name/<locale>``, ``endorsements/*``, ``supports``; ``withdrawn`` is a ``state``.
+  Bodies are HTML until 0.27.3 (decidim/decidim#9913, backported in #10539), plain text after;
+  ``author/id``, ``author/name``, ``author/url`` come with #12875 (backported to 0.27 in #13108);
+- 0.28: ``votes``, ``followers``, ``answered_at``, and ``withdrawn`` (true/false) with
+  ``withdrawn_at`` beside ``state``;
+- 0.30 on (develop at 46ab35d): ``taxonomies/ids`` and ``taxonomies/<id>/<locale>`` instead of
+  category and scope (decidim/decidim#13857), ``likes/*``, ``follows_count``, ``created_at``.
+  The exporter's header is the union of every row's keys, so a taxonomy first used in a later
+  row has its columns at the end.
+
+The title and body hashes may hold ``machine_translations/<locale>``: read after the author's
+own languages.
 """
 
 from __future__ import annotations
@@ -51,11 +62,14 @@ KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
 FORMULA_GUARD = ("'=", "'+", "'-", "'@")
 _BREAK = re.compile(r"<\s*(br|/p|/li|/h[1-6]|/div)\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
-# HTML as Decidim wrote bodies before 0.28: a known element, not "<7 v ja nuoret >12 v".
+# HTML as Decidim wrote bodies before 0.27.3: a known element, not "<7 v ja nuoret >12 v".
 _HTML = re.compile(
     r"</?(p|br|ul|ol|li|strong|em|b|i|u|a|h[1-6]|div|span|blockquote)\b[^<>]*>", re.I
 )
 _NAMES = re.compile(r"\s*[,;]\s*")
+# ``taxonomies/<id>/<locale>``: not ``taxonomies/ids``, nor the ``taxonomies/id`` and
+# ``taxonomies/name`` (Ruby hashes as text) that develop wrote for a while before #13857.
+_TAXONOMY_NAME = re.compile(r"^taxonomies/\d+/")
 _FREE_TEXT_LENGTH = 15
 
 
@@ -112,9 +126,11 @@ def _folded(header: list[str]) -> list[str]:
 
 
 def is_decidim(header: list[str]) -> bool:
+    """A proposals export: an ``id`` with localized texts, or (up to 0.23, one string per text)
+    with the ``component/id`` every version writes."""
     names = _folded(header)
     localized = any(name.startswith(("title/", "body/")) for name in names)
-    return "id" in names and localized
+    return "id" in names and (localized or "component/id" in names)
 
 
 def _localized(names: list[str], prefix: str, language: str) -> list[int]:
@@ -132,18 +148,21 @@ def _localized(names: list[str], prefix: str, language: str) -> list[int]:
     return sorted(found, key=rank)
 
 
+def _text(names: list[str], name: str, language: str) -> list[int]:
+    """``<name>/<locale>`` columns, else the one ``<name>`` column of exports up to 0.23."""
+    return _localized(names, f"{name}/", language) or ([names.index(name)] if name in names else [])
+
+
 def decidim_mapping(header: list[str], language: str) -> Mapping:
     names = _folded(header)
     taxonomies = [
-        i
-        for i in _localized(names, "taxonomies/", language)
-        if not names[i].endswith(("/id", "/ids"))
+        i for i in _localized(names, "taxonomies/", language) if _TAXONOMY_NAME.match(names[i])
     ]
     themes = _localized(names, "category/name/", language) + taxonomies
     single = {key: [names.index(key)] if key in names else [] for key in ("id", "url", "state")}
     columns = {
-        "text": _localized(names, "body/", language),
-        "title": _localized(names, "title/", language),
+        "text": _text(names, "body", language),
+        "title": _text(names, "title", language),
         "author": [names.index("author/name")] if "author/name" in names else [],
         "theme": themes,
         "date": [names.index(key) for key in ("published_at", "created_at") if key in names],

@@ -21,6 +21,7 @@ from services.participants import language_of, remember_slack_locale
 
 if TYPE_CHECKING:
     from models import Charter, Experiment, Poll, Round, StageEvaluation
+    from services.claims import ClaimOffer
     from services.poll_reports import Report
     from services.programme_report import ProgrammeReport
 
@@ -29,11 +30,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IntroMember:
-    user_id: str
+    # None for someone who is not in Slack (imported): named, never given a made-up id.
+    user_id: str | None
     organisation: str | None
     organisation_type: str | None
     idea_title: str | None
     idea_kind: str | None
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class Views(Protocol):
 
     def programme_chart(self, report: ProgrammeReport, language: str) -> bytes:
         """The programme report's charts on one PNG."""
+        ...
+
+    def claim_offer(self, offer: ClaimOffer, language: str) -> Message:
+        """The DM offering imported ideas to the member with the same e-mail."""
         ...
 
     def notice(self, text: str) -> Message:

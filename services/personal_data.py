@@ -144,8 +144,21 @@ def _participant_references(pid: int) -> dict[str, tuple[type[Base], Any]]:
 
 
 def _slack_id_references(team_id: str, user_id: str) -> dict[str, tuple[type[Base], Any]]:
-    """Rows that name the person by Slack id: what they did as a facilitator."""
+    """Rows that name the person by Slack id: what they did as a facilitator, and the imported
+    authors found by their e-mail (offered to them, or declined by them)."""
     return {
+        "imported_authors_offered": (
+            Participant,
+            (Participant.team_id == team_id)
+            & or_(
+                Participant.claim_offered_to == user_id,
+                Participant.claim_declined_by == user_id,
+            ),
+        ),
+        "imported_ideas_offers_sent": (
+            ScheduledSend,
+            ScheduledSend.key.like(f"claim:%:{user_id}"),
+        ),
         "rounds_created_or_confirmed": (
             Round,
             (Round.team_id == team_id)
@@ -218,8 +231,8 @@ def personal_data(
     for their own data, link those answers to themselves).
     """
     participant = find_participant(session, user.team_id, user.user_id)
-    as_facilitator = _fetch(session, _slack_id_references(user.team_id, user.user_id))
-    if participant is None and not any(as_facilitator.values()):
+    by_slack_id = _fetch(session, _slack_id_references(user.team_id, user.user_id))
+    if participant is None and not any(by_slack_id.values()):
         return None
     data: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
@@ -238,7 +251,7 @@ def personal_data(
         data["anonymous_stage_evaluation_answers"] = _rows(
             _evaluation_answers(session, participant.id, answer_key)
         )
-    data.update({name: _rows(rows) for name, rows in as_facilitator.items()})
+    data.update({name: _rows(rows) for name, rows in by_slack_id.items()})
     return data
 
 
@@ -272,9 +285,9 @@ def forget(
     ``answer_key`` their text answers to anonymous polls are erased as well.
     """
     participant = find_participant(session, user.team_id, user.user_id)
-    facilitated = _forget_facilitator(session, user)
+    named = _forget_slack_id(session, user)
     if participant is None:
-        if not facilitated:
+        if not named:
             return None
         checkpoint_after_commit(session)
         return Forgotten(participant_id=None, ideas=0)
@@ -303,7 +316,7 @@ def _tombstone(participant: Participant) -> None:
     participant.paused_until = None
     # An imported author's e-mail, and whom their ideas were offered to, name them.
     participant.email = None
-    participant.claim_offered_to = None
+    participant.claim_offered_to = participant.claim_declined_by = None
     # A role such as "councillor" picks a person out of a small city's programme.
     participant.role = None
     participant.forgotten_at = utcnow()
@@ -408,9 +421,20 @@ def _forget_poll_traces(session: Session, pid: int, anonymous: list[PollAnswer])
     session.execute(delete(PollDelivery).where(PollDelivery.participant_id == pid))
 
 
-def _forget_facilitator(session: Session, user: SlackUser) -> bool:
-    """Their Slack id leaves what they did as a facilitator; True when there was any."""
+def _forget_slack_id(session: Session, user: SlackUser) -> bool:
+    """Their Slack id leaves what they did as a facilitator and the imported authors found by
+    their e-mail; True when there was any."""
     references = _fetch(session, _slack_id_references(user.team_id, user.user_id))
+    for author in references["imported_authors_offered"]:
+        # Found by their e-mail: it is theirs, and without it no offer comes back.
+        author.email = None
+        if author.claim_offered_to == user.user_id:
+            # Their ideas, taken over or offered as theirs: the imported name is theirs too.
+            author.claim_offered_to = author.display_name = None
+        if author.claim_declined_by == user.user_id:
+            author.claim_declined_by = None  # someone else's ideas: that name stays
+    for sent in references["imported_ideas_offers_sent"]:
+        session.delete(sent)
     for round_ in references["rounds_created_or_confirmed"]:
         if round_.created_by == user.user_id:
             round_.created_by = FORGOTTEN_USER

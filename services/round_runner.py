@@ -217,14 +217,17 @@ def _mark_failure(database: Database, tank_id: int, error: DeliveryError) -> boo
 
 
 def _intro(tank: ThinkTank, default_language: str) -> Intro:
+    """Everyone the intro names: the members in the conversation, and by name those who are not
+    in Slack (the others invite them). Someone Slack refused (deactivated) is left out."""
     members = []
     for member in tank.members:
-        if member.unreachable:
-            continue
         participant = member.participant
+        if member.unreachable and not participant.is_offline:
+            continue
         members.append(
             IntroMember(
-                user_id=participant.user_id,
+                user_id=None if participant.is_offline else participant.user_id,
+                name=participant.display_name if participant.is_offline else None,
                 organisation=participant.organisation,
                 organisation_type=participant.organisation_type.value
                 if participant.organisation_type

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import pytest
+from slack_bolt import App
 
 from bot.app import create_app
 from bot.local.slack import LocalSlack
@@ -85,6 +86,21 @@ def suggestion_sweeper(
     sweeper.stop()
 
 
+def local_app(
+    settings: Settings, database: Database, listeners: Executor, workers: Executor
+) -> App:
+    """The real app against the local Slack, with the tests' own pools."""
+    return create_app(
+        settings,
+        database,
+        client=make_web_client(settings, timeout=2),
+        # Pacing is tested on its own; here it would only slow the suite down.
+        pacer=SlackPacer(speedup=1000),
+        listener_executor=listeners,
+        worker_executor=workers,
+    )
+
+
 @pytest.fixture
 def driver(
     settings: Settings,
@@ -92,18 +108,9 @@ def driver(
     slack: LocalSlack,
     suggestion_sweeper: SuggestionSweeper,
 ) -> Iterator[SlackDriver]:
-    client = make_web_client(settings, timeout=2)
     listeners = ThreadPoolExecutor(8, thread_name_prefix="test-listener")
     workers = ThreadPoolExecutor(4, thread_name_prefix="test-work")
-    # Pacing is tested on its own; here it would only slow the suite down.
-    app = create_app(
-        settings,
-        database,
-        client=client,
-        pacer=SlackPacer(speedup=1000),
-        listener_executor=listeners,
-        worker_executor=workers,
-    )
+    app = local_app(settings, database, listeners, workers)
     yield SlackDriver(app, slack, SIGNING_SECRET)
     # Work a test started after the ack ends with the test, not in the next one.
     listeners.shutdown(wait=True)

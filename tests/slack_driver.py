@@ -42,18 +42,26 @@ class SlackDriver(LocalRequests):
         }
         return self.interaction(payload)
 
-    def event(self, event: dict[str, Any]) -> BoltResponse:
-        """Deliver an Events API callback (e.g. ``app_home_opened``)."""
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0
+    ) -> BoltResponse:
+        """Deliver an Events API callback (e.g. ``app_home_opened``). ``event_id`` and ``retry``
+        send one again, as Slack retries it (``X-Slack-Retry-Num``)."""
         envelope = {
             "token": "legacy-verification-token",
             "team_id": TEAM_ID,
             "api_app_id": "A0COLLIDER",
             "type": "event_callback",
-            "event_id": f"Ev{next(_events):08d}",
+            "event_id": event_id or f"Ev{next(_events):08d}",
             "event_time": int(time.time()),
             "event": event,
         }
-        return self.send(json.dumps(envelope), content_type="application/json")
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else None
+        )
+        return self.send(json.dumps(envelope), content_type="application/json", headers=headers)
 
     def command_view(self, command: str, text: str = "", **kwargs: Any) -> dict[str, Any]:
         """Send a command that opens a form, and return that form (opened after the ack)."""

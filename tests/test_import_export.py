@@ -1,8 +1,8 @@
 """collider import ideas / collider export: the real CLI on the test database.
 
-Fixtures under tests/fixtures/importing/ are synthetic, with the field names of Decidim's
-ProposalSerializer (0.27: category/*, scope/*, endorsements/*, HTML bodies; 0.28+: author/*,
-taxonomies/<id>/<locale>, likes/*, withdrawn) and of Forms sheets as Excel and Google save them.
+Fixtures under tests/fixtures/importing/ are synthetic, with the field names and the flattening
+of Decidim's ProposalSerializer and Decidim::Exporters::CSV (see the README there for the
+versions and commits read) and of Forms sheets as Excel and Google save them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from models.db import Database
 from tests.slack_driver import SlackDriver, response_json, text_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importing"
-OLDER, CURRENT = "decidim_0_27_proposals.csv", "decidim_0_28_proposals.csv"
+# 0.27 before the plain-text backport; develop at 46ab35d (0.30 on: taxonomies, likes, withdrawn).
+OLDER, CURRENT = "decidim_0_27_proposals.csv", "decidim_0_30_proposals.csv"
 
 
 @pytest.fixture
@@ -140,6 +141,65 @@ def test_decidim_current_layout(cli_env: Path, database: Database) -> None:
         assert len(anonymous) == 2  # each row without an author has a person of its own
     assert all(person.user_id.startswith("offline-") for person in people(database))
     assert all(person.team_id == TEAM_ID for person in people(database))
+
+
+def test_taxonomy_columns_are_read_as_the_serializer_writes_them(
+    cli_env: Path, database: Database, capsys
+) -> None:
+    """``taxonomies: {ids: [..], <id> => name}`` (decidim/decidim#13857, the serializer's spec at
+    506a093) flattens to ``taxonomies/ids`` and ``taxonomies/<id>/<locale>``; the exporter takes
+    the union of every row's keys, so taxonomy 14, first used in a later row, comes last."""
+    header = (FIXTURES / CURRENT).read_text(encoding="utf-8").splitlines()[0].split(";")
+    assert header[4:8] == [
+        "taxonomies/ids",
+        "taxonomies/12/fi",
+        "taxonomies/12/sv",
+        "taxonomies/12/en",
+    ]
+    assert header[-3:] == ["taxonomies/14/fi", "taxonomies/14/sv", "taxonomies/14/en"]
+    assert imports(fixture(CURRENT)) == 0
+    out = capsys.readouterr().out
+    assert "theme = taxonomies/12/fi, taxonomies/14/fi, taxonomies/12/en" in out
+    assert "taxonomies/ids" not in out
+    found = by_source_id(database)
+    assert (found["101"].theme, found["106"].theme, found["103"].theme) == (
+        "Viheralueet",
+        "Liikenne",
+        None,
+    )
+
+
+def test_taxonomy_ids_and_ruby_hashes_are_never_a_theme() -> None:
+    """develop wrote ``taxonomies: {id: [..], name: [..]}`` for a while before #13857: flattened,
+    ``taxonomies/id`` and ``taxonomies/name`` hold ids and Ruby hashes as text, not names."""
+    from services.import_formats import decidim_mapping
+
+    header = ["id", "taxonomies/id", "taxonomies/name", "taxonomies/ids", "title/fi", "body/fi"]
+    assert decidim_mapping(header, "fi").columns["theme"] == []
+    header.append("taxonomies/7/fi")
+    assert decidim_mapping(header, "fi").columns["theme"] == [6]
+
+
+def test_decidim_up_to_0_23_writes_one_title_and_body(cli_env: Path, database: Database) -> None:
+    """``title: present(proposal).title`` (decidim/decidim at 001e8d8): one string per text, no
+    locale. Still a Decidim export, known by its id."""
+    path = write(
+        cli_env,
+        "decidim_0_23.csv",
+        "id;category/id;category/name/fi;scope/id;participatory_space/id;component/id;title;body;"
+        "state;published_at;url\n"
+        '7;3;Viheralueet;;2;7;Uimaranta;"<p>Laituri &amp; pukukopit.</p>";accepted;'
+        "2020-06-01 10:00:00 UTC;https://vanha.example.fi/processes/p/f/7/proposals/7\n",
+    )
+    assert imports(str(path)) == 0 and imports(str(path)) == 0
+    [beach] = ideas_in(database)
+    assert (beach.source, beach.source_id, beach.title) == (
+        "decidim:vanha.example.fi",
+        "7",
+        "Uimaranta",
+    )
+    assert (beach.body, beach.theme) == ("Laituri & pukukopit.", "Viheralueet")
+    assert beach.created_at == datetime(2020, 6, 1, 10, tzinfo=UTC)
 
 
 def test_the_workspace_language_picks_columns_with_a_fallback(

@@ -73,9 +73,11 @@ def test_scopes_cover_the_web_api_methods_the_code_calls() -> None:
 
 def test_the_code_calls_the_methods_whose_scopes_it_asks_for() -> None:
     # The source scan finds calls: if it found none, the check above would pass for nothing.
-    assert {"chat:write", "im:write", "groups:write", "files:write"} <= set(
-        drift.scopes_needed_by_code()
-    )
+    needed = drift.scopes_needed_by_code()
+    assert {"chat:write", "im:write", "groups:write", "files:write"} <= set(needed)
+    # Imported authors are looked up by e-mail, and someone joining is matched to them.
+    assert needed["users:read.email"] == {"users.lookupByEmail"}
+    assert "the team_join event" in needed["users:read"]
 
 
 def test_a_writable_messages_tab_is_answered() -> None:

@@ -146,35 +146,11 @@ def print_report(path: Path, report: ImportReport, team: str, language: str) -> 
 
 
 def offer_claims(settings: Settings, database: Database, team_id: str) -> None:
-    """Offer imported ideas to Slack members with the same e-mail (``users.lookupByEmail``)."""
-    from slack_sdk.errors import SlackApiError
-
-    from bot.slack_client import make_web_client
-    from handlers.claims import claim_offer_message
+    """Offer imported ideas to Slack members with the same e-mail (``users.lookupByEmail``),
+    through the one delivery mechanism: an offer already made is not made again."""
+    from bot.scheduling import outbound
     from services import claims
 
-    client = make_web_client(settings)
-    with database.session() as session:
-        people = [(p.id, p.email) for p in claims.unclaimed_with_email(session, team_id) if p.email]
-    offered = 0
-    for participant_id, email in people:
-        try:
-            found = client.users_lookupByEmail(email=email)["user"]["id"]
-        except SlackApiError:
-            continue  # users_not_found: not in Slack (yet)
-        with database.session() as session:
-            offer = claims.offer_for(session, participant_id, found)
-        try:
-            client.chat_postMessage(
-                channel=found, **claim_offer_message(offer, settings.default_language)
-            )
-            with database.session() as session:
-                # Recorded once delivered: a failed offer is made again on the next import.
-                claims.record_offer(session, participant_id, found)
-            offered += 1
-        except SlackApiError as error:
-            print(
-                f"could not offer ideas to {found}: {error.response.get('error')}", file=sys.stderr
-            )
+    offered = claims.offer_by_email(outbound(settings, database), team_id)
     if offered:
         print(t("importing.claims_offered", settings.default_language, count=offered))

@@ -30,6 +30,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postEphemeral": ("chat:write",),
     "chat.update": ("chat:write",),
     "users.info": ("users:read",),
+    # Imported authors found in Slack by e-mail; users.info then holds profile.email too.
+    "users.lookupByEmail": ("users:read.email",),
     # One person: an IM; two to eight: a group DM.
     "conversations.open": ("im:write", "mpim:write"),
     "files.completeUploadExternal": ("files:write",),
@@ -41,6 +43,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     # A think tank's charter is pinned in its conversation.
     "pins.add": ("pins:write",),
 }
+# Events → the bot scopes Slack requires to deliver them (``team_join``: ``users:read``).
+EVENT_SCOPES: dict[str, tuple[str, ...]] = {"team_join": ("users:read",)}
 # slack_sdk helpers that call methods of the table under another name.
 SDK_HELPERS = {"files_upload_v2": "files.completeUploadExternal"}
 
@@ -107,11 +111,14 @@ def methods_called() -> set[str]:
 
 
 def scopes_needed_by_code() -> dict[str, set[str]]:
-    """Scope → the methods the code calls that need it."""
+    """Scope → the methods the code calls, and the events it listens to, that need it."""
     needed: dict[str, set[str]] = {}
     for method in methods_called():
         for scope in METHOD_SCOPES[method]:
             needed.setdefault(scope, set()).add(method)
+    for event in registered("event"):
+        for scope in EVENT_SCOPES.get(event, ()):
+            needed.setdefault(scope, set()).add(f"the {event} event")
     return needed
 
 

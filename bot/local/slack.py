@@ -421,27 +421,40 @@ class LocalSlack:
             return {"ok": False, "error": "invalid_arguments"}
         return self._view(params)
 
-    def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        user = self.users.get(str(params.get("user")))
+    def user_object(self, user_id: str) -> dict[str, Any] | None:
+        """A member as Slack describes them (``users.info``, and the user of ``team_join``)."""
+        user = self.users.get(user_id)
         if user is None:
-            return {"ok": False, "error": "user_not_found"}
+            return None
         return {
-            "ok": True,
-            "user": {
-                "id": user.id,
-                "team_id": TEAM_ID,
-                "name": user.name,
-                "real_name": user.real_name or user.name,
-                "deleted": user.deleted,
-                "is_admin": user.is_admin,
-                "is_owner": user.is_owner,
-                "is_bot": user.is_bot,
-                "locale": user.locale,
-                "profile": {"display_name": user.name, "real_name": user.real_name or user.name},
-            },
+            "id": user.id,
+            "team_id": TEAM_ID,
+            "name": user.name,
+            "real_name": user.real_name or user.name,
+            "deleted": user.deleted,
+            "is_admin": user.is_admin,
+            "is_owner": user.is_owner,
+            "is_bot": user.is_bot,
+            "locale": user.locale,
+            "profile": self._profile(user),
         }
 
+    def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.user_object(str(params.get("user")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user}
+
+    def _profile(self, user: User) -> dict[str, Any]:
+        profile = {"display_name": user.name, "real_name": user.real_name or user.name}
+        # As Slack does: the e-mail only for a token with users:read.email.
+        if user.email and "users:read.email" in self.scopes:
+            profile["email"] = user.email
+        return profile
+
     def _api_users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "users:read.email" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "users:read.email"}
         wanted = str(params.get("email") or "").strip().lower()
         user = next((u for u in self.users.values() if u.email and u.email.lower() == wanted), None)
         if user is None or user.deleted:

@@ -67,6 +67,7 @@ TEAM = "T0RIGHTS"
 EEVA = SlackUser(TEAM, "UEEVA42", name="Eeva Everywhere")
 ORGANISATION = "Kaikkialla Osakeyhtiö"
 DM = "DEEVA42DM"
+EMAIL = "eeva.everywhere@example.org"
 # Texts only she wrote: none may survive forget-me.
 IDEA_BODY = "Eevan salainen resepti kaupunkiviljelyyn"
 THEME_LABEL = "Eevan oma teema"
@@ -105,8 +106,27 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
             slack_locale="fi-FI",
         )
         other = Participant(team_id=TEAM, user_id="UOTHER9", display_name="Otto Other")
-        s.add_all([eeva, other])
+        # Imported authors found in Slack by her e-mail: one offered to her as hers, one whose
+        # ideas she said are someone else's (that person's name is not hers to erase).
+        offered = Participant(
+            team_id=TEAM,
+            user_id="offline-eeva-1",
+            display_name=EEVA.name,
+            email=EMAIL,
+            is_offline=True,
+            claim_offered_to=EEVA.user_id,
+        )
+        declined = Participant(
+            team_id=TEAM,
+            user_id="offline-eeva-2",
+            display_name="Ella Else",
+            email=EMAIL,
+            is_offline=True,
+            claim_declined_by=EEVA.user_id,
+        )
+        s.add_all([eeva, other, offered, declined])
         s.flush()
+        s.add(ScheduledSend(key=f"claim:{offered.id}:{EEVA.user_id}", result=f"{DM} 7.8"))
         theme = Theme(title="Goal 3", opens_on=date.today(), created_by_id=eeva.id)
         s.add(theme)
         s.flush()
@@ -312,7 +332,7 @@ def sqlite_bytes(database: Database) -> bytes:
 
 def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database) -> None:
     world = build_world(database)
-    needles = (EEVA.user_id, EEVA.name or "", ORGANISATION, DM, "fi-FI", REPLY_URL)
+    needles = (EEVA.user_id, EEVA.name or "", ORGANISATION, DM, "fi-FI", REPLY_URL, EMAIL)
     texts = (
         IDEA_BODY,
         THEME_LABEL,
@@ -356,6 +376,9 @@ def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database)
         assert session.scalars(select(Facilitator.user_id)).all() == ["UNEWFAC"]
         # The other person's idea and the co-authorship's source are untouched.
         assert session.get(Idea, world.others_idea).body == "Otto's idea"  # type: ignore[union-attr]
+        # The imported author she said is someone else keeps their name, no longer linked to her.
+        ella = session.scalars(select(Participant).where(Participant.display_name == "Ella Else"))
+        assert [(p.email, p.claim_declined_by) for p in ella] == [(None, None)]
     if database.engine.dialect.name == "sqlite":
         content = sqlite_bytes(database)
         for value in (*texts, ORGANISATION, EEVA.name or "", EEVA.user_id):

@@ -15,19 +15,16 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from bot.app import create_app
 from bot.local.requests import view_state
 from bot.local.slack import TEAM_ID, LocalSlack
-from bot.rate_limit import SlackPacer
 from bot.settings import Settings
-from bot.slack_client import make_web_client
 from bot.suggestions import SuggestionSweeper
 from handlers import ids
 from models import Base, HandledRequest, Idea, IdeaKind, PendingSuggestion, Theme
 from models.db import Database
 from services import ideas, participants
 from services.participants import SlackUser
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET, local_app
 from tests.polls.world import answer_button, buttons, dm_of, make_round, poll_messages
 from tests.slack_driver import SlackDriver
 
@@ -87,14 +84,7 @@ def world(
 ) -> Iterator[World]:
     listeners = ThreadPoolExecutor(8, thread_name_prefix="replay-listener")
     workers = ThreadPoolExecutor(4, thread_name_prefix="replay-work")
-    app = create_app(
-        settings,
-        database,
-        client=make_web_client(settings, timeout=2),
-        pacer=SlackPacer(speedup=1000),
-        listener_executor=listeners,
-        worker_executor=workers,
-    )
+    app = local_app(settings, database, listeners, workers)
     # Everyone has chosen a language: looking it up (before any request is claimed) writes nothing.
     with database.session() as session:
         for user_id in (FACILITATOR, "U001", "U002", "U401", "U402", "U403"):
