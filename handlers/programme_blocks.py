@@ -23,6 +23,7 @@ from handlers.blocks import (
     text_input,
 )
 from handlers.mrkdwn import escape_within, quote
+from handlers.poll_blocks import slack_date
 from i18n import format_number, t
 from models import (
     Charter,
@@ -449,10 +450,11 @@ def evaluation_invite(evaluation: StageEvaluation, title: str, language: str) ->
         next=stage_label(evaluation.next_stage, language),
         title=escape_within(title, 150),
     )
+    until = t("programme.evaluation_open_until", language, date=slack_date(evaluation.closes_at))
     return message(
         [
             section(text),
-            context(t("programme.evaluation_anonymous", language)),
+            context(f"{t('programme.evaluation_anonymous', language)} {until}"),
             {
                 "type": "actions",
                 "block_id": f"evaluation_{evaluation.id}",

@@ -301,6 +301,12 @@ def deliver(
     return outcome
 
 
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after ``attempts`` temporary failures: 1, 2, 4 ... 60 minutes
+    (callers that keep their own attempt count: poll deliveries, evaluation invitations)."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
 # Why a settled claim was released: Slack has no message with its marker.
 NOT_POSTED = "not_posted"
 
