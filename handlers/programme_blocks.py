@@ -22,7 +22,7 @@ from handlers.blocks import (
     select_input,
     text_input,
 )
-from handlers.mrkdwn import escape_within, quote
+from handlers.mrkdwn import escape_within, quote, truncate
 from handlers.poll_blocks import slack_date
 from i18n import format_number, t
 from models import (
@@ -628,11 +628,44 @@ def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
     return message(blocks, header + " · " + period)
 
 
-def home_summary(report: ProgrammeReport, language: str) -> list[Block]:
-    """The facilitator's App Home: the year's figures at a glance."""
-    return [
+MAX_ALT_TEXT = 2000
+MAX_IMAGE_TITLE = 2000
+HOME_CHART_BLOCK = "programme_chart"
+
+
+def home_summary(
+    report: ProgrammeReport, language: str, chart_file_id: str | None = None
+) -> list[Block]:
+    """The facilitator's App Home: the year's figures at a glance, and their charts when the
+    chart's file is there (an image shown from a Slack file the app uploaded)."""
+    lines = report_lines(report, language)
+    blocks = [
         {"type": "divider"},
         section(f"*{t('programme.home_title', language)}*"),
-        section("\n".join(report_lines(report, language))),
-        context(t("programme.home_hint", language)),
+        section("\n".join(lines)),
     ]
+    if chart_file_id:
+        blocks.append(chart_image(report, lines, chart_file_id, language))
+    return [*blocks, context(t("programme.home_hint", language))]
+
+
+def chart_image(report: ProgrammeReport, lines: list[str], file_id: str, language: str) -> Block:
+    """The charts as an image block; its alt text says the same figures in words."""
+    period = t(
+        "programme.report_period", language, since=report.period.since, until=report.period.until
+    )
+    title = f"{t('programme.report_title', language)} {period}"
+    # Alt text is plain text: the figures without their bold marks.
+    figures = "\n".join(line.replace("*", "") for line in lines)
+    return {
+        "type": "image",
+        "block_id": HOME_CHART_BLOCK,
+        "slack_file": {"id": file_id},
+        "alt_text": truncate(figures, MAX_ALT_TEXT),
+        "title": plain(title, MAX_IMAGE_TITLE),
+    }
+
+
+def without_images(view: Block) -> Block:
+    """The view with its image blocks left out: the text beside them says the same."""
+    return {**view, "blocks": [b for b in view.get("blocks", []) if b.get("type") != "image"]}

@@ -165,6 +165,11 @@ class Gateway(Protocol):
 
     def upload_file(self, channel: str, content: bytes, filename: str, title: str) -> None: ...
 
+    def upload_image(self, content: bytes, filename: str, title: str) -> str:
+        """Upload an image shared in no channel (private to the app, for its image blocks);
+        its file id."""
+        ...
+
 
 @dataclass(frozen=True)
 class Recipient:
