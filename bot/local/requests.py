@@ -112,6 +112,19 @@ class LocalRequests:
         if problems:
             self.slack.record_violation("ack", problems)
 
+    def event(self, event: dict[str, Any]) -> BoltResponse:
+        """Deliver an Events API callback (e.g. ``app_home_opened``)."""
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "type": "event_callback",
+            "event_id": f"Ev{next(_counter):08d}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        return self.send(json.dumps(envelope), content_type="application/json")
+
     @staticmethod
     def new_trigger() -> str:
         return f"{next(_counter)}.{time.time_ns()}.trigger"
