@@ -263,12 +263,25 @@ class SlackGateway:
     def upload_file(self, channel: str, content: bytes, filename: str, title: str) -> None:
         """Share a file (a report chart) in ``channel``: files.getUploadURLExternal, the upload,
         then files.completeUploadExternal, all inside the SDK's files_upload_v2."""
+        self._upload(content, filename, title, channel=channel)
+
+    def upload_image(self, content: bytes, filename: str, title: str) -> str:
+        """Upload an image shared in no channel, and return its file id: completed without a
+        channel, the file is private to the app, which can still show it in its own image
+        blocks (``slack_file``), e.g. a chart on a facilitator's App Home."""
+        response = self._upload(content, filename, title, channel=None)
+        return str(response["file"]["id"])
+
+    def _upload(
+        self, content: bytes, filename: str, title: str, *, channel: str | None
+    ) -> dict[str, Any]:
         self.pacer.before("files.upload_v2")
         try:
-            self.client.files_upload_v2(
+            response = self.client.files_upload_v2(
                 channel=channel, file=content, filename=filename, title=title
             )
         except SlackApiError as error:
             raise _api_error(error) from error
         except (SlackClientError, OSError) as error:
             raise _connection_error("files.upload_v2", error) from error
+        return dict(response.data)  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from handlers.pipeline_blocks import (
     stage_modal,
     stage_moved_notice,
 )
+from handlers.programme_blocks import without_images
 from handlers.roles import is_facilitator
 from i18n import t
 from models.queries import find_participant
@@ -152,6 +153,7 @@ def register(app: App, deps: Deps) -> None:
 def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
     language, user = person.language, person.user
     facilitator = is_facilitator(deps, user)
+    figures = programme.home_programme(deps, user, language) if facilitator else []
     with deps.database.session() as session:
         sections = HomeSections(
             language=language,
@@ -160,13 +162,27 @@ def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
             think_tanks=matchmaking.think_tanks_of(session, user),
             participant=(participant := find_participant(session, user.team_id, user.user_id)),
             polls=polls.pending_polls(session, participant) if participant else [],
-            **programme.home_sections(session, user, language, facilitator=facilitator),
+            programme=figures,
+            **programme.home_sections(session, user),
         )
         view = home_view(sections)
+    text_only = without_images(view)
+    if _publish(client, user.user_id, view) == "invalid_blocks" and view != text_only:
+        # Slack would not show the chart's file (removed, or not processed yet): the figures
+        # are there as text too, so the Home is published without the image.
+        logger.warning("App Home of %s: its chart was refused; text only", user.user_id)
+        _publish(client, user.user_id, text_only)
+
+
+def _publish(client: WebClient, user_id: str, view: dict[str, Any]) -> str | None:
+    """Publish the Home view; the error Slack answered, if any (logged)."""
     try:
-        client.views_publish(user_id=user.user_id, view=view)
+        client.views_publish(user_id=user_id, view=view)
     except SlackApiError as error:
-        logger.warning("views.publish for %s failed: %s", user.user_id, error.response.get("error"))
+        code = str(error.response.get("error"))
+        logger.warning("views.publish for %s failed: %s", user_id, code)
+        return code
+    return None
 
 
 def _tell_author(deps: Deps, client: WebClient, author: SlackUser, move: pipeline.Move) -> None:

@@ -40,7 +40,12 @@ from services import charters, experiments, polls, stage_evaluations, strategy_g
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
 from services.programme_report import build_report, parse_period
-from services.programme_workflow import deliver_programme_report, post_charter, send_card
+from services.programme_workflow import (
+    deliver_programme_report,
+    home_chart,
+    post_charter,
+    send_card,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -224,18 +229,19 @@ def evaluation_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: D
 
 
 # -- App Home (called by handlers/pipeline.py) --------------------------------------------------
-def home_sections(
-    session: Session, user: SlackUser, language: str, *, facilitator: bool
-) -> dict[str, Any]:
-    """The charters of the person's think tanks; for facilitators, the programme's figures."""
+def home_sections(session: Session, user: SlackUser) -> dict[str, Any]:
+    """The charters of the person's think tanks."""
     tank_ids = charters.think_tank_ids_of(session, user)
-    sections: dict[str, Any] = {"charters": charters.charters_of(session, tank_ids)}
-    if facilitator:
-        period = parse_period(None, None, utcnow().date())
-        sections["programme"] = views.home_summary(
-            build_report(session, user.team_id, period), language
-        )
-    return sections
+    return {"charters": charters.charters_of(session, tank_ids)}
+
+
+def home_programme(deps: Deps, user: SlackUser, language: str) -> list[views.Block]:
+    """A facilitator's programme figures, with their charts from the Slack file uploaded for
+    these figures (outside any transaction: it may upload)."""
+    with deps.database.session() as session:
+        report = build_report(session, user.team_id, parse_period(None, None, utcnow().date()))
+    chart = home_chart(deps.outbound, user.team_id, report, language) if deps.outbound else None
+    return views.home_summary(report, language, chart)
 
 
 # -- /collider subcommands -----------------------------------------------------------------------

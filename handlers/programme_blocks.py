@@ -22,7 +22,8 @@ from handlers.blocks import (
     select_input,
     text_input,
 )
-from handlers.mrkdwn import escape_within, quote
+from handlers.mrkdwn import escape_within, quote, truncate
+from handlers.poll_blocks import slack_date
 from i18n import format_number, t
 from models import (
     Charter,
@@ -449,10 +450,11 @@ def evaluation_invite(evaluation: StageEvaluation, title: str, language: str) ->
         next=stage_label(evaluation.next_stage, language),
         title=escape_within(title, 150),
     )
+    until = t("programme.evaluation_open_until", language, date=slack_date(evaluation.closes_at))
     return message(
         [
             section(text),
-            context(t("programme.evaluation_anonymous", language)),
+            context(f"{t('programme.evaluation_anonymous', language)} {until}"),
             {
                 "type": "actions",
                 "block_id": f"evaluation_{evaluation.id}",
@@ -626,11 +628,44 @@ def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
     return message(blocks, header + " · " + period)
 
 
-def home_summary(report: ProgrammeReport, language: str) -> list[Block]:
-    """The facilitator's App Home: the year's figures at a glance."""
-    return [
+MAX_ALT_TEXT = 2000
+MAX_IMAGE_TITLE = 2000
+HOME_CHART_BLOCK = "programme_chart"
+
+
+def home_summary(
+    report: ProgrammeReport, language: str, chart_file_id: str | None = None
+) -> list[Block]:
+    """The facilitator's App Home: the year's figures at a glance, and their charts when the
+    chart's file is there (an image shown from a Slack file the app uploaded)."""
+    lines = report_lines(report, language)
+    blocks = [
         {"type": "divider"},
         section(f"*{t('programme.home_title', language)}*"),
-        section("\n".join(report_lines(report, language))),
-        context(t("programme.home_hint", language)),
+        section("\n".join(lines)),
     ]
+    if chart_file_id:
+        blocks.append(chart_image(report, lines, chart_file_id, language))
+    return [*blocks, context(t("programme.home_hint", language))]
+
+
+def chart_image(report: ProgrammeReport, lines: list[str], file_id: str, language: str) -> Block:
+    """The charts as an image block; its alt text says the same figures in words."""
+    period = t(
+        "programme.report_period", language, since=report.period.since, until=report.period.until
+    )
+    title = f"{t('programme.report_title', language)} {period}"
+    # Alt text is plain text: the figures without their bold marks.
+    figures = "\n".join(line.replace("*", "") for line in lines)
+    return {
+        "type": "image",
+        "block_id": HOME_CHART_BLOCK,
+        "slack_file": {"id": file_id},
+        "alt_text": truncate(figures, MAX_ALT_TEXT),
+        "title": plain(title, MAX_IMAGE_TITLE),
+    }
+
+
+def without_images(view: Block) -> Block:
+    """The view with its image blocks left out: the text beside them says the same."""
+    return {**view, "blocks": [b for b in view.get("blocks", []) if b.get("type") != "image"]}

@@ -27,6 +27,7 @@ from models.polls import (
     QuestionKind,
 )
 from models.programme import (
+    EVALUATION_OPEN_FOR,
     Charter,
     Decision,
     Experiment,
@@ -54,6 +55,7 @@ __all__ = [
     "Charter",
     "Decision",
     "Experiment",
+    "EVALUATION_OPEN_FOR",
     "InviteState",
     "ProfileRole",
     "StageEvaluation",

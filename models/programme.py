@@ -10,7 +10,7 @@ timestamp, so the two cannot be lined up.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -101,6 +101,14 @@ class Experiment(Base):
     strategy_goal: Mapped[StrategyGoal | None] = relationship()
 
 
+# How long a stage evaluation takes answers (and retries invitations Slack could not take).
+EVALUATION_OPEN_FOR = timedelta(days=14)
+
+
+def _evaluation_closes() -> datetime:
+    return utcnow() + EVALUATION_OPEN_FOR
+
+
 class InviteState(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -108,10 +116,17 @@ class InviteState(enum.StrEnum):
 
 
 class StageEvaluation(Base):
-    """The evaluation of one finished stage of one idea, asked of everyone involved in it."""
+    """The evaluation of one finished stage of one idea, asked of everyone involved in it.
+
+    Open until ``closes_at``: invitations Slack could not take are retried until then, answers
+    are taken until then. When it closes (``closed_at``), who answered is forgotten, as for polls.
+    """
 
     __tablename__ = "stage_evaluations"
-    __table_args__ = (Index("ix_stage_evaluations_team_id_created_at", "team_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_stage_evaluations_team_id_created_at", "team_id", "created_at"),
+        Index("ix_stage_evaluations_closed_at_closes_at", "closed_at", "closes_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -122,6 +137,8 @@ class StageEvaluation(Base):
     stage: Mapped[Stage] = mapped_column(_enum(Stage))
     next_stage: Mapped[Stage] = mapped_column(_enum(Stage))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closes_at: Mapped[datetime] = mapped_column(default=_evaluation_closes)
+    closed_at: Mapped[datetime | None]
 
     invites: Mapped[list[StageEvaluationInvite]] = relationship(
         back_populates="evaluation", order_by="StageEvaluationInvite.id"
@@ -129,16 +146,24 @@ class StageEvaluation(Base):
 
 
 class StageEvaluationInvite(Base):
-    """One person asked to evaluate a stage: whether it reached them and whether they answered."""
+    """One person asked to evaluate a stage: whether it reached them and whether they answered
+    (until the evaluation closes: then ``answered`` is erased)."""
 
     __tablename__ = "stage_evaluation_invites"
-    __table_args__ = (UniqueConstraint("evaluation_id", "participant_id"),)
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "participant_id"),
+        Index("ix_stage_evaluation_invites_state_next_attempt_at", "state", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("stage_evaluations.id"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     state: Mapped[InviteState] = mapped_column(_enum(InviteState), default=InviteState.PENDING)
     answered: Mapped[bool] = mapped_column(default=False)
+    # Sends Slack did not take: how many, when to try again, and the last error.
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(255))
 
     evaluation: Mapped[StageEvaluation] = relationship(back_populates="invites")
     participant: Mapped[Participant] = relationship()

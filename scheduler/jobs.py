@@ -53,3 +53,9 @@ def forget_handled_requests() -> None:
 def ask_experiment_results() -> None:
     """Ask the owners of experiments whose end date has come for the result (issue 16)."""
     programme_workflow.ask_due_results(current().sender(), utcnow().date())
+
+
+def run_evaluation_sweep() -> None:
+    """Send again the stage-evaluation invitations Slack did not take, and close evaluations
+    whose time is up (who answered is then forgotten)."""
+    programme_workflow.run_evaluation_sweep(current().sender())

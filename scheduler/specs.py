@@ -162,6 +162,8 @@ POLL_SWEEP_EVERY = timedelta(minutes=5)
 HOUSEKEEPING_EVERY = timedelta(days=1)
 # Experiments end on a date: looking once an hour asks on the day.
 EXPERIMENT_RESULTS_EVERY = timedelta(hours=1)
+# Invitations are retried 1, 2, 4 ... 60 minutes apart: a sweep every 5 minutes keeps up.
+EVALUATION_SWEEP_EVERY = timedelta(minutes=5)
 
 
 def configured_jobs(session: Session | None = None) -> list[JobSpec]:
@@ -196,6 +198,12 @@ def configured_jobs(session: Session | None = None) -> list[JobSpec]:
             f"{JOB_PREFIX}experiments:results",
             "scheduler.jobs:ask_experiment_results",
             EXPERIMENT_RESULTS_EVERY,
+            run_at_start=True,
+        ),
+        JobSpec.every(
+            f"{JOB_PREFIX}evaluations:sweep",
+            "scheduler.jobs:run_evaluation_sweep",
+            EVALUATION_SWEEP_EVERY,
             run_at_start=True,
         ),
     ]

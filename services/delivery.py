@@ -173,6 +173,11 @@ class Gateway(Protocol):
 
     def upload_file(self, channel: str, content: bytes, filename: str, title: str) -> None: ...
 
+    def upload_image(self, content: bytes, filename: str, title: str) -> str:
+        """Upload an image shared in no channel (private to the app, for its image blocks);
+        its file id."""
+        ...
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -307,6 +312,12 @@ def deliver(
         if outcome.status is Status.TEMPORARY and outcome.code == NOT_POSTED:
             outcome = once(database, key, post, in_doubt_after=in_doubt_after, **options)
     return outcome
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after ``attempts`` temporary failures: 1, 2, 4 ... 60 minutes
+    (callers that keep their own attempt count: poll deliveries, evaluation invitations)."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
 # Why a settled claim was released: Slack has no message with its marker.

@@ -5,7 +5,7 @@ Every message to a person goes through ``services.delivery.deliver`` under a key
 occurrence (``poll:{poll}:to:{participant}``, ``poll:{poll}:remind:{participant}``), so a sweep
 that runs twice, in two processes, or again after a crash never sends it twice. Slack errors:
 429 and 5xx are retried by the client's handlers; what is left and temporary is tried again by
-later sweeps with a growing pause (``services.polls.backoff``); a permanent failure marks only
+later sweeps with a growing pause (``services.delivery.backoff``); a permanent failure marks only
 that person's delivery failed, the others go on, and the poll's creator gets one list of them.
 A poll post that broke off (a timeout: Slack may have posted it) is in doubt: it carries its send
 key as a metadata marker, and a sweep a minute later looks for it in the DM (``settle_poll``)

@@ -51,6 +51,7 @@ from models.base import utcnow
 from models.entities import Participant
 from models.queries import find_participant, insert_ignoring_conflict
 from services.charters import add_goal_question
+from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser
 from services.text import RAW_SLACK, clean_text
@@ -410,11 +411,6 @@ def deliveries_to_send(session: Session, now: datetime | None = None) -> list[in
 
 # A post that timed out may still land; Slack is asked about it only after this long.
 IN_DOUBT_CHECK_AFTER = timedelta(minutes=1)
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait before the next try after ``attempts`` temporary failures: 1, 2, 4 ... 60 minutes."""
-    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
 def record_sent(session: Session, delivery_id: int, channel: str, ts: str) -> None:

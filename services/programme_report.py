@@ -7,8 +7,10 @@ follow the poll rule: an evaluation with fewer than three answers is left out of
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -107,6 +109,12 @@ class ProgrammeReport:
     @property
     def adoptions(self) -> int:
         return self.moves.get(Stage.ADOPTED, 0)
+
+
+def report_digest(report: ProgrammeReport) -> str:
+    """A fingerprint of the period and every figure: the same digest, the same charts."""
+    figures = json.dumps(asdict(report), sort_keys=True, default=str)
+    return hashlib.sha256(figures.encode()).hexdigest()
 
 
 def _in(column: Any, period: Period) -> ColumnElement[bool]:

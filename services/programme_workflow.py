@@ -7,25 +7,37 @@ Every message goes through ``services.delivery.deliver`` under a key naming that
 ``evaluation:{id}:invite:{participant}``, ``experiment:{id}:result:{participant}``), so a job
 that runs twice, in two processes, or again after a crash never sends it twice. Only answers to
 what someone just asked (their saved card, the report they asked for) go without a key.
+Invitations Slack did not take are sent again by the scheduler's ``run_evaluation_sweep``
+(after a growing pause, a few times at most, never after the evaluation closes).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from i18n import t
-from models import Charter, Experiment, Idea, InviteState, StageEvaluation, ThinkTank
+from models import Charter, Experiment, Idea, StageEvaluation, ThinkTank
+from models.base import utcnow
 from models.queries import find_participant
 from services import charters, experiments, stage_evaluations
-from services.delivery import DeliveryError, Message, Outcome, Recipient, Status, deliver
+from services.delivery import (
+    DeliveryError,
+    Message,
+    Outcome,
+    Posted,
+    Recipient,
+    Status,
+    deliver,
+    once,
+)
 from services.outgoing import Outbound
 from services.participants import SlackUser, language_of
-from services.programme_report import Period, build_report
+from services.programme_report import Period, ProgrammeReport, build_report, report_digest
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +146,14 @@ def prompt_card(out: Outbound, mover: SlackUser, change_id: int, experiment_id: 
             )
 
 
-def send_invites(out: Outbound, evaluation_id: int) -> int:
-    """DM each pending invitee; a person Slack cannot reach is marked failed, the rest go on."""
+def send_invites(
+    out: Outbound, evaluation_id: int, *, now: datetime | None = None, settle_in_doubt: bool = False
+) -> int:
+    """DM each invitee whose invitation is due (never sent, or due to be tried again); how many
+    were sent. A person Slack cannot reach is marked failed; one Slack did not take this time
+    is tried again later (``run_evaluation_sweep``), the rest go on. Each goes under its send
+    key, so nobody is asked twice however often this runs."""
+    now = now or utcnow()
     default = out.settings.default_language
     with out.database.session() as session:
         evaluation = session.get(StageEvaluation, evaluation_id)
@@ -149,7 +167,7 @@ def send_invites(out: Outbound, evaluation_id: int) -> int:
                     evaluation, title, language_of(invitee.participant, default)
                 ),
             )
-            for invitee in stage_evaluations.pending_invites(session, evaluation_id)
+            for invitee in stage_evaluations.pending_invites(session, evaluation_id, now)
         ]
     sent = 0
     for invitee, message in invitees:
@@ -160,27 +178,70 @@ def send_invites(out: Outbound, evaluation_id: int) -> int:
             Recipient(user_id=invitee.user_id),
             key=f"evaluation:{evaluation_id}:invite:{invitee.participant.id}",
             holder=out.holder,
+            clock=lambda: now,
+            in_doubt_after=IN_DOUBT_AFTER,
+            settle_in_doubt=settle_in_doubt,
         )
         sent += outcome.status is Status.SENT
-        state = _invite_state(outcome)
-        if outcome.failed:
+        with out.database.session() as session:
+            state = stage_evaluations.record_attempt(
+                session, invitee.invite_id, _attempt(outcome), now
+            )
+        if not outcome.delivered:
             logger.warning(
-                "stage evaluation %s: %s unreachable (%s)",
+                "stage evaluation %s: invitation to %s not sent (%s %s), now %s",
                 evaluation_id,
                 invitee.user_id,
+                outcome.status,
                 outcome.code,
+                state,
             )
-        with out.database.session() as session:
-            stage_evaluations.mark_invite(session, invitee.invite_id, state)
     return sent
 
 
-def _invite_state(outcome: Outcome) -> InviteState:
+# A claim left in "sending" this long belongs to a process that died mid-send: it is settled
+# against Slack (by its marker) before it is sent again.
+IN_DOUBT_AFTER = timedelta(minutes=5)
+
+
+def _attempt(outcome: Outcome) -> stage_evaluations.Attempt:
     if outcome.delivered:
-        return InviteState.SENT
-    if outcome.status is Status.PERMANENT:
-        return InviteState.FAILED
-    return InviteState.PENDING
+        return stage_evaluations.Attempt(sent=True)
+    if outcome.status is Status.BUSY:
+        # Another process is sending it this moment: its outcome is the one that counts.
+        return stage_evaluations.Attempt(counted=False)
+    return stage_evaluations.Attempt(
+        for_good=outcome.status is Status.PERMANENT,
+        code=outcome.code or outcome.status.value,
+        retry_after=outcome.retry_after,
+    )
+
+
+@dataclass
+class EvaluationSweep:
+    sent: int = 0
+    closed: list[int] = field(default_factory=list)
+
+
+def run_evaluation_sweep(out: Outbound, now: datetime | None = None) -> EvaluationSweep:
+    """The scheduler's ``run_evaluation_sweep``: send again the invitations Slack did not take
+    (a rate limit, an outage, a post that broke off and did not land), then close the
+    evaluations whose time is up (who answered is forgotten then)."""
+    now = now or utcnow()
+    result = EvaluationSweep()
+    with out.database.session() as session:
+        due = stage_evaluations.evaluations_to_retry(session, now)
+    for evaluation_id in due:
+        try:
+            # The scheduler's leader runs this: a claim left in doubt is settled, then sent.
+            result.sent += send_invites(out, evaluation_id, now=now, settle_in_doubt=True)
+        except Exception:  # noqa: BLE001 - one evaluation's problem never stops the others
+            logger.exception("stage evaluation %s: invitations could not be retried", evaluation_id)
+    with out.database.session() as session:
+        result.closed = stage_evaluations.close_due_evaluations(session, now)
+    if result.sent or result.closed:
+        logger.info("stage evaluation sweep: %s", result)
+    return result
 
 
 # -- the experiment's end date (the scheduler's ``ask_experiment_results``) ----------------------
@@ -267,3 +328,29 @@ def deliver_programme_report(
     chart = out.views.programme_chart(report, language)
     title = t("programme.report_title", language)
     out.gateway.upload_file(outcome.channel, chart, "programme-report.png", title)
+
+
+# -- the facilitator's App Home ------------------------------------------------------------------
+def home_chart(out: Outbound, team_id: str, report: ProgrammeReport, language: str) -> str | None:
+    """The id of the Slack file that shows ``report``'s charts in ``language``, for an image
+    block on App Home; None when there is none to show this time (the figures stay as text).
+
+    Uploaded once per set of figures: the key names their digest, so every facilitator's Home
+    shows the one remembered file until a figure changes, and two Homes opened at once upload
+    it once (the other, busy, shows text this time). The file is shared in no channel: it is
+    private to the app, which may show it in its own views.
+    """
+    key = f"programme:{team_id}:home-chart:{language}:{report_digest(report)}"
+    title = t("programme.report_title", language)
+
+    def upload() -> Posted:
+        chart = out.views.programme_chart(report, language)
+        return Posted(None, out.gateway.upload_image(chart, "programme-report.png", title))
+
+    outcome = once(out.database, key, upload, holder=out.holder)
+    if not outcome.delivered or not outcome.ts:
+        logger.info(
+            "no programme chart for App Home this time: %s %s", outcome.status, outcome.code
+        )
+        return None
+    return outcome.ts  # where the upload "landed": the file's id

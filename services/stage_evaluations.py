@@ -5,6 +5,13 @@ collaboration across organisations).
 Anonymous under the same rules as polls (``services/polls.py``): the answer is stored under
 ``HMAC(answer key, "stage:evaluation_id:participant_id")``, the invite only says whether the
 person answered, and reports leave out any evaluation with fewer than three answers.
+
+An evaluation is open for ``EVALUATION_OPEN_FOR`` (two weeks). Until then an invitation Slack
+did not take is tried again after a growing pause, at most ``MAX_INVITE_ATTEMPTS`` times; when
+it closes, invitations still unsent are recorded as failed, answers are no longer taken, and
+``answered`` is erased from every invite, as polls do at their close (``forget_who_answered``):
+with two answers, "who answered" would tell whose answers they are. The answers themselves stay
+(their count and ratings are what reports need).
 """
 
 from __future__ import annotations
@@ -12,12 +19,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from models import (
+    EVALUATION_OPEN_FOR,
     Experiment,
     IdeaStage,
     InviteState,
@@ -27,7 +37,9 @@ from models import (
     StageEvaluationAnswer,
     StageEvaluationInvite,
 )
+from models.base import utcnow
 from models.queries import find_participant, insert_ignoring_conflict
+from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.experiments import people_of_idea, think_tank_of_idea
 from services.participants import SlackUser
@@ -39,6 +51,11 @@ MAX_ANSWER = 1500
 MIN_ANSWERS = 3  # the same threshold as poll reports
 # The path forward; a move to a later stage (or to stopped) finishes the stage before it.
 ORDER = (Stage.IDEA, Stage.THINK_TANK, Stage.EXPERIMENT, Stage.PILOT, Stage.ADOPTED)
+# Sends Slack did not take are tried this often at most (1, 2, 4 ... 60 minutes apart: about
+# four hours in all), and never after the evaluation closes.
+MAX_INVITE_ATTEMPTS = 10
+# Why an invitation still unsent when its evaluation closed was given up.
+CLOSED_UNSENT = "evaluation_closed"
 
 
 def finishes_stage(previous: Stage, new: Stage) -> bool:
@@ -79,6 +96,7 @@ def open_evaluation(
         experiment_id=experiment_id if previous in ORDER[2:] else None,
         stage=previous,
         next_stage=change.stage,
+        closes_at=utcnow() + EVALUATION_OPEN_FOR,
     )
     session.add(evaluation)
     session.flush()
@@ -105,24 +123,120 @@ class Invitee:
     participant: Participant
 
 
-def pending_invites(session: Session, evaluation_id: int) -> list[Invitee]:
+def _due(now: datetime) -> list[ColumnElement[bool]]:
+    """Pending invites of open evaluations whose next try (if any) has come."""
+    return [
+        StageEvaluationInvite.state == InviteState.PENDING,
+        (StageEvaluationInvite.next_attempt_at.is_(None))
+        | (StageEvaluationInvite.next_attempt_at <= now),
+        StageEvaluation.closed_at.is_(None),
+        StageEvaluation.closes_at > now,
+    ]
+
+
+def pending_invites(
+    session: Session, evaluation_id: int, now: datetime | None = None
+) -> list[Invitee]:
+    """The evaluation's invitations to send now: never sent, or due to be tried again."""
     rows = session.execute(
         select(StageEvaluationInvite, Participant)
+        .join(StageEvaluation, StageEvaluation.id == StageEvaluationInvite.evaluation_id)
         .join(Participant, Participant.id == StageEvaluationInvite.participant_id)
         .where(
             StageEvaluationInvite.evaluation_id == evaluation_id,
-            StageEvaluationInvite.state == InviteState.PENDING,
             Participant.forgotten_at.is_(None),
+            *_due(now or utcnow()),
         )
         .order_by(StageEvaluationInvite.id)
     ).all()
     return [Invitee(invite.id, person.user_id, person) for invite, person in rows]
 
 
-def mark_invite(session: Session, invite_id: int, state: InviteState) -> None:
-    invite = session.get(StageEvaluationInvite, invite_id)
-    if invite is not None:
-        invite.state = state
+def evaluations_to_retry(session: Session, now: datetime | None = None) -> list[int]:
+    """Open evaluations with an invitation that Slack did not take and that is due again."""
+    return list(
+        session.scalars(
+            select(StageEvaluationInvite.evaluation_id)
+            .join(StageEvaluation, StageEvaluation.id == StageEvaluationInvite.evaluation_id)
+            .where(*_due(now or utcnow()))
+            .group_by(StageEvaluationInvite.evaluation_id)
+            .order_by(StageEvaluationInvite.evaluation_id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What became of one try to send an invitation."""
+
+    sent: bool = False
+    for_good: bool = False  # Slack will never take it (a deactivated person)
+    counted: bool = True  # False when another process holds the send right now
+    code: str = ""
+    retry_after: float | None = None
+
+
+def record_attempt(
+    session: Session, invite_id: int, attempt: Attempt, now: datetime | None = None
+) -> InviteState:
+    """Write a try onto the invite: sent; failed for good (or after the last allowed try);
+    or pending, tried again after a growing pause. The invite's state afterwards."""
+    invite = session.get(StageEvaluationInvite, invite_id, with_for_update=True)
+    if invite is None or invite.state is not InviteState.PENDING:
+        return invite.state if invite else InviteState.FAILED
+    if attempt.sent:
+        invite.state, invite.error, invite.next_attempt_at = InviteState.SENT, None, None
+        return invite.state
+    if not attempt.counted:
+        return invite.state
+    invite.attempts += 1
+    invite.error = attempt.code[:255] or None
+    if attempt.for_good or invite.attempts >= MAX_INVITE_ATTEMPTS:
+        invite.state, invite.next_attempt_at = InviteState.FAILED, None
+        return invite.state
+    pause = max(backoff(invite.attempts), timedelta(seconds=attempt.retry_after or 0))
+    invite.next_attempt_at = (now or utcnow()) + pause
+    return invite.state
+
+
+def close_due_evaluations(session: Session, now: datetime | None = None) -> list[int]:
+    """Close the evaluations whose time is up: invitations never sent are given up, and who
+    answered is forgotten (the answers, their count and ratings stay for the reports)."""
+    now = now or utcnow()
+    closing = list(
+        session.scalars(
+            update(StageEvaluation)
+            .where(StageEvaluation.closed_at.is_(None), StageEvaluation.closes_at <= now)
+            .values(closed_at=now)
+            .returning(StageEvaluation.id)
+        )
+    )
+    forget_who_answered(session, closing)
+    return closing
+
+
+def forget_who_answered(session: Session, evaluation_ids: Sequence[int]) -> None:
+    if not evaluation_ids:
+        return
+    session.execute(
+        update(StageEvaluationInvite)
+        .where(
+            StageEvaluationInvite.evaluation_id.in_(evaluation_ids),
+            StageEvaluationInvite.state == InviteState.PENDING,
+        )
+        .values(state=InviteState.FAILED, error=CLOSED_UNSENT, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(StageEvaluationInvite)
+        .where(StageEvaluationInvite.evaluation_id.in_(evaluation_ids))
+        .values(answered=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def is_open(evaluation: StageEvaluation, now: datetime | None = None) -> bool:
+    return evaluation.closed_at is None and evaluation.closes_at > (now or utcnow())
 
 
 def invitation(
@@ -132,6 +246,8 @@ def invitation(
     evaluation = session.get(StageEvaluation, evaluation_id)
     if evaluation is None or evaluation.team_id != user.team_id:
         raise NotFound("programme.evaluation_not_found")
+    if not is_open(evaluation):
+        raise NotAllowed("programme.evaluation_closed")
     participant = find_participant(session, user.team_id, user.user_id)
     invite = (
         session.scalar(

@@ -3,17 +3,12 @@ helpers to read what the app answered."""
 
 from __future__ import annotations
 
-import itertools
-import json
 import time
 from typing import Any
 
 from slack_bolt import BoltResponse
 
 from bot.local.requests import LocalRequests, response_json, sign
-from bot.local.slack import TEAM_ID
-
-_events = itertools.count(1)
 
 __all__ = ["SlackDriver", "response_json", "sign", "text_of"]
 
@@ -41,27 +36,6 @@ class SlackDriver(LocalRequests):
             "response_url": self.new_response_url("sc"),
         }
         return self.interaction(payload)
-
-    def event(
-        self, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0
-    ) -> BoltResponse:
-        """Deliver an Events API callback (e.g. ``app_home_opened``). ``event_id`` and ``retry``
-        send one again, as Slack retries it (``X-Slack-Retry-Num``)."""
-        envelope = {
-            "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
-            "api_app_id": "A0COLLIDER",
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_events):08d}",
-            "event_time": int(time.time()),
-            "event": event,
-        }
-        headers = (
-            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-            if retry
-            else None
-        )
-        return self.send(json.dumps(envelope), content_type="application/json", headers=headers)
 
     def command_view(self, command: str, text: str = "", **kwargs: Any) -> dict[str, Any]:
         """Send a command that opens a form, and return that form (opened after the ack)."""

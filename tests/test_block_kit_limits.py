@@ -187,3 +187,74 @@ def test_every_answer_carries_the_tokens_scopes() -> None:
     with LocalSlack(token="xoxb-t", scopes=("chat:write", "commands")) as slack:
         response = WebClient(token="xoxb-t", base_url=slack.api_url).auth_test()
         assert response.headers["x-oauth-scopes"] == "chat:write,commands"
+
+
+def image(**fields: Any) -> dict[str, Any]:
+    return {"type": "image", "alt_text": "Ideas: 3", **fields}
+
+
+def test_an_image_block_at_its_limits_passes() -> None:
+    home = {
+        "type": "home",
+        "blocks": [
+            image(
+                slack_file={"id": "F00000001"},
+                alt_text="a" * 2000,
+                title={"type": "plain_text", "text": "t" * 2000},
+            ),
+            image(slack_file={"url": "https://files.slack.com/files-pri/T1-F1/chart.png"}),
+            image(image_url="https://example.org/" + "u" * 2980),
+        ],
+    }
+    assert limits.view_problems(home) == []
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (image(slack_file={"id": "F00000001"}, alt_text="a" * 2001), "2001 characters > 2000"),
+        (image(slack_file={"id": "F00000001"}, alt_text=""), "alt_text: empty"),
+        (
+            image(slack_file={"id": "F00000001"}, title={"type": "plain_text", "text": "t" * 2001}),
+            "title: 2001 characters > 2000 (image title)",
+        ),
+        (
+            image(slack_file={"id": "F00000001"}, title={"type": "mrkdwn", "text": "*t*"}),
+            "an image title must be plain_text",
+        ),
+        (image(), "give exactly one of image_url and slack_file"),
+        (
+            image(image_url="https://example.org/a.png", slack_file={"id": "F00000001"}),
+            "give exactly one of image_url and slack_file",
+        ),
+        (image(slack_file={"id": "F00000001", "url": "https://x"}), "exactly one of id and url"),
+        (image(slack_file={"id": "chart.png"}), "slack_file.id: 'chart.png' is not a file id"),
+        (image(image_url="https://example.org/" + "u" * 3000), "(image url)"),
+    ],
+)
+def test_an_image_block_over_a_limit_names_where_and_which(
+    block: dict[str, Any], expected: str
+) -> None:
+    problems = limits.view_problems({"type": "home", "blocks": [block]})
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_local_slack_shows_only_images_it_holds() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    with LocalSlack(token="xoxb-t") as slack:
+        client = WebClient(token="xoxb-t", base_url=slack.api_url)
+        uploaded = client.files_upload_v2(file=png, filename="chart.png", title="Chart")
+        file_id = uploaded["file"]["id"]
+        text = client.files_upload_v2(file=b"plain words", filename="notes.txt", title="Notes")
+        assert slack.files[file_id].channels == ()  # shared nowhere: private to the app
+        home = {"type": "home", "blocks": [image(slack_file={"id": file_id})]}
+        client.views_publish(user_id="U1", view=home)
+        for missing in ("F99999999", text["file"]["id"]):
+            with pytest.raises(SlackApiError) as refused:
+                client.views_publish(
+                    user_id="U1",
+                    view={"type": "home", "blocks": [image(slack_file={"id": missing})]},
+                )
+            assert refused.value.response["error"] == "invalid_blocks"
+        assert [v.method for v in slack.violations] == ["views.publish", "views.publish"]
+        assert "invalid slack file" in str(slack.violations[0])

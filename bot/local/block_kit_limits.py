@@ -46,6 +46,10 @@ MAX_CONFIRM_TITLE = 100
 MAX_CONFIRM_TEXT = 300
 MAX_CONFIRM_BUTTON = 30
 MAX_CHANNEL_NAME = 80
+MAX_ALT_TEXT = 2000
+MAX_IMAGE_TITLE = 2000
+# What Slack answers for a slack_file id of another shape ("input must match regex pattern").
+SLACK_FILE_ID = re.compile(r"^F[A-Z0-9]{8,}$")
 CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
 
 SELECTS = ("static_select", "multi_static_select")
@@ -118,10 +122,51 @@ def options_problems(
     return problems
 
 
+def _image_source(problems: Problems, where: str, image: Mapping[str, Any]) -> None:
+    """An image block's or element's source: exactly one of ``image_url`` and ``slack_file``,
+    and a slack_file names its file by exactly one of ``id`` and ``url``."""
+    url, slack_file = image.get("image_url"), image.get("slack_file")
+    if (url is None) == (slack_file is None):
+        problems.append(f"{where}: give exactly one of image_url and slack_file")
+    _length(problems, f"{where}.image_url", url, MAX_URL, "image url")
+    if slack_file is None:
+        return
+    if not isinstance(slack_file, Mapping) or ("id" in slack_file) == ("url" in slack_file):
+        problems.append(f"{where}.slack_file: give exactly one of id and url")
+        return
+    file_id = slack_file.get("id")
+    if file_id is not None and not SLACK_FILE_ID.match(str(file_id)):
+        problems.append(f"{where}.slack_file.id: {file_id!r} is not a file id")
+    _length(problems, f"{where}.slack_file.url", slack_file.get("url"), MAX_URL, "file url")
+
+
+def _image(problems: Problems, where: str, image: Mapping[str, Any]) -> None:
+    _required_text(problems, f"{where}.alt_text", image.get("alt_text"), MAX_ALT_TEXT, "alt_text")
+    _image_source(problems, where, image)
+
+
+def slack_file_ids(payload: Any) -> list[str]:
+    """Every file an image in ``payload`` (blocks, a view, a message) refers to by id."""
+    found: list[str] = []
+    if isinstance(payload, Mapping):
+        slack_file = payload.get("slack_file")
+        if payload.get("type") == "image" and isinstance(slack_file, Mapping):
+            found += [str(slack_file["id"])] if slack_file.get("id") else []
+        for value in payload.values():
+            found += slack_file_ids(value)
+    elif isinstance(payload, list):
+        for item in payload:
+            found += slack_file_ids(item)
+    return found
+
+
 def _element(problems: Problems, where: str, element: Any) -> None:
     if not isinstance(element, Mapping):
         return
     kind = element.get("type")
+    if kind == "image":
+        _image(problems, where, element)
+        return
     _identifier(problems, f"{where}.action_id", element.get("action_id"), "action_id")
     _length(
         problems, f"{where}.placeholder", element.get("placeholder"), MAX_PLACEHOLDER, "placeholder"
@@ -190,6 +235,14 @@ def _block(problems: Problems, where: str, block: Any) -> None:
         _count(problems, f"{where}.elements", elements, limit, f"{kind} elements")
         for index, element in enumerate(elements):
             _element(problems, f"{where}.elements[{index}]", element)
+    elif kind == "image":
+        _image(problems, where, block)
+        title = block.get("title")
+        if title is not None and (
+            not isinstance(title, Mapping) or title.get("type") != "plain_text"
+        ):
+            problems.append(f"{where}.title: an image title must be plain_text")
+        _length(problems, f"{where}.title", title, MAX_IMAGE_TITLE, "image title")
     elif kind == "input":
         _required_text(problems, f"{where}.label", block.get("label"), MAX_LABEL, "input label")
         _length(problems, f"{where}.hint", block.get("hint"), MAX_LABEL, "input hint")

@@ -70,6 +70,7 @@ You act as one person at a time; what the bot posts is shown as text.
   submit, cancel     send or close the open form;  show  shows it again
   as NAME            act as someone else (what was sent to them waits in their inbox)
   inbox              your DMs, group DMs, channel messages and App Home, buttons pressable
+  home               open your App Home, as clicking the app in Slack does
   users              everyone, with ids;  add NAME  adds a person;  @name in commands mentions
   help               this text;  quit  (or Ctrl-D) leaves
 """
@@ -332,6 +333,8 @@ class Console:
             self.list_users()
         elif word == "inbox":
             self.show_inbox()
+        elif word == "home":
+            self.open_home()
         elif word == "add":
             self.add_user(rest)
         else:
@@ -736,6 +739,12 @@ class Console:
             self._show_entry(entry, shown, self.words("new_mark") if new else "")
         self.pressables = {p.button.number: p for p in shown}
 
+    def open_home(self) -> None:
+        """Slack's ``app_home_opened`` for the current person: the app publishes their Home."""
+        event = {"type": "app_home_opened", "user": self.user_id, "tab": "home"}
+        _, calls = self._exchange(lambda: self.requests.event(event))
+        self._show(calls)
+
     def escape_mentions(self, text: str) -> str:
         """``@name`` of a known person as Slack sends it with escaping on: ``<@U123|name>``."""
 
@@ -828,8 +837,11 @@ class Console:
             files = params.get("files")
             files = json.loads(files) if isinstance(files, str) else files or []
             titles = ", ".join(str(f.get("title") or f.get("id")) for f in files)
-            where = self._where(str(params.get("channel_id") or ""))
-            self.say(f"(collider shared the file(s) {titles} in {where})")
+            channel = str(params.get("channel_id") or params.get("channels") or "")
+            if channel:
+                self.say(f"(collider shared the file(s) {titles} in {self._where(channel)})")
+            else:
+                self.say(f"(collider uploaded the file(s) {titles}, shared in no channel)")
         else:
             self.say(f"(collider called {method})")
 

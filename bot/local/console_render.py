@@ -193,7 +193,10 @@ def _block(block: dict[str, Any], numbering: _Numbering, users: Mapping[str, str
         elements = [_element(e, block_id, numbering, users) for e in block.get("elements") or []]
         return "  ".join(elements)
     if kind == "image":
-        return f"[image: {block.get('alt_text', '')}]"
+        # The title names the picture; the alt text (often the same figures again) stands in
+        # only when there is none.
+        title = text_object(block.get("title"), users) if block.get("title") else ""
+        return f"[image: {title or block.get('alt_text', '')}]"
     if kind == "rich_text":
         return _rich_text(block.get("elements") or [], users).rstrip("\n")
     if kind == "input":

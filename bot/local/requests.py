@@ -112,6 +112,27 @@ class LocalRequests:
         if problems:
             self.slack.record_violation("ack", problems)
 
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0
+    ) -> BoltResponse:
+        """Deliver an Events API callback (e.g. ``app_home_opened``). ``event_id`` and ``retry``
+        send one again, as Slack retries it (``X-Slack-Retry-Num``)."""
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_counter):08d}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else None
+        )
+        return self.send(json.dumps(envelope), content_type="application/json", headers=headers)
+
     @staticmethod
     def new_trigger() -> str:
         return f"{next(_counter)}.{time.time_ns()}.trigger"

@@ -66,6 +66,24 @@ class Call:
 
 
 @dataclass(frozen=True)
+class UploadedFile:
+    """A file whose upload was completed: shared in ``channels``, or private to the app."""
+
+    id: str
+    title: str
+    content: bytes
+    channels: tuple[str, ...]
+
+    @property
+    def is_image(self) -> bool:
+        return self.content.startswith(IMAGE_SIGNATURES)
+
+
+# PNG, JPEG and GIF: the files an image block's slack_file may show.
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+
+
+@dataclass(frozen=True)
 class Violation:
     """A payload real Slack would have refused: which call, and every limit it broke."""
 
@@ -158,7 +176,9 @@ class LocalSlack:
         self.violations: list[Violation] = []
         self.calls: list[Call] = []
         self.users: dict[str, User] = {}
+        # Bytes posted to an upload URL, by file id; a file exists once its upload is completed.
         self.uploads: dict[str, bytes] = {}
+        self.files: dict[str, UploadedFile] = {}
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._chaos: _Chaos | None = None
         self._lock = threading.Lock()
@@ -258,10 +278,24 @@ class LocalSlack:
 
         Unescaped user input is recorded too, but not refused: real Slack would post it (and
         ping everyone), so the app must not learn of it from an error."""
-        problems = payload_problems(method, params)
+        problems = payload_problems(method, params) + self._file_problems(method, params)
         live = escaping.unescaped_input(params)
         if problems or live:
             self.record_violation(method, problems + live)
+        return problems
+
+    def _file_problems(self, method: str, params: dict[str, Any]) -> list[str]:
+        """Images shown from a Slack file: the file must exist, be an image, and be one the app
+        can see (it uploaded it: shared in a channel, or private to the app)."""
+        if method not in MESSAGE_METHODS and method not in VIEW_METHODS:
+            return []
+        problems = []
+        with self._lock:
+            files = dict(self.files)
+        for file_id in block_kit_limits.slack_file_ids(params.get("blocks") or params.get("view")):
+            uploaded = files.get(file_id)
+            if uploaded is None or not uploaded.is_image:
+                problems.append(f"slack_file {file_id}: invalid slack file (no such image)")
         return problems
 
     def record_violation(self, method: str, problems: list[str]) -> None:
@@ -537,7 +571,27 @@ class LocalSlack:
         missing = [f["id"] for f in files if f["id"] not in self.uploads]
         if missing:
             return {"ok": False, "error": "file_not_found"}
-        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        # Without channel_id (or channels) the file is shared nowhere: private to the app.
+        shared = [str(params["channel_id"])] if params.get("channel_id") else []
+        shared += [c for c in str(params.get("channels") or "").split(",") if c]
+        with self._lock:
+            for f in files:
+                title = str(f.get("title") or "")
+                content = self.uploads[f["id"]]
+                self.files[f["id"]] = UploadedFile(f["id"], title, content, tuple(shared))
+        return {
+            "ok": True,
+            "files": [
+                {
+                    "id": f["id"],
+                    "title": f.get("title"),
+                    "channels": shared,
+                    "is_public": False,
+                    "mimetype": "image/png" if self.files[f["id"]].is_image else "",
+                }
+                for f in files
+            ],
+        }
 
 
 def _uploaded_bytes(raw: bytes, content_type: str) -> bytes:

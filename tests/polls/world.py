@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +16,7 @@ from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from models import Round, RoundStatus, StepState, ThinkTank, ThinkTankMember
 from models.db import Database
+from scheduler.runtime import SchedulerService
 from services import participants
 from services.poll_workflow import SweepResult, run_poll_sweep
 
@@ -68,6 +71,24 @@ def make_round(
 
 def gateway(settings: Settings) -> SlackGateway:
     return SlackGateway(make_web_client(settings, timeout=2), SlackPacer(speedup=1000))
+
+
+@contextmanager
+def leading_scheduler(database: Database, settings: Settings) -> Iterator[SchedulerService]:
+    """The real scheduler service, started and leading (its run-at-start jobs are under way)."""
+    service = SchedulerService(
+        database,
+        outbound=outbound(settings, database, gateway(settings)),
+        holder="test",
+        retry_seconds=0.1,
+        poll_seconds=0.1,
+    )
+    service.start()
+    try:
+        assert service.wait_until_leader(3)
+        yield service
+    finally:
+        service.stop()
 
 
 def sweep(database: Database, settings: Settings, now: datetime) -> SweepResult:

@@ -94,7 +94,15 @@ def test_the_demo_walks_from_ideas_to_the_programme_report(database: Database) -
         press(console, out, views.RESULT_OPEN)
         run(console, "fill 1 45 lainaa viikossa", "fill 2 pilot", "submit")
         run(console, "/collider report programme 2020-01-01")
+        home_from = len(out.getvalue())
+        run(console, "home")  # the facilitator's App Home: the figures, and their chart
     transcript = out.getvalue()
+    home = transcript[home_from:]
+    assert "App Home of @sanna" in home and "Ohjelma, viimeiset 12 kuukautta" in home
+    assert "(collider uploaded the file(s) Ohjelmaraportti, shared in no channel)" in home
+    assert "[image: Ohjelmaraportti " in home
+    [chart_file] = [f for f in console.slack.files.values() if not f.channels]
+    assert chart_file.is_image
     assert "Pelisääntömme" in transcript  # the charter, posted in the group's conversation
     assert "Kokeilukortti #" in transcript and "Ohjelmaraportti" in transcript
     assert "(collider shared the file(s) Ohjelmaraportti" in transcript

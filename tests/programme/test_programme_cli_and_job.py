@@ -13,16 +13,14 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.local.slack import TEAM_ID, LocalSlack
-from bot.scheduling import outbound
 from bot.settings import Settings
 from handlers import programme_blocks as views
 from models import Decision, Experiment, Idea, Participant
 from models.base import utcnow
 from models.db import Database
-from scheduler.runtime import SchedulerService
 from scheduler.specs import EXPERIMENT_RESULTS_EVERY
 from services import participants
-from tests.polls.world import gateway
+from tests.polls.world import leading_scheduler
 from tests.scheduler.conftest import eventually
 
 
@@ -121,16 +119,7 @@ def test_the_scheduler_asks_the_owners_for_the_result_on_the_end_date(
     slack.add_user("UAINO", "aino")
     experiment_id = experiment_of(database, "UAINO", ends_on=date.today())
     experiment_of(database, "UBEN", ends_on=date.today() + timedelta(days=3))  # not yet
-    service = SchedulerService(
-        database,
-        outbound=outbound(settings, database, gateway(settings)),
-        holder="test",
-        retry_seconds=0.1,
-        poll_seconds=0.1,
-    )
-    service.start()
-    try:
-        assert service.wait_until_leader(3)
+    with leading_scheduler(database, settings) as service:
         job = service.scheduler.get_job("collider:experiments:results")
         assert job.func_ref == "scheduler.jobs:ask_experiment_results"
         assert job.trigger.interval == EXPERIMENT_RESULTS_EVERY
@@ -159,5 +148,3 @@ def test_the_scheduler_asks_the_owners_for_the_result_on_the_end_date(
         # Running it again (the next hour, or a second process) asks nobody twice.
         job.modify(next_run_time=utcnow())
         assert not eventually(lambda: len(requests()) > 1, timeout=1)
-    finally:
-        service.stop()
