@@ -16,6 +16,8 @@ from handlers.slack_users import SlackDirectory
 from i18n import normalize_language
 from models.db import Database
 from models.queries import find_participant
+from services.delivery import Gateway
+from services.outgoing import Outbound
 from services.participants import SlackUser, language_of, remember_slack_locale
 
 if TYPE_CHECKING:
@@ -32,9 +34,9 @@ class Deps:
     # Long work after the ack runs here, never on Bolt's listener pool.
     workers: Executor
     # The gateway for Slack calls outside a request (bot.slack_gateway.SlackGateway).
-    gateway: Any = None
-    # What work after the ack sends with (services.outgoing.Outbound: gateway, views, settings).
-    outbound: Any = None
+    gateway: Gateway
+    # What work after the ack sends with (gateway, views, settings).
+    outbound: Outbound
     # ``users.info`` with a short timeout; None where no Slack is at hand.
     directory: SlackDirectory | None = None
 
