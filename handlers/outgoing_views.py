@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import blocks, poll_blocks, programme_blocks, programme_charts, round_blocks
-from models import Charter, Experiment, Poll, Round, StageEvaluation
+from handlers.pipeline_blocks import stage_moved_notice
+from models import Charter, Experiment, Idea, IdeaStage, Poll, Round, StageEvaluation
 from services.outgoing import Intro, RoundSummary, Unplaced
 from services.poll_reports import Report
 from services.programme_report import ProgrammeReport
@@ -66,6 +67,9 @@ class SlackViews:
 
     def programme_chart(self, report: ProgrammeReport, language: str) -> bytes:
         return programme_charts.dashboard(report, language)
+
+    def stage_moved(self, idea: Idea, change: IdeaStage, language: str) -> Message:
+        return stage_moved_notice(idea, change, language)
 
     def notice(self, text: str) -> Message:
         return blocks.notice(text)

@@ -25,14 +25,14 @@ from handlers.pipeline_blocks import (
     HomeSections,
     home_view,
     stage_modal,
-    stage_moved_notice,
 )
 from handlers.roles import is_facilitator
 from i18n import t
 from models.queries import find_participant
 from services import matchmaking, participants, pipeline, polls
 from services.errors import DomainError, InvalidInput
-from services.participants import SlackUser, language_of
+from services.participants import language_of
+from services.pipeline_workflow import tell_author
 from services.programme_workflow import follow_up_move
 
 logger = logging.getLogger(__name__)
@@ -63,9 +63,7 @@ def stage(
     open_modal(client, respond, command["trigger_id"], modal, language)
 
 
-def stage_submitted(
-    ack: Ack, view: dict[str, Any], client: WebClient, person: Person, deps: Deps
-) -> None:
+def stage_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     language = person.language
     fields = ids.STAGE_FIELDS
     values = view_values(view, fields)
@@ -79,9 +77,6 @@ def stage_submitted(
             move = pipeline.move_idea(
                 session, person.user, idea_id, values["stage"], values["note"]
             )
-            author = move.idea.author
-            tell = author.forgotten_at is None
-            author_user = SlackUser(team_id=author.team_id, user_id=author.user_id)
             follow_up = (move.change.id, move.experiment_id, move.evaluation_id)
     except DomainError as error:
         ack(**form_errors(error, person, fields, "stage"))
@@ -92,18 +87,15 @@ def stage_submitted(
         response_action="update",
         view=blocks.done_modal(t("pipeline.modal_title", language), done_text, language),
     )
-    if tell:
-        # The facilitator already has their answer: a failed notice to the author is logged.
-        run_after_ack(
-            deps,
-            _tell_author,
-            deps,
-            client,
-            author_user,
-            move,
-            what=f"stage notice to the author of idea #{idea_id}",
-            person=person,
-        )
+    # The facilitator already has their answer: a failed notice to the author is logged.
+    run_after_ack(
+        deps,
+        tell_author,
+        deps.outbound,
+        move.change.id,
+        what=f"stage notice to the author of idea #{idea_id}",
+        person=person,
+    )
     if follow_up[1] is not None or follow_up[2] is not None:
         # The card to fill in, and the evaluation of the stage just finished (services/).
         run_after_ack(
@@ -167,12 +159,3 @@ def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
         client.views_publish(user_id=user.user_id, view=view)
     except SlackApiError as error:
         logger.warning("views.publish for %s failed: %s", user.user_id, error.response.get("error"))
-
-
-def _tell_author(deps: Deps, client: WebClient, author: SlackUser, move: pipeline.Move) -> None:
-    """DM the author in their language (after the ack). The move is committed: a failed
-    notice is logged (by ``run_after_ack``), never undone."""
-    language = deps.language(author)
-    client.chat_postMessage(
-        channel=author.user_id, **stage_moved_notice(move.idea, move.change, language)
-    )

@@ -20,7 +20,7 @@ from services.delivery import Gateway, Message
 from services.participants import language_of, remember_slack_locale
 
 if TYPE_CHECKING:
-    from models import Charter, Experiment, Poll, Round, StageEvaluation
+    from models import Charter, Experiment, Idea, IdeaStage, Poll, Round, StageEvaluation
     from services.poll_reports import Report
     from services.programme_report import ProgrammeReport
 
@@ -113,6 +113,10 @@ class Views(Protocol):
 
     def programme_chart(self, report: ProgrammeReport, language: str) -> bytes:
         """The programme report's charts on one PNG."""
+        ...
+
+    def stage_moved(self, idea: Idea, change: IdeaStage, language: str) -> Message:
+        """To an idea's author: it moved to another stage of the pipeline."""
         ...
 
     def notice(self, text: str) -> Message:

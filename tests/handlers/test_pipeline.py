@@ -6,9 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.local.slack import LocalSlack
+from bot.scheduling import outbound
+from bot.settings import Settings
 from handlers import ids
 from models import Idea, IdeaStage, Stage
 from models.db import Database
+from services.delivery import Status
+from services.pipeline_workflow import stage_notice_key, tell_author
 from tests.handlers.test_privacy import set_profile
 from tests.slack_driver import SlackDriver, response_json, text_of
 
@@ -35,7 +39,7 @@ def test_facilitator_moves_an_idea_and_the_author_is_told_in_their_language(
     answer = move(driver, idea.id, "think_tank", "Ryhmä <@U9> aloittaa maanantaina")
     assert answer["response_action"] == "update"
     [dm] = slack.wait_for("chat.postMessage")
-    assert dm["channel"] == "UAUTHOR"
+    assert dm["channel"] == slack.dm_channel("UAUTHOR")
     shown = text_of(dm)
     assert "Ajatushautomo" in shown and "Kirjastoon" in shown
     assert "<@U9>" not in text_of(dm, formatted_only=True)
@@ -53,6 +57,21 @@ def test_a_failed_dm_keeps_the_move(
     move(driver, only_idea(database).id, "pilot")
     slack.wait_for("chat.postMessage")
     assert only_idea(database).stage is Stage.PILOT
+
+
+def test_the_author_is_told_once_per_move_however_often_the_notice_runs(
+    driver: SlackDriver, database: Database, slack: LocalSlack, settings: Settings
+) -> None:
+    driver.command("/idea", "Kirjastoon työkalulainaamo", user="UAUTHOR")
+    move(driver, only_idea(database).id, "pilot")
+    [dm] = slack.wait_for("chat.postMessage")
+    with database.session() as session:
+        change_id = session.scalars(select(IdeaStage.id)).one()
+    assert dm["metadata"]["event_payload"]["marker"] == stage_notice_key(change_id)
+    # The work after the ack run once more (a retry, a second process): nothing is sent again.
+    again = tell_author(outbound(settings, database), change_id)
+    assert again is not None and again.status is Status.ALREADY_SENT
+    assert len(slack.calls_to("chat.postMessage")) == 1
 
 
 def test_participants_cannot_move_ideas(driver: SlackDriver, database: Database) -> None:
