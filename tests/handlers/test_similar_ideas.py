@@ -82,7 +82,10 @@ def test_join_as_coauthor_withdraws_own_idea_and_tells_the_author(
         [coauthor] = session.scalars(select(IdeaCoauthor)).all()
         assert coauthor.idea_id == stored[LIBRARY].id and coauthor.joined_from_id == own.id
     [told] = slack.wait_for("chat.postMessage")
-    assert told["channel"] == "U001" and "<@U002>" in text_of(told)
+    assert told["channel"] == slack.dm_channel("U001") and "<@U002>" in text_of(told)
+    # Sent through the one delivery module, once for the pair.
+    pair = f"coauthor:{own.id}:{stored[LIBRARY].id}"
+    assert told["metadata"]["event_payload"]["marker"] == pair
     listing = text_of(response_json(driver.command("/ideas", "tool library", user="U003")))
     assert "<@U001>, <@U002>" in listing  # the co-author is named beside the author
 
