@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers import blocks, ids
 from handlers.context import Deps, open_modal, view_values
@@ -18,6 +17,7 @@ from handlers.listening import Person, form_errors, listener, run_after_ack
 from handlers.theme_blocks import theme_options
 from models import IdeaKind
 from services import idea_capture, ideas, themes
+from services.delivery import Message, ReplyTo, reply
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
 
@@ -166,7 +166,7 @@ def save_as_idea(
     ack()
     channel = (shortcut.get("channel") or {}).get("id")
     message = shortcut.get("message") or {}
-    link = _permalink(client, channel, message)
+    link = _permalink(deps, channel, message)
     metadata: dict[str, Any] = {"channel": channel}
     if link:
         # Signed: the link is shown to everyone, and private_metadata comes back from the client.
@@ -181,9 +181,7 @@ def save_as_idea(
     open_modal(client, respond, shortcut["trigger_id"], modal, person.language)
 
 
-def idea_submitted(
-    ack: Ack, view: dict[str, Any], client: WebClient, person: Person, deps: Deps
-) -> None:
+def idea_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     """The idea form: a new idea, or an edit of one (its id in the metadata)."""
     metadata = _metadata(view)
     values = view_values(view, ids.IDEA_FIELDS)
@@ -201,7 +199,7 @@ def idea_submitted(
         ack(**form_errors(error, person, ids.IDEA_FIELDS, "body"))
         return
     ack()
-    confirm_to_author(client, person.user, channel, answer)
+    confirm_to_author(deps, person.user, channel, answer)
 
 
 def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -281,16 +279,11 @@ def register(app: App, deps: Deps) -> None:
     app.options(ids.THEME_CHOICE)(listener(search_themes))
 
 
-def _permalink(client: WebClient, channel: str | None, message: dict[str, Any]) -> str | None:
+def _permalink(deps: Deps, channel: str | None, message: dict[str, Any]) -> str | None:
     """The message's permalink; without one the idea is still saved, only without the link."""
     if not channel or not message.get("ts"):
         return None
-    try:
-        link = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
-    except SlackApiError as error:
-        logger.info("chat.getPermalink failed: %s", error.response.get("error"))
-        return None
-    return ideas.safe_link(link if isinstance(link, str) else None)
+    return ideas.safe_link(deps.gateway.permalink(channel, message["ts"]))
 
 
 def _idea_id(action: dict[str, Any]) -> int:
@@ -326,28 +319,13 @@ def _open_idea_modal(
     open_modal(client, respond, command["trigger_id"], modal, language)
 
 
-def confirm_to_author(
-    client: WebClient, user: SlackUser, channel: str | None, answer: dict[str, Any]
-) -> None:
+def confirm_to_author(deps: Deps, user: SlackUser, channel: str | None, answer: Message) -> None:
     """Tell the author where they started; their DM with the app if that channel refuses.
 
     Slack may fail in any way here (an error, 5xx past the retries, a timeout): the idea is
     committed, so a failure costs only the confirmation, and is logged rather than raised.
     """
-    try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user.user_id, **answer)
-            return
-    except (SlackClientError, OSError) as error:
-        logger.info("ephemeral confirmation failed (%s); sending a DM", _slack_error(error))
-    try:
-        client.chat_postMessage(channel=user.user_id, **answer)
-    except (SlackClientError, OSError) as error:
+    outcome = reply(deps.gateway, answer, ReplyTo(user.user_id, channel=channel))
+    if not outcome.delivered:
         # The idea is committed; only the confirmation is lost, and /ideas shows it.
-        logger.warning("could not confirm to %s: %s", user.user_id, _slack_error(error))
-
-
-def _slack_error(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return type(error).__name__
+        logger.warning("could not confirm to %s: %s", user.user_id, outcome.code)

@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from handlers import blocks, ids, poll_blocks
 from handlers.context import Deps, open_modal, view_values
@@ -27,6 +26,7 @@ from handlers.mrkdwn import escape_within
 from handlers.pipeline_blocks import report as pipeline_report
 from i18n import t
 from services import pipeline, poll_reports, polls, themes
+from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput, NotAllowed
 from services.poll_workflow import deliver_report, send_poll_now
 
@@ -192,9 +192,7 @@ def write(
     open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
-def text_submitted(
-    ack: Ack, view: dict[str, Any], client: WebClient, person: Person, deps: Deps
-) -> None:
+def text_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     """Written answers: recorded, the poll message redrawn; a refusal is shown in the form."""
     language = person.language
     poll_id: Any = None
@@ -221,9 +219,9 @@ def text_submitted(
     ack(response_action="update", view=done)
     if channel and ts:
         try:
-            client.chat_update(channel=channel, ts=ts, **redrawn)
-        except SlackApiError as error:
-            logger.warning("could not redraw poll %s: %s", poll_id, error.response.get("error"))
+            deps.gateway.update(channel, ts, redrawn)
+        except DeliveryError as error:
+            logger.warning("could not redraw poll %s: %s", poll_id, error.code)
 
 
 def _text_refusal(
