@@ -12,8 +12,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers import blocks, ids
-from handlers.context import Deps, open_modal, view_values
-from handlers.listening import Person, form_errors, listener, run_after_ack
+from handlers.context import Deps, open_modal, read_json, view_values
+from handlers.listening import Modal, Person, form_errors, form_opener, listener, run_after_ack
 from handlers.theme_blocks import theme_options
 from models import IdeaKind
 from services import idea_capture, ideas, themes
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+# What each command shares.
+COMMAND_KINDS = {"/idea": IdeaKind.IDEA, "/need": IdeaKind.NEED}
+
+
 def share_idea(
     ack: Ack,
     command: dict[str, Any],
@@ -35,31 +39,8 @@ def share_idea(
     person: Person,
     deps: Deps,
 ) -> None:
-    """``/idea TEXT`` saves an idea at once; a bare ``/idea`` opens the form."""
-    _share(IdeaKind.IDEA, ack, command, client, respond, person, deps)
-
-
-def share_need(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
-    """``/need TEXT``: like ``/idea``, for a need."""
-    _share(IdeaKind.NEED, ack, command, client, respond, person, deps)
-
-
-def _share(
-    kind: IdeaKind,
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+    """``/idea TEXT`` (``/need TEXT``) saves an idea (a need) at once; bare, it opens the form."""
+    kind = COMMAND_KINDS[command["command"]]
     text = command.get("text") or ""
     if text == "":
         ack()
@@ -112,36 +93,21 @@ def turn_ideas_page(
     ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
 ) -> None:
     ack()
-    try:
-        wanted = json.loads(action.get("value") or "{}")
-        query, number = str(wanted.get("q", "")), int(wanted.get("p", 1))
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidInput("errors.bad_request") from None
+    query, number = read_json(
+        action.get("value"), lambda wanted: (str(wanted.get("q", "")), int(wanted.get("p", 1)))
+    )
     with deps.database.session() as session:
         page = ideas.list_ideas(session, query, number)
         answer = blocks.idea_page(page, person.user.user_id, person.language)
     respond(response_type="ephemeral", replace_original=True, **answer)
 
 
-def edit_idea(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def edit_form(body: dict[str, Any], action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """The edit button: the idea form, filled in (for its author only)."""
-    ack()
     with deps.database.session() as session:
         idea = ideas.idea_for_editing(session, person.user, _idea_id(action))
-        modal = blocks.idea_modal(
-            person.language,
-            idea=idea,
-            metadata={"idea_id": idea.id, **_origin(body)},
-        )
-    open_modal(client, respond, body["trigger_id"], modal, person.language)
+        metadata = {"idea_id": idea.id, **_origin(body)}
+        return blocks.idea_modal(person.language, idea=idea, metadata=metadata)
 
 
 def withdraw_idea(
@@ -154,16 +120,8 @@ def withdraw_idea(
     respond(response_type="ephemeral", replace_original=False, **answer)
 
 
-def save_as_idea(
-    ack: Ack,
-    shortcut: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def save_as_idea(shortcut: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """The message shortcut: the idea form, filled with the message and its link."""
-    ack()
     channel = (shortcut.get("channel") or {}).get("id")
     message = shortcut.get("message") or {}
     link = _permalink(deps, channel, message)
@@ -173,12 +131,11 @@ def save_as_idea(
         with deps.database.session() as session:
             key = ideas.source_key(session, deps.settings.answer_key)
         metadata |= {"source_url": link, "source_sig": ideas.sign_source(key, person.user, link)}
-    modal = blocks.idea_modal(
+    return blocks.idea_modal(
         person.language,
         metadata=metadata,
         initial_body=(message.get("text") or "")[: ideas.MAX_BODY],
     )
-    open_modal(client, respond, shortcut["trigger_id"], modal, person.language)
 
 
 def idea_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -268,13 +225,14 @@ def _save_idea(
 def register(app: App, deps: Deps) -> None:
     # The language comes from the author row that /idea writes: no lookup before the ack.
     # These ack last: they run in the request thread (no hand-off to the listener pool).
+    # One listener for both: the command's name says what is shared (COMMAND_KINDS).
     app.command("/idea")(listener(share_idea, language_later=True, acks_last=True))
-    app.command("/need")(listener(share_need, language_later=True, acks_last=True))
+    app.command("/need")(listener(share_idea, language_later=True, acks_last=True))
     app.command("/ideas")(listener(list_ideas, acks_last=True))
     app.action(ids.IDEAS_PAGE)(listener(turn_ideas_page))
-    app.action(ids.EDIT_IDEA)(listener(edit_idea))
+    app.action(ids.EDIT_IDEA)(form_opener(edit_form))
     app.action(ids.WITHDRAW_IDEA)(listener(withdraw_idea))
-    app.shortcut(ids.SAVE_AS_IDEA)(listener(save_as_idea))
+    app.shortcut(ids.SAVE_AS_IDEA)(form_opener(save_as_idea))
     app.view(ids.IDEA_MODAL)(listener(idea_submitted))
     app.options(ids.THEME_CHOICE)(listener(search_themes))
 

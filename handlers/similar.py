@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,13 +9,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from handlers import blocks, ids
-from handlers.context import Deps
+from handlers.context import Deps, read_json
 from handlers.listening import Person, listener
 from handlers.mrkdwn import escape_within
 from i18n import t
 from services import similar_ideas
 from services.delivery import Recipient, deliver
-from services.errors import InvalidInput
 from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
@@ -35,11 +33,7 @@ class SimilarIdeasRenderer:
 
 
 def _pair(action: dict[str, Any]) -> tuple[int, int]:
-    try:
-        value = json.loads(action.get("value") or "")
-        return int(value["own"]), int(value["other"])
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("errors.bad_request") from None
+    return read_json(action.get("value"), lambda pair: (int(pair["own"]), int(pair["other"])))
 
 
 def _choose(
