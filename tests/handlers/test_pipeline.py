@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -136,6 +138,21 @@ def test_app_home_shows_my_ideas_pipeline_and_settings(
     opened = len(slack.calls_to("views.open"))
     driver.click(ids.HOME_PROFILE, "profile", user="U001")
     assert slack.wait_for("views.open", opened + 1)[-1]["view"]["callback_id"] == ids.PROFILE_MODAL
+
+
+def test_a_profile_form_slack_will_not_open_from_app_home_is_logged(
+    driver: SlackDriver, slack: LocalSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.fail("views.open", error="expired_trigger_id")
+    # A click in the Home tab: its container is the view, and Slack sends no response URL.
+    home = {"id": "VHOME", "type": "home", "blocks": []}
+    driver.click(ids.HOME_PROFILE, "profile", user="U001", view=home)
+    slack.wait_for("views.open")
+    deadline = time.monotonic() + 5
+    while "views.open failed: expired_trigger_id" not in caplog.text:
+        assert time.monotonic() < deadline, "the refusal was not logged"
+        time.sleep(0.02)
+    assert slack.calls_to("response_url") == []
 
 
 def test_messages_tab_does_not_publish(driver: SlackDriver, slack: LocalSlack) -> None:
