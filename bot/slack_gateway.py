@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bot.rate_limit import SlackPacer
-from services.delivery import DeliveryError, FailureKind
+from services.delivery import DeliveryError, FailureKind, Upload
 
 logger = logging.getLogger(__name__)
 
@@ -249,6 +249,15 @@ class SlackGateway:
             kind = FailureKind.TEMPORARY if answer.status_code >= 500 else FailureKind.PERMANENT
             raise DeliveryError(f"response_url_{answer.status_code}", kind)
 
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """A message's permalink; None when Slack will not give one (the caller goes on without)."""
+        try:
+            link = self._call("chat.getPermalink", channel=channel, message_ts=ts).get("permalink")
+        except DeliveryError as error:
+            logger.info("chat.getPermalink failed: %s", error.code)
+            return None
+        return link if isinstance(link, str) else None
+
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", channel=channel, ts=ts, **message)
 
@@ -260,25 +269,28 @@ class SlackGateway:
             if error.code != "already_pinned":
                 raise
 
-    def upload_file(self, channel: str, content: bytes, filename: str, title: str) -> None:
-        """Share a file (a report chart) in ``channel``: files.getUploadURLExternal, the upload,
-        then files.completeUploadExternal, all inside the SDK's files_upload_v2."""
-        self._upload(content, filename, title, channel=channel)
+    def upload_file(self, channel: str, upload: Upload) -> None:
+        """Share a file (a report chart, someone's data) in ``channel``, with its comment as the
+        message: files.getUploadURLExternal, the upload, then files.completeUploadExternal, all
+        inside the SDK's files_upload_v2."""
+        self._upload(upload, channel=channel)
 
     def upload_image(self, content: bytes, filename: str, title: str) -> str:
         """Upload an image shared in no channel, and return its file id: completed without a
         channel, the file is private to the app, which can still show it in its own image
         blocks (``slack_file``), e.g. a chart on a facilitator's App Home."""
-        response = self._upload(content, filename, title, channel=None)
+        response = self._upload(Upload(content, filename, title), channel=None)
         return str(response["file"]["id"])
 
-    def _upload(
-        self, content: bytes, filename: str, title: str, *, channel: str | None
-    ) -> dict[str, Any]:
+    def _upload(self, upload: Upload, *, channel: str | None) -> dict[str, Any]:
         self.pacer.before("files.upload_v2")
         try:
             response = self.client.files_upload_v2(
-                channel=channel, file=content, filename=filename, title=title
+                channel=channel,
+                file=upload.content,
+                filename=upload.filename,
+                title=upload.title,
+                initial_comment=upload.comment,
             )
         except SlackApiError as error:
             raise _api_error(error) from error

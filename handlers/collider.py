@@ -9,12 +9,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App
 
 from handlers import blocks, ids
-from handlers.context import Deps, open_modal, view_values
-from handlers.listening import Person, form_errors, listener, subcommand, subcommand_name
+from handlers.context import Deps, view_values
+from handlers.listening import (
+    Modal,
+    Person,
+    form_errors,
+    form_opener,
+    listener,
+    subcommand,
+    subcommand_name,
+)
 from handlers.mrkdwn import escape_within
 from i18n import t
 from services import participants
@@ -29,21 +36,13 @@ def show_help(ack: Ack, person: Person) -> None:
     ack(response_type="ephemeral", **blocks.help_message(person.language, MAX_BODY))
 
 
-def open_profile(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
-    """``/collider profile``: the profile form."""
-    ack()
+def profile_form(person: Person, deps: Deps) -> Modal:
+    """``/collider profile`` (and the App Home button): the profile form, in the language the
+    profile says."""
     with deps.database.session() as session:
         participant = participants.ensure_participant(session, person.user)
         language = participants.language_of(participant, deps.settings.default_language)
-        modal = blocks.profile_modal(participant, language)
-    open_modal(client, respond, command["trigger_id"], modal, language)
+        return blocks.profile_modal(participant, language)
 
 
 def unknown_subcommand(ack: Ack, command: dict[str, Any], person: Person) -> None:
@@ -79,6 +78,6 @@ def profile_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps
 
 def register(app: App, deps: Deps) -> None:
     app.command("/collider", matchers=[subcommand("", "help")])(listener(show_help))
-    app.command("/collider", matchers=[subcommand("profile")])(listener(open_profile))
+    app.command("/collider", matchers=[subcommand("profile")])(form_opener(profile_form))
     app.command("/collider")(listener(unknown_subcommand))
     app.view(ids.PROFILE_MODAL)(listener(profile_submitted))

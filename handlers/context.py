@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -16,6 +18,9 @@ from handlers.slack_users import SlackDirectory
 from i18n import normalize_language
 from models.db import Database
 from models.queries import find_participant
+from services.delivery import Gateway
+from services.errors import InvalidInput
+from services.outgoing import Outbound
 from services.participants import SlackUser, language_of, remember_slack_locale
 
 if TYPE_CHECKING:
@@ -23,6 +28,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,9 @@ class Deps:
     # Long work after the ack runs here, never on Bolt's listener pool.
     workers: Executor
     # The gateway for Slack calls outside a request (bot.slack_gateway.SlackGateway).
-    gateway: Any = None
-    # What work after the ack sends with (services.outgoing.Outbound: gateway, views, settings).
-    outbound: Any = None
+    gateway: Gateway
+    # What work after the ack sends with (gateway, views, settings).
+    outbound: Outbound
     # ``users.info`` with a short timeout; None where no Slack is at hand.
     directory: SlackDirectory | None = None
 
@@ -85,6 +92,16 @@ def user_from_interaction(body: dict[str, Any]) -> SlackUser | None:
     )
 
 
+def read_json(value: Any, read: Callable[[Any], T]) -> T:
+    """What ``read`` makes of a button value or ``private_metadata`` the bot wrote as JSON
+    (nothing: ``{}``). Anything else comes only in a crafted request: a bad request, answered
+    by the listener like any refusal, never a traceback."""
+    try:
+        return read(json.loads(value or "{}"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InvalidInput("errors.bad_request") from None
+
+
 def view_values(view: dict[str, Any], blocks: dict[str, str]) -> dict[str, str | None]:
     """The submitted value of each named input block (text, or the chosen option's value)."""
     state = (view.get("state") or {}).get("values") or {}
@@ -98,9 +115,14 @@ def view_values(view: dict[str, Any], blocks: dict[str, str]) -> dict[str, str |
 
 
 def open_modal(
-    client: WebClient, respond: Respond, trigger_id: str, view: dict[str, Any], language: str
+    client: WebClient,
+    respond: Respond | None,
+    trigger_id: str,
+    view: dict[str, Any],
+    language: str,
 ) -> None:
-    """Open a modal; if Slack refuses (expired trigger, outage), say so instead of going silent."""
+    """Open a modal; if Slack refuses (expired trigger, outage), say so instead of going silent
+    (where there is a response URL: a click in App Home has none, so it is only logged)."""
     # Imported here: blocks imports this module's neighbours, and i18n text is all it needs.
     from handlers.blocks import notice
     from i18n import t
@@ -109,6 +131,8 @@ def open_modal(
         client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
         logger.warning("views.open failed: %s", error.response.get("error"))
+        if respond is None:
+            return
         respond(
             response_type="ephemeral",
             replace_original=False,

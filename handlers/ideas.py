@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers import blocks, ids
-from handlers.context import Deps, open_modal, view_values
-from handlers.listening import Person, form_errors, listener, run_after_ack
+from handlers.context import Deps, open_modal, read_json, view_values
+from handlers.listening import Modal, Person, form_errors, form_opener, listener, run_after_ack
 from handlers.theme_blocks import theme_options
 from models import IdeaKind
 from services import idea_capture, ideas, themes
+from services.delivery import Message, ReplyTo, reply
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
 
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
+
+
+# What each command shares.
+COMMAND_KINDS = {"/idea": IdeaKind.IDEA, "/need": IdeaKind.NEED}
 
 
 def share_idea(
@@ -35,31 +39,8 @@ def share_idea(
     person: Person,
     deps: Deps,
 ) -> None:
-    """``/idea TEXT`` saves an idea at once; a bare ``/idea`` opens the form."""
-    _share(IdeaKind.IDEA, ack, command, client, respond, person, deps)
-
-
-def share_need(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
-    """``/need TEXT``: like ``/idea``, for a need."""
-    _share(IdeaKind.NEED, ack, command, client, respond, person, deps)
-
-
-def _share(
-    kind: IdeaKind,
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+    """``/idea TEXT`` (``/need TEXT``) saves an idea (a need) at once; bare, it opens the form."""
+    kind = COMMAND_KINDS[command["command"]]
     text = command.get("text") or ""
     if text == "":
         ack()
@@ -112,36 +93,21 @@ def turn_ideas_page(
     ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
 ) -> None:
     ack()
-    try:
-        wanted = json.loads(action.get("value") or "{}")
-        query, number = str(wanted.get("q", "")), int(wanted.get("p", 1))
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidInput("errors.bad_request") from None
+    query, number = read_json(
+        action.get("value"), lambda wanted: (str(wanted.get("q", "")), int(wanted.get("p", 1)))
+    )
     with deps.database.session() as session:
         page = ideas.list_ideas(session, query, number)
         answer = blocks.idea_page(page, person.user.user_id, person.language)
     respond(response_type="ephemeral", replace_original=True, **answer)
 
 
-def edit_idea(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def edit_form(body: dict[str, Any], action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """The edit button: the idea form, filled in (for its author only)."""
-    ack()
     with deps.database.session() as session:
         idea = ideas.idea_for_editing(session, person.user, _idea_id(action))
-        modal = blocks.idea_modal(
-            person.language,
-            idea=idea,
-            metadata={"idea_id": idea.id, **_origin(body)},
-        )
-    open_modal(client, respond, body["trigger_id"], modal, person.language)
+        metadata = {"idea_id": idea.id, **_origin(body)}
+        return blocks.idea_modal(person.language, idea=idea, metadata=metadata)
 
 
 def withdraw_idea(
@@ -154,36 +120,25 @@ def withdraw_idea(
     respond(response_type="ephemeral", replace_original=False, **answer)
 
 
-def save_as_idea(
-    ack: Ack,
-    shortcut: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def save_as_idea(shortcut: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """The message shortcut: the idea form, filled with the message and its link."""
-    ack()
     channel = (shortcut.get("channel") or {}).get("id")
     message = shortcut.get("message") or {}
-    link = _permalink(client, channel, message)
+    link = _permalink(deps, channel, message)
     metadata: dict[str, Any] = {"channel": channel}
     if link:
         # Signed: the link is shown to everyone, and private_metadata comes back from the client.
         with deps.database.session() as session:
             key = ideas.source_key(session, deps.settings.answer_key)
         metadata |= {"source_url": link, "source_sig": ideas.sign_source(key, person.user, link)}
-    modal = blocks.idea_modal(
+    return blocks.idea_modal(
         person.language,
         metadata=metadata,
         initial_body=(message.get("text") or "")[: ideas.MAX_BODY],
     )
-    open_modal(client, respond, shortcut["trigger_id"], modal, person.language)
 
 
-def idea_submitted(
-    ack: Ack, view: dict[str, Any], client: WebClient, person: Person, deps: Deps
-) -> None:
+def idea_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     """The idea form: a new idea, or an edit of one (its id in the metadata)."""
     metadata = _metadata(view)
     values = view_values(view, ids.IDEA_FIELDS)
@@ -201,7 +156,7 @@ def idea_submitted(
         ack(**form_errors(error, person, ids.IDEA_FIELDS, "body"))
         return
     ack()
-    confirm_to_author(client, person.user, channel, answer)
+    confirm_to_author(deps, person.user, channel, answer)
 
 
 def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -270,27 +225,23 @@ def _save_idea(
 def register(app: App, deps: Deps) -> None:
     # The language comes from the author row that /idea writes: no lookup before the ack.
     # These ack last: they run in the request thread (no hand-off to the listener pool).
+    # One listener for both: the command's name says what is shared (COMMAND_KINDS).
     app.command("/idea")(listener(share_idea, language_later=True, acks_last=True))
-    app.command("/need")(listener(share_need, language_later=True, acks_last=True))
+    app.command("/need")(listener(share_idea, language_later=True, acks_last=True))
     app.command("/ideas")(listener(list_ideas, acks_last=True))
     app.action(ids.IDEAS_PAGE)(listener(turn_ideas_page))
-    app.action(ids.EDIT_IDEA)(listener(edit_idea))
+    app.action(ids.EDIT_IDEA)(form_opener(edit_form))
     app.action(ids.WITHDRAW_IDEA)(listener(withdraw_idea))
-    app.shortcut(ids.SAVE_AS_IDEA)(listener(save_as_idea))
+    app.shortcut(ids.SAVE_AS_IDEA)(form_opener(save_as_idea))
     app.view(ids.IDEA_MODAL)(listener(idea_submitted))
     app.options(ids.THEME_CHOICE)(listener(search_themes))
 
 
-def _permalink(client: WebClient, channel: str | None, message: dict[str, Any]) -> str | None:
+def _permalink(deps: Deps, channel: str | None, message: dict[str, Any]) -> str | None:
     """The message's permalink; without one the idea is still saved, only without the link."""
     if not channel or not message.get("ts"):
         return None
-    try:
-        link = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
-    except SlackApiError as error:
-        logger.info("chat.getPermalink failed: %s", error.response.get("error"))
-        return None
-    return ideas.safe_link(link if isinstance(link, str) else None)
+    return ideas.safe_link(deps.gateway.permalink(channel, message["ts"]))
 
 
 def _idea_id(action: dict[str, Any]) -> int:
@@ -326,28 +277,13 @@ def _open_idea_modal(
     open_modal(client, respond, command["trigger_id"], modal, language)
 
 
-def confirm_to_author(
-    client: WebClient, user: SlackUser, channel: str | None, answer: dict[str, Any]
-) -> None:
+def confirm_to_author(deps: Deps, user: SlackUser, channel: str | None, answer: Message) -> None:
     """Tell the author where they started; their DM with the app if that channel refuses.
 
     Slack may fail in any way here (an error, 5xx past the retries, a timeout): the idea is
     committed, so a failure costs only the confirmation, and is logged rather than raised.
     """
-    try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user.user_id, **answer)
-            return
-    except (SlackClientError, OSError) as error:
-        logger.info("ephemeral confirmation failed (%s); sending a DM", _slack_error(error))
-    try:
-        client.chat_postMessage(channel=user.user_id, **answer)
-    except (SlackClientError, OSError) as error:
+    outcome = reply(deps.gateway, answer, ReplyTo(user.user_id, channel=channel))
+    if not outcome.delivered:
         # The idea is committed; only the confirmation is lost, and /ideas shows it.
-        logger.warning("could not confirm to %s: %s", user.user_id, _slack_error(error))
-
-
-def _slack_error(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return type(error).__name__
+        logger.warning("could not confirm to %s: %s", user.user_id, outcome.code)

@@ -10,6 +10,9 @@
   found) rising from it becomes a localized notice, so listeners let such errors rise; and a
   form submission or click that arrives again is acked without a second effect
   (``handlers.replays``).
+- ``form_opener`` registers a listener that opens a form: a named function builds the modal
+  from what it names (``action``, ``person``, ``deps``), and the ack, the ``views.open`` and
+  the "could not open the form" answer are done here, once.
 - ``run_after_ack`` is the one way to start work after the ack: its failure is logged with
   context, and the person is told when they wait for something.
 """
@@ -27,7 +30,7 @@ from slack_bolt.util.utils import get_arg_names_of_callable
 
 from handlers import replays
 from handlers.blocks import done_modal, notice
-from handlers.context import Deps, user_from_command, user_from_interaction
+from handlers.context import Deps, open_modal, user_from_command, user_from_interaction
 from handlers.roles import is_facilitator, refuse
 from i18n import t
 from services.errors import DomainError
@@ -35,6 +38,8 @@ from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
 
+# A modal view, as views.open takes it.
+Modal = dict[str, Any]
 # What tells the person (respond, or a DM); its return value is not used.
 Tell = Callable[[dict[str, Any]], object]
 # Requests a person sends by clicking or submitting: Slack always says who.
@@ -281,16 +286,52 @@ def listener(
             return result
         return None
 
-    # Bolt passes what a listener names: its own parameters, and what this wrapper needs. No
-    # __wrapped__, or Bolt would read the listener's parameters only.
-    names = list(dict.fromkeys([*own_names, "context", "body"]))
-    answered.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names]
-    )
-    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
-        setattr(answered, attribute, getattr(function, attribute))
+    _named_like(answered, function, [*own_names, "context", "body"])
     answered.acks_last = acks_last  # type: ignore[attr-defined]
     return answered
+
+
+def _named_like(
+    wrapper: Callable[..., Any], function: Callable[..., Any], names: list[str]
+) -> None:
+    """Give ``wrapper`` the name and docstring of ``function`` (tracebacks and logs read the
+    listener's own name) and the parameters ``names``: Bolt passes what a listener names. No
+    __wrapped__, or Bolt would read ``function``'s parameters only."""
+    wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for name in dict.fromkeys(names)
+        ]
+    )
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(wrapper, attribute, getattr(function, attribute))
+
+
+def form_opener(build: Callable[..., Modal], *, refuses_in_ack: bool = False) -> Callable[..., Any]:
+    """A listener that opens the form ``build`` returns for the person who asked.
+
+    ``build`` names what it needs, as a listener does (``action``, ``command``, ``person``,
+    ``deps``), and returns the modal; a ``DomainError`` it raises (not a member, not found) is
+    answered by ``listener``. The ack comes first, so that building cannot eat into the
+    trigger's 3 seconds; with ``refuses_in_ack`` it comes after ``build``, so that a refusal
+    (a command's usage) is the command's answer itself. If Slack will not open the form, the
+    person is told (where the request has a response URL; else it is logged).
+    """
+    own_names = get_arg_names_of_callable(build)
+
+    def open_form(**kwargs: Any) -> None:
+        context: BoltContext = kwargs["context"]
+        if not refuses_in_ack:
+            context.ack()
+        modal = build(**{name: kwargs[name] for name in own_names})
+        if refuses_in_ack:
+            context.ack()
+        person: Person = context["person"]
+        trigger_id = kwargs["body"]["trigger_id"]
+        open_modal(context.client, context.respond, trigger_id, modal, person.language)
+
+    _named_like(open_form, build, [*own_names, "context", "body"])
+    return listener(open_form)
 
 
 def _answer_refusal(error: DomainError, body: dict[str, Any], context: BoltContext) -> None:

@@ -16,7 +16,8 @@ from handlers import (
     programme_charts,
     round_blocks,
 )
-from models import Charter, Experiment, Poll, Round, StageEvaluation
+from handlers.pipeline_blocks import stage_moved_notice
+from models import Charter, Experiment, Idea, IdeaStage, Poll, Round, StageEvaluation
 from services.claims import ClaimOffer
 from services.outgoing import Intro, RoundSummary, Unplaced
 from services.poll_reports import Report
@@ -77,6 +78,9 @@ class SlackViews:
 
     def claim_offer(self, offer: ClaimOffer, language: str) -> Message:
         return claim_blocks.claim_offer_message(offer, language)
+
+    def stage_moved(self, idea: Idea, change: IdeaStage, language: str) -> Message:
+        return stage_moved_notice(idea, change, language)
 
     def notice(self, text: str) -> Message:
         return blocks.notice(text)

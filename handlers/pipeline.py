@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import blocks, ids, programme
-from handlers.context import Deps, open_modal, view_values
+from handlers.collider import profile_form
+from handlers.context import Deps, read_json, view_values
 from handlers.listening import (
+    Modal,
     Person,
     facilitators_only,
     form_errors,
+    form_opener,
     listener,
     run_after_ack,
     subcommand,
@@ -25,15 +27,14 @@ from handlers.pipeline_blocks import (
     HomeSections,
     home_view,
     stage_modal,
-    stage_moved_notice,
 )
 from handlers.programme_blocks import without_images
 from handlers.roles import is_facilitator
 from i18n import t
 from models.queries import find_participant
-from services import matchmaking, participants, pipeline, polls
+from services import matchmaking, pipeline, polls
 from services.errors import DomainError, InvalidInput
-from services.participants import SlackUser, language_of
+from services.pipeline_workflow import tell_author
 from services.programme_workflow import follow_up_move
 
 logger = logging.getLogger(__name__)
@@ -44,45 +45,29 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def stage(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def stage_form(command: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """``/collider stage N``: the form to move idea N through the pipeline."""
-    language = person.language
     idea_id = _number(subcommand_args(command))
     if idea_id is None:
-        ack(response_type="ephemeral", **blocks.notice(t("pipeline.usage", language)))
-        return
+        raise InvalidInput("pipeline.usage")
     with deps.database.session() as session:
-        modal = stage_modal(pipeline.idea_for_stage_change(session, idea_id), language)
-    ack()
-    open_modal(client, respond, command["trigger_id"], modal, language)
+        return stage_modal(pipeline.idea_for_stage_change(session, idea_id), person.language)
 
 
-def stage_submitted(
-    ack: Ack, view: dict[str, Any], client: WebClient, person: Person, deps: Deps
-) -> None:
+def stage_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     language = person.language
     fields = ids.STAGE_FIELDS
     values = view_values(view, fields)
     try:
-        idea_id = int(json.loads(view.get("private_metadata") or "{}")["idea_id"])
-    except (ValueError, KeyError, TypeError):
-        ack(**form_errors(InvalidInput("errors.bad_request"), person, fields, "stage"))
+        idea_id = read_json(view.get("private_metadata"), lambda metadata: int(metadata["idea_id"]))
+    except InvalidInput as error:
+        ack(**form_errors(error, person, fields, "stage"))
         return
     try:
         with deps.database.session() as session:
             move = pipeline.move_idea(
                 session, person.user, idea_id, values["stage"], values["note"]
             )
-            author = move.idea.author
-            tell = author.forgotten_at is None
-            author_user = SlackUser(team_id=author.team_id, user_id=author.user_id)
             follow_up = (move.change.id, move.experiment_id, move.evaluation_id)
     except DomainError as error:
         ack(**form_errors(error, person, fields, "stage"))
@@ -93,18 +78,15 @@ def stage_submitted(
         response_action="update",
         view=blocks.done_modal(t("pipeline.modal_title", language), done_text, language),
     )
-    if tell:
-        # The facilitator already has their answer: a failed notice to the author is logged.
-        run_after_ack(
-            deps,
-            _tell_author,
-            deps,
-            client,
-            author_user,
-            move,
-            what=f"stage notice to the author of idea #{idea_id}",
-            person=person,
-        )
+    # The facilitator already has their answer: a failed notice to the author is logged.
+    run_after_ack(
+        deps,
+        tell_author,
+        deps.outbound,
+        move.change.id,
+        what=f"stage notice to the author of idea #{idea_id}",
+        person=person,
+    )
     if follow_up[1] is not None or follow_up[2] is not None:
         # The card to fill in, and the evaluation of the stage just finished (services/).
         run_after_ack(
@@ -124,30 +106,17 @@ def home_opened(event: dict[str, Any], client: WebClient, person: Person, deps: 
     publish_home(deps, client, person)
 
 
-def home_profile(
-    ack: Ack, body: dict[str, Any], client: WebClient, person: Person, deps: Deps
-) -> None:
-    ack()
-    with deps.database.session() as session:
-        participant = participants.ensure_participant(session, person.user)
-        language = language_of(participant, deps.settings.default_language)
-        modal = blocks.profile_modal(participant, language)
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=modal)
-    except SlackApiError as error:
-        logger.warning("views.open from App Home failed: %s", error.response.get("error"))
-
-
 def register(app: App, deps: Deps) -> None:
     app.command(
         "/collider", matchers=[subcommand("stage")], middleware=[facilitators_only("stage")]
-    )(listener(stage))
+    )(form_opener(stage_form, refuses_in_ack=True))
     app.view(
         ids.STAGE_MODAL,
         middleware=[facilitators_only("stage submission", form_block=ids.STAGE_FIELDS["stage"])],
     )(listener(stage_submitted))
     app.event("app_home_opened")(listener(home_opened))
-    app.action(ids.HOME_PROFILE)(listener(home_profile))
+    # The App Home button opens the profile form of ``/collider profile``.
+    app.action(ids.HOME_PROFILE)(form_opener(profile_form))
 
 
 def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
@@ -183,12 +152,3 @@ def _publish(client: WebClient, user_id: str, view: dict[str, Any]) -> str | Non
         logger.warning("views.publish for %s failed: %s", user_id, code)
         return code
     return None
-
-
-def _tell_author(deps: Deps, client: WebClient, author: SlackUser, move: pipeline.Move) -> None:
-    """DM the author in their language (after the ack). The move is committed: a failed
-    notice is logged (by ``run_after_ack``), never undone."""
-    language = deps.language(author)
-    client.chat_postMessage(
-        channel=author.user_id, **stage_moved_notice(move.idea, move.change, language)
-    )

@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from handlers import blocks, ids, poll_blocks
-from handlers.context import Deps, open_modal, view_values
+from handlers.context import Deps, read_json, view_values
 from handlers.listening import (
+    Modal,
     Person,
     facilitators_only,
     form_errors,
+    form_opener,
     listener,
     run_after_ack,
     subcommand,
@@ -27,6 +26,7 @@ from handlers.mrkdwn import escape_within
 from handlers.pipeline_blocks import report as pipeline_report
 from i18n import t
 from services import pipeline, poll_reports, polls, themes
+from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput, NotAllowed
 from services.poll_workflow import deliver_report, send_poll_now
 
@@ -34,11 +34,10 @@ logger = logging.getLogger(__name__)
 
 
 def _poll_ref(value: str | None) -> dict[str, Any]:
-    try:
-        ref = json.loads(value or "")
-        return {"p": int(ref["p"]), "q": str(ref.get("q", "")), "v": str(ref.get("v", ""))}
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("errors.bad_request") from None
+    return read_json(
+        value,
+        lambda ref: {"p": int(ref["p"]), "q": str(ref.get("q", "")), "v": str(ref.get("v", ""))},
+    )
 
 
 def _int_or_none(value: str | None, field: str) -> int | None:
@@ -50,34 +49,19 @@ def _int_or_none(value: str | None, field: str) -> int | None:
         raise InvalidInput("errors.bad_choice", field=field) from None
 
 
-def poll(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def poll_form(command: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """``/collider poll new`` (a template) or ``/collider poll send`` (an ad-hoc poll)."""
     language, user = person.language, person.user
     verb = subcommand_args(command).lower()
     if verb not in ("send", "new"):
-        ack(response_type="ephemeral", **blocks.notice(t("polls.usage", language)))
-        return
+        raise InvalidInput("polls.usage")
     if verb == "new":
-        ack()
-        modal = poll_blocks.template_modal(language)
-    else:
-        with deps.database.session() as session:
-            rounds = polls.recent_rounds(session, user.team_id)
-            templates = polls.templates(session, user.team_id)
-            chosen = poll_blocks.send_modal(rounds, templates, language) if rounds else None
-        if chosen is None:
-            ack(response_type="ephemeral", **blocks.notice(t("polls.no_rounds", language)))
-            return
-        modal = chosen
-        ack()
-    open_modal(client, respond, command["trigger_id"], modal, language)
+        return poll_blocks.template_modal(language)
+    with deps.database.session() as session:
+        rounds = polls.recent_rounds(session, user.team_id)
+        if not rounds:
+            raise InvalidInput("polls.no_rounds")
+        return poll_blocks.send_modal(rounds, polls.templates(session, user.team_id), language)
 
 
 def report(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -167,17 +151,8 @@ def answered(
     respond(replace_original=True, **redrawn)
 
 
-def write(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def text_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """The button for written answers: the text form, filled with what was written."""
-    ack()
     ref = _poll_ref(action.get("value"))
     try:
         with deps.database.session() as session:
@@ -185,16 +160,13 @@ def write(
             poll, answers = polls.answers_of(session, ref["p"], person.user, key)
             if not polls.is_open(poll):
                 raise InvalidInput("polls.closed")
-            modal = poll_blocks.text_modal(poll, answers, person.language)
+            return poll_blocks.text_modal(poll, answers, person.language)
     except NotAllowed:
         _log_foreign_answer(ref["p"], person)
         raise
-    open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
-def text_submitted(
-    ack: Ack, view: dict[str, Any], client: WebClient, person: Person, deps: Deps
-) -> None:
+def text_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     """Written answers: recorded, the poll message redrawn; a refusal is shown in the form."""
     language = person.language
     poll_id: Any = None
@@ -221,9 +193,9 @@ def text_submitted(
     ack(response_action="update", view=done)
     if channel and ts:
         try:
-            client.chat_update(channel=channel, ts=ts, **redrawn)
-        except SlackApiError as error:
-            logger.warning("could not redraw poll %s: %s", poll_id, error.response.get("error"))
+            deps.gateway.update(channel, ts, redrawn)
+        except DeliveryError as error:
+            logger.warning("could not redraw poll %s: %s", poll_id, error.code)
 
 
 def _text_refusal(
@@ -255,7 +227,7 @@ def _log_foreign_answer(poll_id: Any, person: Person) -> None:
 
 def register(app: App, deps: Deps) -> None:
     app.command("/collider", matchers=[subcommand("poll")], middleware=[facilitators_only("poll")])(
-        listener(poll)
+        form_opener(poll_form, refuses_in_ack=True)
     )
     # ``report programme`` is the programme report's own listener (handlers/programme.py).
     app.command(
@@ -272,5 +244,5 @@ def register(app: App, deps: Deps) -> None:
         middleware=[facilitators_only("poll send", form_block=ids.POLL_SEND_FIELDS["round"])],
     )(listener(send_submitted))
     app.action(re.compile("^" + re.escape(ids.POLL_ANSWER_PREFIX)))(listener(answered))
-    app.action(ids.POLL_WRITE)(listener(write))
+    app.action(ids.POLL_WRITE)(form_opener(text_form))
     app.view(ids.POLL_TEXT_MODAL)(listener(text_submitted))

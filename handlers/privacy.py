@@ -6,7 +6,6 @@ import json
 import logging
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from handlers import ids
 from handlers.blocks import notice
@@ -15,6 +14,7 @@ from handlers.listening import Person, listener, run_after_ack, subcommand
 from handlers.privacy_blocks import forget_me_prompt
 from i18n import t
 from services import personal_data, polls
+from services.delivery import Recipient, Upload, deliver_file
 from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
@@ -22,9 +22,7 @@ logger = logging.getLogger(__name__)
 EXPORT_FILENAME = "idea-collider-my-data.json"
 
 
-def request_my_data(
-    ack: Ack, client: WebClient, respond: Respond, person: Person, deps: Deps
-) -> None:
+def request_my_data(ack: Ack, respond: Respond, person: Person, deps: Deps) -> None:
     """``/collider my-data``: the file follows by DM, after the ack."""
     language = person.language
     ack(response_type="ephemeral", **notice(t("privacy.my_data_coming", language)))
@@ -32,7 +30,6 @@ def request_my_data(
         deps,
         send_personal_data,
         deps,
-        client,
         respond,
         person.user,
         language,
@@ -77,30 +74,36 @@ def forget_cancelled(ack: Ack, respond: Respond, person: Person) -> None:
     respond(response_type="ephemeral", replace_original=True, **notice(text))
 
 
-def send_personal_data(
-    deps: Deps, client: WebClient, respond: Respond, user: SlackUser, language: str
-) -> None:
-    """Upload the person's data as a JSON file in a DM with them (runs after the ack; a
-    failure is logged and told by ``run_after_ack``)."""
+def send_personal_data(deps: Deps, respond: Respond, user: SlackUser, language: str) -> None:
+    """Upload the person's data as a JSON file in a DM with them (runs after the ack). Slack
+    refusing it is said to them here; anything else that fails is logged and told by
+    ``run_after_ack``."""
     with deps.database.session() as session:
         key = polls.answer_key(session, deps.settings.answer_key)
         data = personal_data.personal_data(session, user, answer_key=key)
     if data is None:
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            **notice(t("privacy.nothing_held", language)),
-        )
+        _say(respond, t("privacy.nothing_held", language))
         return
-    content = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    channel = client.conversations_open(users=user.user_id)["channel"]["id"]
-    client.files_upload_v2(
-        channel=channel,
-        content=content,
+    upload = Upload(
+        content=json.dumps(data, ensure_ascii=False, indent=2).encode(),
         filename=EXPORT_FILENAME,
         title=t("privacy.my_data_title", language),
-        initial_comment=t("privacy.my_data_comment", language),
+        comment=t("privacy.my_data_comment", language),
     )
+    outcome = deliver_file(deps.gateway, upload, Recipient(user_id=user.user_id))
+    if not outcome.delivered:
+        logger.warning(
+            "my-data export for %s/%s not delivered: %s %s",
+            user.team_id,
+            user.user_id,
+            outcome.status,
+            outcome.code,
+        )
+        _say(respond, t("privacy.my_data_failed", language))
+
+
+def _say(respond: Respond, text: str) -> None:
+    respond(response_type="ephemeral", replace_original=False, **notice(text))
 
 
 def register(app: App, deps: Deps) -> None:

@@ -11,21 +11,21 @@ What is sent afterwards goes through the workflows of ``services.programme_workf
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers import blocks
 from handlers import programme_blocks as views
-from handlers.context import Deps, open_modal, view_values
+from handlers.context import Deps, read_json, view_values
 from handlers.listening import (
+    Modal,
     Person,
     facilitators_only,
     form_errors,
+    form_opener,
     listener,
     run_after_ack,
     subcommand,
@@ -35,6 +35,7 @@ from handlers.listening import (
 from handlers.mrkdwn import escape_within
 from handlers.roles import is_facilitator
 from i18n import t
+from models import Experiment
 from models.base import utcnow
 from services import charters, experiments, polls, stage_evaluations, strategy_goals, themes
 from services.errors import DomainError, InvalidInput
@@ -58,10 +59,7 @@ def _id(value: Any) -> int:
 
 
 def _metadata(view: dict[str, Any], key: str) -> int:
-    try:
-        return int(json.loads(view.get("private_metadata") or "{}")[key])
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("errors.bad_request") from None
+    return read_json(view.get("private_metadata"), lambda metadata: int(metadata[key]))
 
 
 def _done(ack: Ack, title_key: str, text_key: str, language: str, **params: Any) -> None:
@@ -70,22 +68,12 @@ def _done(ack: Ack, title_key: str, text_key: str, language: str, **params: Any)
 
 
 # -- charters ------------------------------------------------------------------------------------
-def open_charter(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def charter_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """*Write our charter* (or *Edit*): the form, for members of the think tank only."""
-    ack()
     with deps.database.session() as session:
         tank_id = _id(action.get("value"))
         charters.member_of(session, person.user, tank_id)
-        modal = views.charter_modal(tank_id, charters.charter_of(session, tank_id), person.language)
-    open_modal(client, respond, body["trigger_id"], modal, person.language)
+        return views.charter_modal(tank_id, charters.charter_of(session, tank_id), person.language)
 
 
 def charter_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -104,28 +92,24 @@ def charter_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps
 
 
 # -- experiment cards ----------------------------------------------------------------------------
-def open_experiment(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
-    """The experiment card's form, for its owners and facilitators."""
-    ack()
-    experiment_id = _id(action.get("value"))
+def _editable_experiment(
+    session: Session, action: dict[str, Any], person: Person, deps: Deps
+) -> Experiment:
+    """The card a button names, if this person may edit it (an owner, or a facilitator)."""
     facilitator = is_facilitator(deps, person.user)
+    return experiments.editable_experiment(
+        session, person.user, _id(action.get("value")), facilitator=facilitator
+    )
+
+
+def experiment_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
+    """The experiment card's form, for its owners and facilitators."""
     with deps.database.session() as session:
-        experiment = experiments.editable_experiment(
-            session, person.user, experiment_id, facilitator=facilitator
-        )
+        experiment = _editable_experiment(session, action, person, deps)
         goals = strategy_goals.active_goals(session, person.user.team_id)
-        modal = views.experiment_modal(
+        return views.experiment_modal(
             experiment, goals, themes.all_themes(session), person.language
         )
-    open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
 def experiment_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -154,25 +138,11 @@ def experiment_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: D
     )
 
 
-def open_result(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def result_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """*Record the result*: the form, for the card's owners and facilitators."""
-    ack()
-    experiment_id = _id(action.get("value"))
-    facilitator = is_facilitator(deps, person.user)
     with deps.database.session() as session:
-        experiment = experiments.editable_experiment(
-            session, person.user, experiment_id, facilitator=facilitator
-        )
-        modal = views.result_modal(experiment, person.language)
-    open_modal(client, respond, body["trigger_id"], modal, person.language)
+        experiment = _editable_experiment(session, action, person, deps)
+        return views.result_modal(experiment, person.language)
 
 
 def result_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -191,24 +161,14 @@ def result_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps)
 
 
 # -- stage evaluations ---------------------------------------------------------------------------
-def open_evaluation(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def evaluation_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """*Evaluate the stage*: the form, for those it was sent to, with their earlier answer."""
-    ack()
     evaluation_id = _id(action.get("value"))
     with deps.database.session() as session:
         key = polls.answer_key(session, deps.settings.answer_key)
         evaluation, _ = stage_evaluations.invitation(session, evaluation_id, person.user)
         answer = stage_evaluations.own_answer(session, evaluation_id, person.user, key)
-        modal = views.evaluation_modal(evaluation, answer, person.language)
-    open_modal(client, respond, body["trigger_id"], modal, person.language)
+        return views.evaluation_modal(evaluation, answer, person.language)
 
 
 def evaluation_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -340,13 +300,13 @@ def _say(respond: Respond, answer: dict[str, Any]) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
-    app.action(views.CHARTER_OPEN)(listener(open_charter))
+    app.action(views.CHARTER_OPEN)(form_opener(charter_form))
     app.view(views.CHARTER_MODAL)(listener(charter_submitted))
-    app.action(views.EXPERIMENT_OPEN)(listener(open_experiment))
+    app.action(views.EXPERIMENT_OPEN)(form_opener(experiment_form))
     app.view(views.EXPERIMENT_MODAL)(listener(experiment_submitted))
-    app.action(views.RESULT_OPEN)(listener(open_result))
+    app.action(views.RESULT_OPEN)(form_opener(result_form))
     app.view(views.RESULT_MODAL)(listener(result_submitted))
-    app.action(views.EVALUATION_OPEN)(listener(open_evaluation))
+    app.action(views.EVALUATION_OPEN)(form_opener(evaluation_form))
     app.view(views.EVALUATION_MODAL)(listener(evaluation_submitted))
     app.command("/collider", matchers=[subcommand("goal")], middleware=[facilitators_only("goal")])(
         listener(goal)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from handlers import blocks, ids, round_blocks
-from handlers.context import Deps, mentioned_user, open_modal, view_values
+from handlers.context import Deps, mentioned_user, read_json, view_values
 from handlers.listening import (
+    Modal,
     Person,
     facilitators_only,
     form_errors,
+    form_opener,
     listener,
     run_after_ack,
     subcommand,
@@ -30,15 +30,14 @@ logger = logging.getLogger(__name__)
 
 
 def _round_ref(value: str | None) -> dict[str, Any]:
-    try:
-        ref = json.loads(value or "")
-        return {
+    return read_json(
+        value,
+        lambda ref: {
             "r": int(ref["r"]),
             "v": int(ref["v"]),
             **{k: v for k, v in ref.items() if k not in "rv"},
-        }
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("errors.bad_request") from None
+        },
+    )
 
 
 def _int(value: str | None, field: str) -> int:
@@ -48,19 +47,10 @@ def _int(value: str | None, field: str) -> int:
         raise InvalidInput("errors.bad_choice", field=field) from None
 
 
-def open_match_form(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
+def match_form(person: Person, deps: Deps) -> Modal:
     """``/collider match``: the form for a new round."""
-    ack()
     with deps.database.session() as session:
-        modal = round_blocks.match_modal(person.language, themes.all_themes(session))
-    open_modal(client, respond, command["trigger_id"], modal, person.language)
+        return round_blocks.match_modal(person.language, themes.all_themes(session))
 
 
 def manage_facilitators(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -207,21 +197,11 @@ def confirm_round(
     run_after_ack(deps, carry_out, deps.outbound, ref["r"], what=f"round {ref['r']}", person=person)
 
 
-def open_move_form(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
-    ack()
+def move_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
+    """*Move someone*: the form to put one person of the preview in another group."""
     ref = _round_ref(action.get("value"))
     with deps.database.session() as session:
-        round_ = matchmaking.load_round(session, ref["r"])
-        modal = round_blocks.move_modal(round_, person.language)
-    open_modal(client, respond, body["trigger_id"], modal, person.language)
+        return round_blocks.move_modal(matchmaking.load_round(session, ref["r"]), person.language)
 
 
 def move_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -251,14 +231,14 @@ def move_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -
 
 
 def register(app: App, deps: Deps) -> None:
-    def facilitators_command(name: str, function: Any) -> None:
+    def facilitators_command(name: str, registered: Any) -> None:
         app.command("/collider", matchers=[subcommand(name)], middleware=[facilitators_only(name)])(
-            listener(function)
+            registered
         )
 
-    facilitators_command("match", open_match_form)
-    facilitators_command("facilitator", manage_facilitators)
-    facilitators_command("schedule", schedule)
+    facilitators_command("match", form_opener(match_form))
+    facilitators_command("facilitator", listener(manage_facilitators))
+    facilitators_command("schedule", listener(schedule))
     app.view(
         ids.MATCH_MODAL,
         middleware=[facilitators_only("match form", form_block=ids.MATCH_FIELDS["min_size"])],
@@ -268,9 +248,11 @@ def register(app: App, deps: Deps) -> None:
         (ids.ROUND_DISCARD, discard_preview),
         (ids.ROUND_RERUN, rerun_preview),
         (ids.ROUND_CONFIRM, confirm_round),
-        (ids.ROUND_MOVE, open_move_form),
     ):
         app.action(action_id, middleware=[facilitators_only(action_id)])(listener(function))
+    app.action(ids.ROUND_MOVE, middleware=[facilitators_only(ids.ROUND_MOVE)])(
+        form_opener(move_form)
+    )
     app.view(
         ids.MOVE_MODAL,
         middleware=[facilitators_only("move form", form_block=ids.MOVE_FIELDS["person"])],

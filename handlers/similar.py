@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from handlers import blocks, ids
-from handlers.context import Deps
+from handlers.context import Deps, read_json
 from handlers.listening import Person, listener
 from handlers.mrkdwn import escape_within
 from i18n import t
 from services import similar_ideas
-from services.errors import InvalidInput
+from services.delivery import Recipient, deliver
 from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
@@ -36,59 +33,57 @@ class SimilarIdeasRenderer:
 
 
 def _pair(action: dict[str, Any]) -> tuple[int, int]:
-    try:
-        value = json.loads(action.get("value") or "")
-        return int(value["own"]), int(value["other"])
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("errors.bad_request") from None
+    return read_json(action.get("value"), lambda pair: (int(pair["own"]), int(pair["other"])))
 
 
 def _choose(
     deps: Deps, person: Person, action: dict[str, Any], change: Change
-) -> tuple[dict[str, str], str | None]:
-    """Apply the choice; the escaped titles (own and other), and the other idea's author's
-    Slack id (None for someone not in Slack: an imported author is never messaged)."""
+) -> tuple[dict[str, str], str | None, tuple[int, int]]:
+    """Apply the choice; the escaped titles (own and other), the other idea's author's Slack id
+    (None for someone not in Slack: an imported author is never messaged), and the pair."""
     own_id, other_id = _pair(action)
     with deps.database.session() as session:
         own, other = change(session, person.user, own_id, other_id)
         titles = {"own": escape_within(own.title, 150), "title": escape_within(other.title, 150)}
-        return titles, None if other.author.is_offline else other.author.user_id
+        author = None if other.author.is_offline else other.author.user_id
+        return titles, author, (own.id, other.id)
 
 
 def join_similar(
-    ack: Ack,
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    person: Person,
-    deps: Deps,
+    ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
 ) -> None:
-    """Join the similar idea as a co-author; its author hears of it in their language."""
+    """Join the similar idea as a co-author; its author hears of it in their language, once
+    for the pair (``coauthor:{own}:{other}``), however often the click arrives."""
     ack()
-    titles, other_author = _choose(deps, person, action, similar_ideas.join_as_coauthor)
+    titles, other_author, (own_id, other_id) = _choose(
+        deps, person, action, similar_ideas.join_as_coauthor
+    )
     language = person.language
     respond(replace_original=True, **blocks.notice(t("ideas.joined", language, **titles)))
     if other_author is None:
         return
     user = person.user
-    try:
-        author_language = deps.language(SlackUser(user.team_id, other_author))
-        text = t(
-            "ideas.coauthor_joined",
-            author_language,
-            user=f"<@{user.user_id}>",
-            title=titles["title"],
-        )
-        client.chat_postMessage(channel=other_author, **blocks.notice(text))
-    except SlackApiError as error:
-        logger.warning("could not tell the author: %s", error.response.get("error"))
+    author_language = deps.language(SlackUser(user.team_id, other_author))
+    text = t(
+        "ideas.coauthor_joined", author_language, user=f"<@{user.user_id}>", title=titles["title"]
+    )
+    outcome = deliver(
+        deps.database,
+        deps.gateway,
+        blocks.notice(text),
+        Recipient(user_id=other_author),
+        key=f"coauthor:{own_id}:{other_id}",
+    )
+    if not outcome.delivered:
+        # They joined all the same; the author sees the co-author in /ideas.
+        logger.warning("could not tell the author: %s %s", outcome.status, outcome.code)
 
 
 def link_similar(
     ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
 ) -> None:
     ack()
-    titles, _ = _choose(deps, person, action, similar_ideas.link_related)
+    titles, _, _ = _choose(deps, person, action, similar_ideas.link_related)
     respond(replace_original=True, **blocks.notice(t("ideas.linked", person.language, **titles)))
 
 

@@ -6,19 +6,21 @@ import logging
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App
 
 from handlers import ids
 from handlers.blocks import done_modal, notice
-from handlers.context import Deps, open_modal, view_values
+from handlers.context import Deps, view_values
 from handlers.listening import (
+    Modal,
     Person,
     facilitators_only,
     form_errors,
+    form_opener,
     listener,
     subcommand,
     subcommand_args,
+    subcommand_verb,
 )
 from handlers.mrkdwn import escape_within
 from handlers.theme_blocks import theme_list, theme_modal
@@ -29,23 +31,17 @@ from services.errors import InvalidInput
 logger = logging.getLogger(__name__)
 
 
-def manage_theme(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    person: Person,
-    deps: Deps,
-) -> None:
-    """``theme open`` opens the form; ``theme close N`` closes theme N."""
+def theme_form(person: Person) -> Modal:
+    """``/collider theme open``: the form for a new theme."""
+    return theme_modal(person.language, date.today())
+
+
+def close_theme(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``theme close N`` closes theme N; anything else but ``open`` gets the usage."""
     language = person.language
     action, _, rest = subcommand_args(command).partition(" ")
     number = rest.strip().lstrip("#")
-    if action == "open":
-        ack()
-        modal = theme_modal(language, date.today())
-        open_modal(client, respond, command["trigger_id"], modal, language)
-    elif action == "close" and number.isdigit():
+    if action == "close" and number.isdigit():
         with deps.database.session() as session:
             closed = themes.close_theme(session, int(number))
             text = t("themes.closed", language, title=escape_within(closed.title, 150))
@@ -88,8 +84,15 @@ def theme_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) 
 
 def register(app: App, deps: Deps) -> None:
     app.command(
-        "/collider", matchers=[subcommand("theme")], middleware=[facilitators_only("theme")]
-    )(listener(manage_theme))
+        "/collider",
+        matchers=[subcommand_verb("theme", "open")],
+        middleware=[facilitators_only("theme")],
+    )(form_opener(theme_form))
+    app.command(
+        "/collider",
+        matchers=[subcommand("theme", excluding=("open",))],
+        middleware=[facilitators_only("theme")],
+    )(listener(close_theme))
     app.command("/collider", matchers=[subcommand("themes")])(listener(list_themes))
     # Checked again on submission: the submission may be crafted.
     app.view(

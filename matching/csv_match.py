@@ -24,9 +24,6 @@ TIE_COLUMNS = ("tie_terms", "tie_score")
 GROUP_COLUMNS = ("group_size", "group_cohesion", "group_terms")
 DEFAULT_MIN_DISTINCT = 2
 _SNIFF_BYTES = 64 * 1024
-# A cell starting with one of these is run as a formula by spreadsheets (CSV injection); the
-# engine may not import services/spreadsheet.py, so the rule is repeated here.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CsvMatchError(Exception):
@@ -80,11 +77,6 @@ def validate_paths(source: Path, target: Path) -> None:
         same = source.samefile(target)
     if same:
         raise CsvMatchError("csv_out_is_input", path=str(target))
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def read_text(path: Path) -> str:
@@ -170,7 +162,7 @@ def write_groups(
                     if diversity_column:
                         cells.append(person.organisation_type or "")
                     cells += ["; ".join(tie.terms), f"{tie.score:.3f}"] if tie else ["", ""]
-                    writer.writerow([_cell(value) for value in (*cells, *group_cells)])
+                    writer.writerow([csv_text.safe_cell(value) for value in (*cells, *group_cells)])
     except OSError as error:
         raise CsvMatchError("csv_unwritable", path=str(path), reason=error.strerror) from None
 

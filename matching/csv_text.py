@@ -7,6 +7,9 @@ without a byte order mark, UTF-16 ("Unicode text", tab-separated), Windows-1252 
 The encoding is decided by rules rather than by a statistical detector: charset-normalizer
 named short Finnish files mac_iceland, hp_roman8 or cp1250 (3 of 4 samples wrong), while the
 files this bot meets are Western European, where the rules below are exact.
+
+On the way out, ``safe_cell`` is the one formula guard for every CSV the bot writes
+(``match-csv`` here, the exports in ``services/``).
 """
 
 from __future__ import annotations
@@ -14,10 +17,21 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 DELIMITERS = ",;\t"
+# Zero-width characters: invisible, so a spreadsheet (and a person) may take text made of
+# them, or starting with them, for what follows. ``services/text.py`` treats them as blank.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection), also
+# in their full-width forms (＝＋－＠), which some spreadsheets fold to the ASCII ones.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Skipped when looking for the first character: a spreadsheet may drop them (zero-width
+# characters, spaces) before it decides whether the cell is a formula.
+_IGNORED_BEFORE = ZERO_WIDTH + " \u00a0\u3000"
 # Bytes Windows-1252 leaves undefined: a file holding them is Latin-1 (C1 controls).
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
@@ -115,3 +129,21 @@ def read_table(path: Path) -> Table:
         raise CsvTextError("csv_empty", path=str(path)) from None
     rows = list(reader)  # blank records too, so that row numbers match the spreadsheet's
     return Table(header=header, rows=rows, encoding=encoding, delimiter=delimiter)
+
+
+def _first_meaningful(text: str) -> str:
+    rest = text.lstrip(_IGNORED_BEFORE)
+    if not rest:
+        return ""
+    # NFKC folds the full-width forms (U+FF1D ＝, U+FF0B ＋, U+FF0D －, U+FF20 ＠) to ASCII.
+    return unicodedata.normalize("NFKC", rest[0])
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP: prefix with ')."""
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    if text.startswith(FORMULA_START) or _first_meaningful(text).startswith(FORMULA_START):
+        return "'" + text
+    return text

@@ -1,5 +1,8 @@
 """The one way a message leaves outside a request: intros, notices, round summaries, previews,
-poll DMs, reminders, reports and offers of imported ideas all go through ``deliver``.
+poll DMs, reminders, reports and offers of imported ideas all go through ``deliver``; late
+answers to someone's own request (similar ideas, a form's confirmation) through ``reply``; files
+(someone's data) through ``deliver_file``. Nothing else calls Slack's sending methods
+(tests/test_one_gateway.py).
 
 Exactly once per send key, across double clicks, several processes, restarts and crashes:
 
@@ -119,6 +122,16 @@ class Outcome:
         )
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file to share: its bytes, name and title, and the message it comes with."""
+
+    content: bytes
+    filename: str
+    title: str
+    comment: str | None = None
+
+
 class Gateway(Protocol):
     """The outgoing Slack calls, as the domain needs them. Every method raises ``DeliveryError``."""
 
@@ -171,7 +184,11 @@ class Gateway(Protocol):
         """Pin a message this app posted (pinning it again is harmless)."""
         ...
 
-    def upload_file(self, channel: str, content: bytes, filename: str, title: str) -> None: ...
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """A message's permalink, None when Slack gives none (a read: it never raises)."""
+        ...
+
+    def upload_file(self, channel: str, upload: Upload) -> None: ...
 
     def upload_image(self, content: bytes, filename: str, title: str) -> str:
         """Upload an image shared in no channel (private to the app, for its image blocks);
@@ -220,6 +237,17 @@ def reply(gateway: Gateway, message: Message, to: ReplyTo) -> Outcome:
         return Outcome(Status.SENT, channel, gateway.post(channel, message))
     except DeliveryError as error:
         return Outcome.of_error(error)
+
+
+def deliver_file(gateway: Gateway, upload: Upload, to: Recipient) -> Outcome:
+    """Share ``upload`` with ``to`` now: a one-off answer to what someone just asked (their
+    data), so no claim: asking again is the retry. The outcome is typed, never raised."""
+    try:
+        channel = to.resolve(gateway)
+        gateway.upload_file(channel, upload)
+    except DeliveryError as error:
+        return Outcome.of_error(error)
+    return Outcome(Status.SENT, channel)
 
 
 def once(

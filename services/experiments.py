@@ -18,6 +18,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from matching.csv_text import safe_cell
 from models import (
     Decision,
     Experiment,
@@ -33,7 +34,6 @@ from models import (
 from models.base import utcnow
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser
-from services.spreadsheet import safe_cell
 from services.text import clean_text
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from matching.csv_text import CsvTextError, Table, read_table
+from matching.csv_text import CsvTextError, Table, read_table, safe_cell
 from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Stage
 from models.queries import find_participant, insert_ignoring_conflict
 from services import import_formats as formats
@@ -26,7 +26,6 @@ from services.errors import InvalidInput
 from services.ideas import MAX_THEME, MAX_TITLE, IdeaInput, safe_link, search_text, validate
 from services.import_formats import ColumnError, Mapping
 from services.participants import display_name
-from services.spreadsheet import safe_cell
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 MAX_NAME = 255

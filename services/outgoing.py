@@ -20,7 +20,7 @@ from services.delivery import Gateway, Message
 from services.participants import language_of, remember_slack_locale
 
 if TYPE_CHECKING:
-    from models import Charter, Experiment, Poll, Round, StageEvaluation
+    from models import Charter, Experiment, Idea, IdeaStage, Poll, Round, StageEvaluation
     from services.claims import ClaimOffer
     from services.poll_reports import Report
     from services.programme_report import ProgrammeReport
@@ -120,6 +120,10 @@ class Views(Protocol):
 
     def claim_offer(self, offer: ClaimOffer, language: str) -> Message:
         """The DM offering imported ideas to the member with the same e-mail."""
+        ...
+
+    def stage_moved(self, idea: Idea, change: IdeaStage, language: str) -> Message:
+        """To an idea's author: it moved to another stage of the pipeline."""
         ...
 
     def notice(self, text: str) -> Message:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matching.csv_text import safe_cell
 from models import Participant, Poll, PollAnswer
 from services.poll_reports import large_enough_cells
 from services.polls import label
-from services.spreadsheet import safe_cell
 
 COLUMNS = (
     "poll_id",

@@ -23,7 +23,7 @@ from models import DeliveryState, Poll, PollDelivery, PollState
 from models.base import utcnow
 from models.queries import find_participant
 from services import poll_reports, polls
-from services.delivery import DeliveryError, Outcome, Recipient, Status, deliver, settle
+from services.delivery import DeliveryError, Outcome, Recipient, Status, Upload, deliver, settle
 from services.errors import DomainError
 from services.outgoing import Outbound, person_language
 from services.participants import SlackUser, language_of
@@ -316,7 +316,7 @@ def deliver_report(out: Outbound, facilitator: SlackUser, scope: poll_reports.Sc
         chart = report_chart(report, language) if outcome.delivered else None
         if chart is not None and outcome.channel:
             title = t("polls.chart_title", language, scope=report.scope)
-            out.gateway.upload_file(outcome.channel, chart, "poll-report.png", title)
+            out.gateway.upload_file(outcome.channel, Upload(chart, "poll-report.png", title))
     except DeliveryError as error:
         logger.warning("could not deliver a poll report to %s: %s", facilitator.user_id, error)
         return

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, union
 from sqlalchemy.orm import Session
 
+from matching.csv_text import safe_cell
 from models import (
     Decision,
     Experiment,
@@ -35,7 +36,6 @@ from models import (
     ThinkTankMember,
 )
 from services.errors import InvalidInput
-from services.spreadsheet import safe_cell
 from services.stage_evaluations import MIN_ANSWERS
 
 UNKNOWN = "unknown"

@@ -32,6 +32,7 @@ from services.delivery import (
     Posted,
     Recipient,
     Status,
+    Upload,
     deliver,
     once,
 )
@@ -327,7 +328,7 @@ def deliver_programme_report(
         return
     chart = out.views.programme_chart(report, language)
     title = t("programme.report_title", language)
-    out.gateway.upload_file(outcome.channel, chart, "programme-report.png", title)
+    out.gateway.upload_file(outcome.channel, Upload(chart, "programme-report.png", title))
 
 
 # -- the facilitator's App Home ------------------------------------------------------------------

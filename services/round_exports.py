@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from matching.csv_text import safe_cell
 from models import Round, ThinkTank, ThinkTankMember
 from services.importing import person_name
-from services.spreadsheet import safe_cell
 
 ROUND_COLUMNS = (
     "round_id",

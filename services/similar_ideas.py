@@ -69,7 +69,14 @@ class _IndexCache:
         ).all()
         return [(str(i), f"{title}. {body}") for i, title, body in rows]
 
-    def get(self, session: Session) -> SimilarityIndex:
+    def index(self, session: Session) -> SimilarityIndex:
+        """The index of the open ideas in ``session``'s database, extended or refitted first.
+
+        The caller holds the session, so the database comes first and this cache's lock second,
+        for every caller (a request and the sweeper alike): on SQLite a session holds the
+        process's database lock, and two callers taking the two in different orders deadlocked
+        (345cc40).
+        """
         key = str(session.get_bind().engine.url)
         now = time.monotonic()
         with self._lock:
@@ -91,36 +98,6 @@ class _IndexCache:
             last_id = int(ideas[-1][0]) if ideas else 0
             self._entries[key] = _Entry(
                 index, len(ideas), last_id, self._created(session, last_id), now
-            )
-            return index
-
-    def current(self, database: Database) -> SimilarityIndex:
-        """As ``get``, for a caller without a session (the similar-idea sweeper)."""
-        key = database.url
-        now = time.monotonic()
-        # The database first, then this cache's lock: the order ``get`` takes them in (its
-        # caller holds a session; on SQLite a session holds the process's database lock), so
-        # the sweeper and a request never each hold one while waiting for the other.
-        with database.session() as session, self._lock:
-            entry = self._entries.get(key)
-            fresh = (
-                entry is not None
-                and now - entry.built_at < self.MAX_AGE_SECONDS
-                and self._created(session, entry.last_id) == entry.last_created
-            )
-            rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
-            if fresh and entry is not None:
-                if self._extendable(entry, len(rows)):
-                    entry.index.extend(rows)
-                    if rows:
-                        entry.last_id = int(rows[-1][0])
-                        entry.last_created = self._created(session, entry.last_id)
-                    return entry.index
-                rows = self._open_ideas(session)
-            last_id = int(rows[-1][0]) if rows else 0
-            index = SimilarityIndex(rows)
-            self._entries[key] = _Entry(
-                index, len(rows), last_id, self._created(session, last_id), now
             )
             return index
 
@@ -167,7 +144,7 @@ def similarity_query(session: Session, idea_id: int) -> SimilarityQuery | None:
     if idea is None or idea.status is not IdeaStatus.OPEN:
         return None
     return SimilarityQuery(
-        idea.id, idea.author_id, f"{idea.title}. {idea.body}", _cache.get(session)
+        idea.id, idea.author_id, f"{idea.title}. {idea.body}", _cache.index(session)
     )
 
 
@@ -214,7 +191,8 @@ class Wanted:
 def search_many(database: Database, wanted: list[Wanted]) -> dict[int, list[tuple[int, float]]]:
     """Hits for each wanted idea (id, score; best first), from one search of the index:
     one transform, one product. Reads in short transactions; computes outside them."""
-    index = _cache.current(database)
+    with database.session() as session:
+        index = _cache.index(session)
     results = index.search_many([w.text for w in wanted], k=SUGGESTIONS + 10, min_score=MIN_SCORE)
     return {
         w.idea_id: [(int(hit.id), hit.score) for hit in hits if int(hit.id) != w.idea_id]

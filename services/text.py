@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from matching.csv_text import ZERO_WIDTH
 from services.errors import InvalidInput
 
 # Control characters (C0, DEL and C1) other than newline, tab and carriage return: PostgreSQL
@@ -16,7 +17,7 @@ from services.errors import InvalidInput
 # returns become newlines below.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Zero-width characters: text made only of them looks empty to people, so it counts as empty.
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# (Defined with the CSV formula guard, which must see through them too.)
 # Every character str.isspace() knows (all below U+3001), plus the zero-width ones: a fixed set
 # for str.strip(), which trims in one pass where a regex anchored at the end backtracks.
 _TRIM = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + ZERO_WIDTH

@@ -14,11 +14,13 @@ from sqlalchemy import delete, select
 from bot.cli import main
 from bot.local.console import WatchedExecutor, WatchedPools
 from bot.local.slack import TEAM_ID, LocalSlack
+from bot.scheduling import outbound
 from bot.settings import Settings
 from handlers import ids
 from i18n import t
-from models import Idea, Participant, RoundStatus, ScheduledSend, ThinkTankMember
+from models import Idea, IdeaStage, Participant, RoundStatus, ScheduledSend, ThinkTankMember
 from models.db import Database
+from services.pipeline_workflow import tell_author
 from tests.conftest import SIGNING_SECRET, local_app
 from tests.handlers.test_rounds import (
     FACILITATOR,
@@ -209,6 +211,25 @@ def test_similar_ideas_include_imported_ones_without_messaging_their_authors(
     driver.click(ids.SIMILAR_JOIN, join["value"], user="U301")
     assert "co-author" in text_of(slack.wait_for("response_url", count=2)[-1])
     assert slack.calls_to("chat.postMessage") == []  # the imported author is not told in Slack
+
+
+def test_a_stage_move_of_an_imported_idea_messages_nobody(
+    imported: None, driver: SlackDriver, database: Database, slack: LocalSlack, settings: Settings
+) -> None:
+    with database.session() as session:
+        idea_id = session.scalars(
+            select(Idea.id).join(Idea.author).where(Participant.is_offline.is_(True))
+        ).first()
+    driver.submit(
+        driver.command_view("/collider", f"stage {idea_id}", user=FACILITATOR),
+        {ids.STAGE_FIELDS["stage"]: {"option": "pilot"}},
+        user=FACILITATOR,
+    )
+    with database.session() as session:
+        change_id = session.scalars(select(IdeaStage.id).where(IdeaStage.idea_id == idea_id)).one()
+    assert tell_author(outbound(settings, database), change_id) is None
+    every_call = json.dumps([[call.method, call.params] for call in slack.calls])
+    assert "offline-" not in every_call
 
 
 def test_a_slack_member_with_the_same_email_claims_the_ideas(

@@ -112,6 +112,12 @@ class Fault:
     error: str | None = None
     retry_after: int | None = None
     delay: float = 0.0
+    # Only calls whose parameters include all of these (e.g. ``{"users": "UAINO"}``): a test can
+    # aim a failure at one person's call while other work calls the same method.
+    where: dict[str, str] | None = None
+
+    def applies_to(self, params: dict[str, Any]) -> bool:
+        return not self.where or all(str(params.get(k)) == v for k, v in self.where.items())
 
 
 @dataclass
@@ -239,15 +245,17 @@ class LocalSlack:
         retry_after: int | None = None,
         delay: float = 0.0,
         times: int = 1,
+        where: dict[str, str] | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail (or stall for ``delay`` seconds)."""
+        """Make the next ``times`` calls of ``method`` (those whose parameters match ``where``,
+        when given) fail, or stall for ``delay`` seconds."""
         if status == 429 and retry_after is None:
             retry_after = 1
         if status == 429 and error is None:
             error = "ratelimited"
         with self._lock:
             for _ in range(times):
-                self._faults[method].append(Fault(status, error, retry_after, delay))
+                self._faults[method].append(Fault(status, error, retry_after, delay, where))
 
     def chaos(
         self,
@@ -323,11 +331,13 @@ class LocalSlack:
         raise AssertionError(f"expected {count} call(s) to {method}, got {self.calls_to(method)}")
 
     # -- the API ------------------------------------------------------------------------------
-    def _next_fault(self, method: str) -> Fault | None:
+    def _next_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         with self._lock:
             queue = self._faults.get(method)
-            if queue:
-                return queue.popleft()
+            for fault in queue or ():
+                if fault.applies_to(params):
+                    self._faults[method].remove(fault)  # found: the loop ends here
+                    return fault
             if self._chaos and method not in CHAOS_SPARED:
                 return self._chaos.draw(method)
             return None
@@ -661,7 +671,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "OK - uploaded")
             return
         if path.startswith("/respond/"):
-            fault = slack._next_fault("response_url")
+            fault = slack._next_fault("response_url", params)
             slack._record("response_url", {**params, "_key": path.rsplit("/", 1)[1]}, None)
             if fault:
                 time.sleep(fault.delay)
@@ -677,7 +687,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"ok": False, "error": "not_found"})
             return
         method = path.removeprefix("/api/")
-        fault = slack._next_fault(method)
+        fault = slack._next_fault(method, params)
         call = slack._record(method, params, token)
         if fault:
             time.sleep(fault.delay)

@@ -176,7 +176,8 @@ def test_confirmation_falls_back_to_a_dm_and_survives_slack_failures(
     driver.submit(view, {ids.IDEA_FIELDS["body"]: "Kept even if Slack hiccups"})
     assert len(stored_ideas(database)) == 1
     posted = slack.wait_for("chat.postMessage", count=2)  # the 500, then the retry
-    assert posted[-1]["channel"] == "U001"
+    [opened] = slack.calls_to("conversations.open")
+    assert opened["users"] == "U001" and posted[-1]["channel"] == slack.dm_channel("U001")
 
 
 def test_rate_limited_modal_open_is_retried(driver: SlackDriver, slack: LocalSlack) -> None:

@@ -17,20 +17,20 @@ from tests.conftest import SIGNING_SECRET
 from tests.slack_driver import SlackDriver, text_of
 
 
-def test_failure_after_the_ack_is_logged_with_context_and_told_in_the_persons_language(
+def test_a_refused_delivery_after_the_ack_is_logged_with_context_and_told_in_the_persons_language(
     driver: SlackDriver, slack: LocalSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     slack.add_user("U001", "aino", locale="fi-FI")
     driver.command("/idea", "Kaupunkipyörät talvikäyttöön")  # a row, so there is data to send
-    # Slack refuses the DM the file would go to: the work after the ack fails.
+    # Slack refuses the DM the file would go to: the delivery's outcome says so.
     slack.fail("conversations.open", error="account_inactive")
     with caplog.at_level(logging.INFO):
         driver.command("/collider", "my-data")
         replies = slack.wait_for("response_url")
     assert t("privacy.my_data_failed", "fi") in text_of(replies[-1])
-    [failure] = [r for r in caplog.records if "failed after the ack" in r.getMessage()]
+    [failure] = [r for r in caplog.records if "not delivered" in r.getMessage()]
     assert "my-data export for T0LOCAL/U001" in failure.getMessage()
-    assert failure.exc_info is not None and "account_inactive" in str(failure.exc_info[1])
+    assert "permanent account_inactive" in failure.getMessage()
 
 
 def test_failure_after_the_ack_on_a_broken_database_is_told_in_the_slack_locale(

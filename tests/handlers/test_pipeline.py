@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
 from bot.local.slack import LocalSlack
+from bot.scheduling import outbound
+from bot.settings import Settings
 from handlers import ids
 from models import Idea, IdeaStage, Stage
 from models.db import Database
+from services.delivery import Status
+from services.pipeline_workflow import stage_notice_key, tell_author
 from tests.handlers.test_privacy import set_profile
 from tests.slack_driver import SlackDriver, response_json, text_of
 
@@ -35,7 +41,7 @@ def test_facilitator_moves_an_idea_and_the_author_is_told_in_their_language(
     answer = move(driver, idea.id, "think_tank", "Ryhmä <@U9> aloittaa maanantaina")
     assert answer["response_action"] == "update"
     [dm] = slack.wait_for("chat.postMessage")
-    assert dm["channel"] == "UAUTHOR"
+    assert dm["channel"] == slack.dm_channel("UAUTHOR")
     shown = text_of(dm)
     assert "Ajatushautomo" in shown and "Kirjastoon" in shown
     assert "<@U9>" not in text_of(dm, formatted_only=True)
@@ -53,6 +59,21 @@ def test_a_failed_dm_keeps_the_move(
     move(driver, only_idea(database).id, "pilot")
     slack.wait_for("chat.postMessage")
     assert only_idea(database).stage is Stage.PILOT
+
+
+def test_the_author_is_told_once_per_move_however_often_the_notice_runs(
+    driver: SlackDriver, database: Database, slack: LocalSlack, settings: Settings
+) -> None:
+    driver.command("/idea", "Kirjastoon työkalulainaamo", user="UAUTHOR")
+    move(driver, only_idea(database).id, "pilot")
+    [dm] = slack.wait_for("chat.postMessage")
+    with database.session() as session:
+        change_id = session.scalars(select(IdeaStage.id)).one()
+    assert dm["metadata"]["event_payload"]["marker"] == stage_notice_key(change_id)
+    # The work after the ack run once more (a retry, a second process): nothing is sent again.
+    again = tell_author(outbound(settings, database), change_id)
+    assert again is not None and again.status is Status.ALREADY_SENT
+    assert len(slack.calls_to("chat.postMessage")) == 1
 
 
 def test_participants_cannot_move_ideas(driver: SlackDriver, database: Database) -> None:
@@ -117,6 +138,21 @@ def test_app_home_shows_my_ideas_pipeline_and_settings(
     opened = len(slack.calls_to("views.open"))
     driver.click(ids.HOME_PROFILE, "profile", user="U001")
     assert slack.wait_for("views.open", opened + 1)[-1]["view"]["callback_id"] == ids.PROFILE_MODAL
+
+
+def test_a_profile_form_slack_will_not_open_from_app_home_is_logged(
+    driver: SlackDriver, slack: LocalSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.fail("views.open", error="expired_trigger_id")
+    # A click in the Home tab: its container is the view, and Slack sends no response URL.
+    home = {"id": "VHOME", "type": "home", "blocks": []}
+    driver.click(ids.HOME_PROFILE, "profile", user="U001", view=home)
+    slack.wait_for("views.open")
+    deadline = time.monotonic() + 5
+    while "views.open failed: expired_trigger_id" not in caplog.text:
+        assert time.monotonic() < deadline, "the refusal was not logged"
+        time.sleep(0.02)
+    assert slack.calls_to("response_url") == []
 
 
 def test_messages_tab_does_not_publish(driver: SlackDriver, slack: LocalSlack) -> None:

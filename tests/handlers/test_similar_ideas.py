@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from bot.local.slack import LocalSlack
@@ -82,9 +84,29 @@ def test_join_as_coauthor_withdraws_own_idea_and_tells_the_author(
         [coauthor] = session.scalars(select(IdeaCoauthor)).all()
         assert coauthor.idea_id == stored[LIBRARY].id and coauthor.joined_from_id == own.id
     [told] = slack.wait_for("chat.postMessage")
-    assert told["channel"] == "U001" and "<@U002>" in text_of(told)
+    assert told["channel"] == slack.dm_channel("U001") and "<@U002>" in text_of(told)
+    # Sent through the one delivery module, once for the pair.
+    pair = f"coauthor:{own.id}:{stored[LIBRARY].id}"
+    assert told["metadata"]["event_payload"]["marker"] == pair
     listing = text_of(response_json(driver.command("/ideas", "tool library", user="U003")))
     assert "<@U001>, <@U002>" in listing  # the co-author is named beside the author
+
+
+def test_a_notice_that_times_out_leaves_the_joiner_with_their_answer(
+    driver: SlackDriver, database: Database, slack: LocalSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    shown = share_two(driver, slack, database)
+    slack.fail("chat.postMessage", delay=2.5)  # past the app's client timeout (2 s)
+    driver.click(ids.SIMILAR_JOIN, button_value(shown, ids.SIMILAR_JOIN), user="U002")
+    assert "co-author" in text_of(slack.wait_for("response_url", count=2)[-1])
+    deadline = time.monotonic() + 10
+    while not any(line in caplog.text for line in ("could not tell", "failed after the ack")):
+        assert time.monotonic() < deadline, "the notice neither sent nor reported"
+        time.sleep(0.05)
+    # Maybe posted (Slack may have it): in doubt, logged; the joiner hears nothing went wrong.
+    assert "could not tell the author: in_doubt" in caplog.text
+    assert "failed after the ack" not in caplog.text
 
 
 def test_link_as_related_and_keep_separate_merge_nothing(

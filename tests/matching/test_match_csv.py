@@ -141,6 +141,18 @@ def test_cells_a_spreadsheet_would_run_are_quoted(tmp_path: Path) -> None:
     assert texts["6"] == "'=HYPERLINK(1) Pyöräily Vallilassa"
 
 
+@pytest.mark.parametrize("prefix", ["\u200b=", "\uff1d"])
+def test_formulas_behind_invisible_or_full_width_characters_are_quoted_too(
+    tmp_path: Path, prefix: str
+) -> None:
+    # The one guard of every CSV the bot writes (matching/csv_text.py), not a weaker copy.
+    text = f"{prefix}HYPERLINK(1) Pyöräily Vallilassa"
+    rows = [*ROWS[:5], ("6", text, "city")]
+    assert run(tmp_path, write(tmp_path / "in.csv", table(rows))) == 0
+    texts = {row["id"]: row["text"] for row in read_output(tmp_path / "out.csv")}
+    assert texts["6"] == "'" + text
+
+
 @pytest.mark.parametrize("spelling", ["same", "relative", "dotted"])
 def test_out_equal_to_the_input_is_refused_and_the_input_kept(  # type: ignore[no-untyped-def]
     tmp_path: Path, capsys, monkeypatch, spelling: str

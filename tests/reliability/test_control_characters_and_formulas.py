@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String, Text, select
 
+from matching.csv_text import safe_cell
 from models import (
     Base,
     Poll,
@@ -25,7 +26,6 @@ from models.base import utcnow
 from models.db import Database
 from services import ideas, importing, pipeline, polls, themes
 from services.participants import ProfileUpdate, SlackUser, ensure_participant, update_profile
-from services.spreadsheet import safe_cell
 
 TEAM = "T0CTRL"
 # NUL, bell, escape, DEL and a C1 control, around text; \n and \t are kept.
