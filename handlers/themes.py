@@ -21,9 +21,9 @@ from handlers.listening import (
     subcommand_args,
 )
 from handlers.mrkdwn import escape_within
-from handlers.theme_blocks import theme_list, theme_modal
+from handlers.theme_blocks import theme_list, theme_modal, theme_options
 from i18n import t
-from services import themes
+from services import ideas, themes
 from services.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,35 @@ def theme_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) 
     ack(response_action="update", view=done)
 
 
+def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """The idea form's theme field as the person types: open themes, labels in use, or a new
+    label (answered at once: Slack waits 3 s)."""
+    query = _query(payload)
+    with deps.database.session() as session:
+        choices = themes.theme_choices(session, query, date.today())
+        answer = theme_options(choices, query, person.language)
+    ack(**answer)
+
+
+def search_any_theme(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """A theme field that filters by theme (the match form): every theme, open or closed,
+    and no labels; "any theme" when nothing is typed."""
+    query = _query(payload)
+    with deps.database.session() as session:
+        choices = themes.theme_choices(session, query, date.today(), closed=True, labels=False)
+        answer = theme_options(
+            choices, query, person.language, new_labels=False, none_key="rounds.theme_any"
+        )
+    ack(**answer)
+
+
+def _query(payload: dict[str, Any]) -> str:
+    return str(payload.get("value") or "")[: ideas.MAX_QUERY]
+
+
 def register(app: App, deps: Deps) -> None:
+    app.options(ids.THEME_CHOICE)(listener(search_themes))
+    app.options(ids.ANY_THEME_CHOICE)(listener(search_any_theme))
     app.command(
         "/collider", matchers=[subcommand("theme")], middleware=[facilitators_only("theme")]
     )(listener(manage_theme))

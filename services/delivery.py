@@ -1,5 +1,6 @@
 """The one way a message leaves outside a request: intros, notices, round summaries, previews,
-poll DMs, reminders and reports all go through ``deliver``.
+poll DMs, reminders and reports all go through ``deliver``; files (charts, full lists) through
+``share_file``.
 
 Exactly once per send key, across double clicks, several processes, restarts and crashes:
 
@@ -207,6 +208,20 @@ def reply(gateway: Gateway, message: Message, to: ReplyTo) -> Outcome:
         return Outcome(Status.SENT, channel, gateway.post(channel, message))
     except DeliveryError as error:
         return Outcome.of_error(error)
+
+
+def share_file(
+    gateway: Gateway, to: Recipient, content: bytes, filename: str, title: str
+) -> Outcome:
+    """Share a file (a chart, a full list a message could only count) with ``to``: one-off, like
+    ``deliver(key=None)``, since it answers what someone just asked or goes with a message
+    just sent; the outcome is typed all the same."""
+    try:
+        channel = to.resolve(gateway)
+        gateway.upload_file(channel, content, filename, title)
+    except DeliveryError as error:
+        return Outcome.of_error(error)
+    return Outcome(Status.SENT, channel)
 
 
 def once(
