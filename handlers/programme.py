@@ -34,6 +34,7 @@ from handlers.listening import (
 )
 from handlers.mrkdwn import escape_within
 from handlers.roles import is_facilitator
+from handlers.theme_blocks import chosen_theme_id
 from i18n import t
 from models.base import utcnow
 from services import charters, experiments, polls, stage_evaluations, strategy_goals, themes
@@ -117,16 +118,22 @@ def open_experiment(
             session, person.user, experiment_id, facilitator=facilitator
         )
         goals = strategy_goals.active_goals(session, person.user.team_id)
+        theme = (
+            themes.find_theme(session, str(experiment.theme_id)) if experiment.theme_id else None
+        )
         modal = views.experiment_modal(
-            experiment, goals, themes.all_themes(session), person.language
+            experiment, goals, theme, person.language, has_themes=themes.any_theme(session)
         )
     open_modal(client, respond, body["trigger_id"], modal, person.language)
 
 
 def experiment_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
-    data = experiments.CardInput(**view_values(view, views.EXPERIMENT_FIELDS))
+    values = view_values(view, views.EXPERIMENT_FIELDS)
     facilitator = is_facilitator(deps, person.user)
     try:
+        theme_id = chosen_theme_id(values["theme_id"], "theme_id")
+        values["theme_id"] = str(theme_id) if theme_id is not None else None
+        data = experiments.CardInput(**values)
         with deps.database.session() as session:
             experiment = experiments.fill_card(
                 session, person.user, _metadata(view, "e"), data, facilitator=facilitator

@@ -89,16 +89,24 @@ MAX_THEME_LIST_BLOCKS = 45
 
 
 def theme_list(
-    themes: list[Theme], labels: list[LabelUse], language: str, today: date
+    themes: list[Theme], labels: list[LabelUse], language: str, today: date, *, query: str = ""
 ) -> dict[str, Any]:
-    """Every theme, then the labels ideas carry (themes too, to the people who used them).
+    """Every theme, then the labels ideas carry (themes too, to the people who used them);
+    with ``query``, those that matched it.
 
     Lines are packed into sections, never cut; if even that passes Slack's 50 blocks, the rest is
-    counted and the theme field of ``/idea`` named as the way to search them all.
+    counted and ``/collider themes WORDS`` named as the way to find any of them.
     """
-    header = t("themes.list_header", language)
+    shown_query = escape_within(query, 100)
+    header = (
+        t("themes.search_header", language, query=shown_query)
+        if query
+        else t("themes.list_header", language)
+    )
     if not themes and not labels:
-        return message([section(f"*{header}*"), section(t("themes.none", language))], header)
+        empty = t("themes.none_found", language, query=shown_query) if query else None
+        text = empty or t("themes.none", language)
+        return message([section(f"*{header}*"), section(text)], header)
     lines = []
     for theme in themes:
         text = theme_line(theme, language, today)

@@ -21,6 +21,7 @@ from handlers.listening import (
     subcommand_args,
 )
 from handlers.mrkdwn import escape_within
+from handlers.programme_blocks import EXPERIMENT_THEME_CHOICE
 from handlers.theme_blocks import theme_list, theme_modal, theme_options
 from i18n import t
 from services import ideas, themes
@@ -54,11 +55,12 @@ def manage_theme(
         ack(response_type="ephemeral", **notice(t("themes.usage", language)))
 
 
-def list_themes(ack: Ack, person: Person, deps: Deps) -> None:
+def list_themes(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``/collider themes [WORDS]``: every theme and label, or those whose name has WORDS."""
+    query = subcommand_args(command)[: ideas.MAX_QUERY]
     with deps.database.session() as session:
-        answer = theme_list(
-            themes.all_themes(session), themes.labels_in_use(session), person.language, date.today()
-        )
+        found, labels = themes.themes_named(session, query)
+        answer = theme_list(found, labels, person.language, date.today(), query=query)
     ack(response_type="ephemeral", **answer)
 
 
@@ -99,12 +101,21 @@ def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps)
 def search_any_theme(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
     """A theme field that filters by theme (the match form): every theme, open or closed,
     and no labels; "any theme" when nothing is typed."""
+    _answer_every_theme(ack, payload, person, deps, none_key="rounds.theme_any")
+
+
+def search_experiment_theme(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """The experiment card's theme: every theme, open or closed; "no theme" to clear it."""
+    _answer_every_theme(ack, payload, person, deps, none_key="ideas.theme_none")
+
+
+def _answer_every_theme(
+    ack: Ack, payload: dict[str, Any], person: Person, deps: Deps, *, none_key: str
+) -> None:
     query = _query(payload)
     with deps.database.session() as session:
         choices = themes.theme_choices(session, query, date.today(), closed=True, labels=False)
-        answer = theme_options(
-            choices, query, person.language, new_labels=False, none_key="rounds.theme_any"
-        )
+        answer = theme_options(choices, query, person.language, new_labels=False, none_key=none_key)
     ack(**answer)
 
 
@@ -115,6 +126,7 @@ def _query(payload: dict[str, Any]) -> str:
 def register(app: App, deps: Deps) -> None:
     app.options(ids.THEME_CHOICE)(listener(search_themes))
     app.options(ids.ANY_THEME_CHOICE)(listener(search_any_theme))
+    app.options(EXPERIMENT_THEME_CHOICE)(listener(search_experiment_theme))
     app.command(
         "/collider", matchers=[subcommand("theme")], middleware=[facilitators_only("theme")]
     )(listener(manage_theme))

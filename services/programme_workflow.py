@@ -22,7 +22,15 @@ from i18n import t
 from models import Charter, Experiment, Idea, InviteState, StageEvaluation, ThinkTank
 from models.queries import find_participant
 from services import charters, experiments, stage_evaluations
-from services.delivery import DeliveryError, Message, Outcome, Recipient, Status, deliver
+from services.delivery import (
+    DeliveryError,
+    Message,
+    Outcome,
+    Recipient,
+    Status,
+    deliver,
+    share_file,
+)
 from services.outgoing import Outbound
 from services.participants import SlackUser, language_of
 from services.programme_report import Period, build_report
@@ -266,4 +274,7 @@ def deliver_programme_report(
         return
     chart = out.views.programme_chart(report, language)
     title = t("programme.report_title", language)
-    out.gateway.upload_file(outcome.channel, chart, "programme-report.png", title)
+    where = Recipient(channel=outcome.channel)
+    shared = share_file(out.gateway, where, chart, "programme-report.png", title)
+    if not shared.delivered:
+        logger.warning("could not share the programme chart: %s", shared.code)

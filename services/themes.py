@@ -123,6 +123,14 @@ def labels_in_use(session: Session) -> list[LabelUse]:
     return [LabelUse(label, ideas) for label, ideas in rows if label]
 
 
+def themes_named(session: Session, query: str = "") -> tuple[list[Theme], list[LabelUse]]:
+    """Every theme (newest first) and label in use whose text contains ``query`` (ignoring
+    case; empty: all of them)."""
+    wanted = clean_text(query).casefold()
+    found = [theme for theme in all_themes(session) if wanted in theme.title.casefold()]
+    return found, [use for use in labels_in_use(session) if wanted in use.label.casefold()]
+
+
 def theme_choices(
     session: Session,
     query: str,

@@ -8,19 +8,24 @@ Every payload is held to Block Kit's limits and to the escaping rules by the loc
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.local import block_kit_limits as limits
 from bot.local.slack import TEAM_ID, LocalSlack
 from handlers import ids
+from handlers import programme_blocks as views
 from models import (
+    Experiment,
     Idea,
     IdeaKind,
     Participant,
     Poll,
     Round,
+    Stage,
     Theme,
     ThemeStatus,
     ThinkTank,
@@ -28,8 +33,10 @@ from models import (
 )
 from models.db import Database
 from services.matchmaking import RoundSettings
+from services.programme_report import GoalRow, Period, ProgrammeReport, RatingCell
 from tests.handlers.test_rounds import FACILITATOR, button, form_values, open_match_form
 from tests.polls.world import make_round
+from tests.programme.test_programme_path import card_values
 from tests.slack_driver import SlackDriver, response_json, text_of
 
 
@@ -270,3 +277,83 @@ def test_a_theme_named_with_markup_reads_as_typed_in_plain_text_and_escaped_in_m
         "emoji": True,
     }
     assert report["text"] == "Poll report: theme a &amp; b &lt;c&gt;"
+
+
+def test_the_experiment_card_finds_every_theme_and_keeps_the_one_it_has(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> None:
+    slack.add_user(FACILITATOR, "fasi")
+    theme_ids = add_themes(database, 105, closed=1)
+    with database.session() as session:
+        experiment = Experiment(team_id=TEAM_ID, title="Tool library", theme_id=theme_ids[50])
+        session.add(experiment)
+        session.flush()
+        experiment_id = experiment.id
+    driver.click(views.EXPERIMENT_OPEN, str(experiment_id), user=FACILITATOR)
+    form = driver.last_opened_view()
+    field = views.EXPERIMENT_FIELDS["theme_id"]
+    theme = next(b for b in form["blocks"] if b["block_id"] == field)["element"]
+    assert theme["type"] == "external_select"
+    assert theme["initial_option"]["text"]["text"] == "Strategy goal 050"
+    assert "more matches" in group_label(driver.suggestions(form, field, user=FACILITATOR))
+    [closed] = driver.suggest(form, field, "goal 000", user=FACILITATOR)
+    card = {
+        **card_values(date.today()),
+        field: {"option": closed["value"]},
+    }
+    saved = response_json(driver.submit(form, card, user=FACILITATOR))
+    assert saved["response_action"] == "update", saved
+    with database.session() as session:
+        assert session.get(Experiment, experiment_id).theme_id == theme_ids[0]  # type: ignore[union-attr]
+
+
+def test_the_programme_report_shows_every_goal_and_counts_the_months_it_cannot_show() -> None:
+    """Was: the first 20 goals and the last 20 monthly figures, the rest gone without a word."""
+    months = [f"{year}-{month:02d}" for year in range(1990, 2026) for month in range(1, 13)]
+    stages = list(Stage)
+    report = ProgrammeReport(
+        period=Period(date(1990, 1, 1), date(2025, 12, 31)),
+        ideas={IdeaKind.IDEA: 5, IdeaKind.NEED: 2},
+        think_tanks=3,
+        crossing_think_tanks=2,
+        experiments_started=1,
+        experiments_finished=0,
+        decisions={},
+        moves={},
+        participants={},
+        roles={},
+        participants_total=9,
+        ratings=[RatingCell(stage, month, 3.5, 4) for month in months for stage in stages],
+        goals=[GoalRow(f"Goal {n} & more", ideas=n) for n in range(50)] + [GoalRow("")],
+    )
+    answer = views.report_message(report, "en")
+    assert limits.message_problems(answer) == []
+    said = text_of(answer)
+    assert all(f"Goal {n} &amp; more" in said for n in range(50))
+    assert "2025-12" in said and "1990-01" not in said
+    counted = re.search(r"…and ([\d,]+) earlier figures \(a month and a stage\)", said)
+    assert counted is not None
+    shown = said.count("(4 answers)")
+    assert shown + int(counted.group(1).replace(",", "")) == len(report.ratings)
+
+
+def test_themes_the_list_can_only_count_are_found_by_name_closed_ones_too(
+    driver: SlackDriver, database: Database
+) -> None:
+    with database.session() as session:
+        session.add_all(
+            Theme(
+                title=f"Strategy goal {n:03}",
+                description="A goal of the city strategy, described at length. " * 10,
+                opens_on=date.today(),
+                status=ThemeStatus.CLOSED,
+            )
+            for n in range(300)
+        )
+    listing = text_of(response_json(driver.command("/collider", "themes")))
+    assert "Strategy goal 299" in listing and "Strategy goal 000" not in listing
+    assert "more themes: `/collider themes WORDS` lists those with WORDS" in listing
+    found = text_of(response_json(driver.command("/collider", "themes goal 000")))
+    assert "Strategy goal 000" in found and "Strategy goal 001" not in found
+    nothing = text_of(response_json(driver.command("/collider", "themes no such <b>")))
+    assert "No theme or label has “no such &lt;b&gt;”" in nothing
