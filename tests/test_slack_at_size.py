@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
 
 from bot.local.slack import LocalSlack
 from bot.settings import Settings
 from handlers import ids
-from models import Round, RoundStatus, Theme, ThemeStatus
+from models import Round, RoundStatus
 from models.db import Database
-from tests.handlers.test_no_silent_caps import make_preview
+from tests.handlers.test_no_silent_caps import add_themes, make_preview
 from tests.handlers.test_rounds import (
     FACILITATOR,
     button,
@@ -35,16 +34,8 @@ QUESTIONS = "\n".join(
 
 def seed(driver: SlackDriver, database: Database, slack: LocalSlack) -> None:
     slack.add_user(FACILITATOR, "fasi")
-    with database.session() as session:
-        session.add_all(
-            Theme(
-                title=f"Strategy goal {n:03} with a long name for the city",
-                description="A goal of the city strategy. " * 10,
-                opens_on=date.today(),
-                status=ThemeStatus.OPEN,
-            )
-            for n in range(105)
-        )
+    name, described = "Strategy goal {n:03} with a long name for the city", "A goal. " * 40
+    add_themes(database, 105, name=name, description=described)
     for number, user in enumerate(PEOPLE):
         slack.add_user(user, f"person-{number}-with-a-long-display-name")
         driver.command(

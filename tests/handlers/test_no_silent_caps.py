@@ -45,12 +45,20 @@ def group_label(answer_options: dict[str, Any]) -> str:
     return str(group["label"]["text"])
 
 
-def add_themes(database: Database, count: int, *, closed: int = 0) -> list[int]:
+def add_themes(
+    database: Database,
+    count: int,
+    *,
+    closed: int = 0,
+    name: str = "Strategy goal {n:03}",
+    description: str = "",
+) -> list[int]:
+    """``count`` themes named ``name`` (numbered from 0), the first ``closed`` of them closed."""
     with database.session() as session:
         themes = [
             Theme(
-                title=f"Strategy goal {n:03}",
-                description="",
+                title=name.format(n=n),
+                description=description,
                 opens_on=date.today(),
                 status=ThemeStatus.CLOSED if n < closed else ThemeStatus.OPEN,
             )
@@ -340,16 +348,8 @@ def test_the_programme_report_shows_every_goal_and_counts_the_months_it_cannot_s
 def test_themes_the_list_can_only_count_are_found_by_name_closed_ones_too(
     driver: SlackDriver, database: Database
 ) -> None:
-    with database.session() as session:
-        session.add_all(
-            Theme(
-                title=f"Strategy goal {n:03}",
-                description="A goal of the city strategy, described at length. " * 10,
-                opens_on=date.today(),
-                status=ThemeStatus.CLOSED,
-            )
-            for n in range(300)
-        )
+    described = "A goal of the city strategy, described at length. " * 10
+    add_themes(database, 300, closed=300, description=described)
     listing = text_of(response_json(driver.command("/collider", "themes")))
     assert "Strategy goal 299" in listing and "Strategy goal 000" not in listing
     assert "more themes: `/collider themes WORDS` lists those with WORDS" in listing
