@@ -56,6 +56,13 @@ def more_line(count: int, language: str, key: str = "common.and_more", **params:
     return t(key, language, count=count, **params)
 
 
+def file_button(action_id: str, value: str, language: str) -> Block:
+    """The way to see all of what a message could only count ("…and 16 more"): a button
+    that sends the whole as a file, in a DM with the bot."""
+    send = button(t("common.send_file", language), action_id, value)
+    return {"type": "actions", "block_id": action_id, "elements": [send]}
+
+
 def message(blocks: list[Block], fallback: str) -> dict[str, Any]:
     """Arguments for ack/respond/chat.postMessage: blocks plus notification text.
 
@@ -363,11 +370,30 @@ def theme_field(
     hint: str | None = None,
 ) -> Block:
     """An optional theme choice whose options the app answers as the person types."""
+    placeholder = t("themes.search_placeholder", language)
+    return search_select(
+        block_id, action_id, label, placeholder, initial=initial, hint=hint, optional=True
+    )
+
+
+def search_select(
+    block_id: str,
+    action_id: str,
+    label: str,
+    placeholder: str,
+    *,
+    initial: Block | None = None,
+    hint: str | None = None,
+    optional: bool = False,
+) -> Block:
+    """A choice from a list that may grow past Slack's 100 options: an ``external_select``
+    whose options the app answers as the person types (``block_suggestion``, see
+    ``suggestions``), so every item stays reachable."""
     element: Block = {
         "type": "external_select",
         "action_id": action_id,
         "min_query_length": 0,
-        "placeholder": plain(t("themes.search_placeholder", language), 150),
+        "placeholder": plain(placeholder, 150),
     }
     if initial is not None:
         element["initial_option"] = initial
@@ -376,11 +402,31 @@ def theme_field(
         "block_id": block_id,
         "label": plain(label, 2000),
         "element": element,
-        "optional": True,
+        "optional": optional,
     }
     if hint:
         block["hint"] = plain(hint, 2000)
     return block
+
+
+# Slack shows at most 100 options in an answer to a search.
+MAX_SUGGESTIONS = 100
+
+
+def suggestions(
+    options: Sequence[Block], language: str, *, more: int = 0, last: Block | None = None
+) -> dict[str, Any]:
+    """The answer to a search in a ``search_select``: at most 100 options, ``last`` (if any)
+    always among them. When matches are left out (``more`` the caller did not even load, plus
+    any past the 100), they are counted in the label of the one option group, which tells the
+    person to type more: nothing is cut without a word, and every match is one search away."""
+    room = MAX_SUGGESTIONS - (1 if last is not None else 0)
+    shown = [*options[:room], *([last] if last is not None else [])]
+    left = more + max(0, len(options) - room)
+    if not left:
+        return {"options": shown}
+    label = t("common.options_more", language, count=left)
+    return {"option_groups": [{"label": plain(label), "options": shown}]}
 
 
 def select_input(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,9 +13,9 @@ from slack_sdk import WebClient
 from handlers import blocks, ids
 from handlers.context import Deps, open_modal, read_json, view_values
 from handlers.listening import Modal, Person, form_errors, form_opener, listener, run_after_ack
-from handlers.theme_blocks import theme_options
+from handlers.theme_blocks import chosen_theme
 from models import IdeaKind
-from services import idea_capture, ideas, themes
+from services import idea_capture, ideas
 from services.delivery import Message, ReplyTo, reply
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
@@ -159,15 +158,6 @@ def idea_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -
     confirm_to_author(deps, person.user, channel, answer)
 
 
-def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
-    """The theme field's options as the person types: answered at once (Slack waits 3 s)."""
-    query = str(payload.get("value") or "")[: ideas.MAX_QUERY]
-    with deps.database.session() as session:
-        choices = themes.theme_choices(session, query, date.today())
-        answer = theme_options(choices, query, person.language)
-    ack(**answer)
-
-
 def _trusted_source(
     session: Session, deps: Deps, person: Person, metadata: dict[str, Any]
 ) -> str | None:
@@ -187,7 +177,7 @@ def _idea_input(values: dict[str, str | None]) -> ideas.IdeaInput:
         kind = IdeaKind(values["kind"] or IdeaKind.IDEA.value)
     except ValueError:
         raise InvalidInput("errors.bad_choice", field="kind") from None
-    theme, theme_id = _theme_choice(values["theme"])
+    theme, theme_id = chosen_theme(values["theme"])
     return ideas.IdeaInput(
         kind=kind,
         body=values["body"] or "",
@@ -195,18 +185,6 @@ def _idea_input(values: dict[str, str | None]) -> ideas.IdeaInput:
         theme=theme,
         theme_id=theme_id,
     )
-
-
-def _theme_choice(value: str | None) -> tuple[str | None, int | None]:
-    """The theme field's value as (label, theme id): one of them, or neither."""
-    if not value or value == blocks.NO_THEME:
-        return None, None
-    if value.startswith(blocks.LABEL_VALUE):
-        return value.removeprefix(blocks.LABEL_VALUE), None
-    number = value.removeprefix(blocks.THEME_VALUE)
-    if not value.startswith(blocks.THEME_VALUE) or not number.isdigit():
-        raise InvalidInput("errors.bad_choice", field="theme_id")
-    return None, int(number)
 
 
 def _save_idea(
@@ -234,7 +212,6 @@ def register(app: App, deps: Deps) -> None:
     app.action(ids.WITHDRAW_IDEA)(listener(withdraw_idea))
     app.shortcut(ids.SAVE_AS_IDEA)(form_opener(save_as_idea))
     app.view(ids.IDEA_MODAL)(listener(idea_submitted))
-    app.options(ids.THEME_CHOICE)(listener(search_themes))
 
 
 def _permalink(deps: Deps, channel: str | None, message: dict[str, Any]) -> str | None:

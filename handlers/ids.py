@@ -20,6 +20,8 @@ IDEA_FIELDS = {
 # The theme field's action_id: its options load from the app (block_suggestion), so it must be
 # one no other select shares.
 THEME_CHOICE = "idea_theme_choice"
+# A theme field of every theme, open or closed, and no labels (the match form's filter).
+ANY_THEME_CHOICE = "any_theme_choice"
 PROFILE_FIELDS = {
     "organisation": "profile_organisation",
     "organisation_type": "profile_org_type",
@@ -46,6 +48,8 @@ MATCH_FIELDS = {
     "options": "match_options",
 }
 MOVE_FIELDS = {"person": "move_person", "group": "move_group"}
+# The move form's person field: the round's members, searched as the facilitator types.
+MOVE_PERSON_CHOICE = "move_person_choice"
 FORGET_ME_CONFIRM = "forget_me_confirm"
 FORGET_ME_CANCEL = "forget_me_cancel"
 
@@ -83,6 +87,12 @@ POLL_SEND_FIELDS = {
     "days": "poll_days",
     "options": "poll_options",
 }
+# The poll form's round field: rounds searched by number as the facilitator types.
+POLL_ROUND_CHOICE = "poll_round_choice"
+POLL_TEMPLATE_CHOICE = "poll_template_choice"
+# "Send everything as a file" under a report or a preview too long for one message.
+REPORT_FILE = "report_file"
+PREVIEW_FILE = "preview_file"
 
 CLAIM_IDEAS = "claim_imported_ideas"
 CLAIM_DECLINE = "decline_imported_ideas"

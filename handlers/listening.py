@@ -192,6 +192,8 @@ def facilitators_only(what: str, *, form_block: str | None = None) -> Callable[.
             next()
             return None
         refuse(person.user, what)
+        if body.get("type") == "block_suggestion":
+            return ack(options=[])  # a search answers options or nothing, never a notice
         text = t("roles.facilitators_only", person.language)
         if body.get("type") == "view_submission":
             return ack(response_action="errors", errors={form_block or "": text})
@@ -343,6 +345,9 @@ def _answer_refusal(error: DomainError, body: dict[str, Any], context: BoltConte
     if context.ack.response is None:
         if body.get("type") == "view_submission":
             context.ack(response_action="update", view=done_modal(":warning:", text, language))
+            return
+        if body.get("type") == "block_suggestion":
+            context.ack(options=[])  # a search has no room for a notice: it finds nothing
             return
         if "command" in body:
             context.ack(response_type="ephemeral", **notice(text))

@@ -39,3 +39,9 @@ def quote(text: str, limit: int = 2500) -> str:
     """User text as an escaped mrkdwn block quote that fits in ``limit`` characters."""
     lines = escape(text).splitlines() or [""]
     return _cut_escaped("\n".join("&gt; " + line for line in lines), limit)
+
+
+def as_written(text: str, limit: int) -> str:
+    """User text for a file, not mrkdwn: whole and unescaped (``limit`` is for mrkdwn only).
+    Stands in for ``escape_within`` where a builder writes both a message and a file."""
+    return text

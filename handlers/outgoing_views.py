@@ -50,8 +50,19 @@ class SlackViews:
     def poll_failures(self, poll: Poll, problems: list[tuple[str, str]], language: str) -> Message:
         return poll_blocks.failures_message(poll, problems, language)
 
+    def poll_failures_text(
+        self, poll: Poll, problems: list[tuple[str, str]], language: str
+    ) -> str | None:
+        return poll_blocks.failures_text(poll, problems, language)
+
     def report(self, report: Report, language: str) -> Message:
         return poll_blocks.report_message(report, language)
+
+    def report_text(self, report: Report, language: str) -> str:
+        return poll_blocks.report_text(report, language)
+
+    def preview_text(self, round_: Round, language: str) -> str:
+        return round_blocks.preview_text(round_, language)
 
     def charter(self, charter: Charter, language: str) -> Message:
         return programme_blocks.charter_message(charter, language)

@@ -4,6 +4,7 @@ forms, reminders, failure notices and reports."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,15 +13,18 @@ from handlers.blocks import (
     Block,
     button,
     context,
+    file_button,
     message,
     option,
     packed_lines,
     packed_sections,
     plain,
+    search_select,
     section,
+    suggestions,
     text_input,
 )
-from handlers.mrkdwn import escape_within, quote
+from handlers.mrkdwn import as_written, escape_within, quote
 from i18n import format_number, t
 from models import Poll, PollTemplate, QuestionKind, Round
 from services.poll_reports import GroupResult, Report
@@ -153,12 +157,30 @@ def reminder_message(poll: Poll, language: str) -> dict[str, Any]:
     return message([section(text)], text)
 
 
+# Failed deliveries listed by name in the message; the rest are counted, and sent as a file.
+MAX_FAILURES_LISTED = 200
+
+
 def failures_message(poll: Poll, problems: list[tuple[str, str]], language: str) -> dict[str, Any]:
     lines = [t("polls.failures_header", language, poll=poll.id, count=len(problems))]
-    lines += [f"• <@{user_id}>: `{escape_within(code, 60)}`" for user_id, code in problems[:200]]
-    if len(problems) > 200:
-        lines.append(t("polls.failures_more", language, count=len(problems) - 200))
+    lines += [
+        f"• <@{user_id}>: `{escape_within(code, 60)}`"
+        for user_id, code in problems[:MAX_FAILURES_LISTED]
+    ]
+    if len(problems) > MAX_FAILURES_LISTED:
+        rest = len(problems) - MAX_FAILURES_LISTED
+        lines.append(t("polls.failures_more", language, count=rest))
     return message(packed_sections(lines)[:MAX_MESSAGE_BLOCKS], lines[0])
+
+
+def failures_text(poll: Poll, problems: list[tuple[str, str]], language: str) -> str | None:
+    """Every failed delivery (Slack id and error), for a file; None when the message lists
+    them all."""
+    if len(problems) <= MAX_FAILURES_LISTED:
+        return None
+    lines = [t("polls.failures_header", language, poll=poll.id, count=len(problems)), ""]
+    lines += [f"{user_id}: {code}" for user_id, code in problems]
+    return "\n".join(lines) + "\n"
 
 
 def template_modal(language: str) -> Block:
@@ -182,18 +204,38 @@ def template_modal(language: str) -> Block:
     }
 
 
-def send_modal(rounds: list[Round], templates: list[PollTemplate], language: str) -> Block:
-    round_options = [
-        option(
-            t("polls.round_option", language, round=r.id, date=r.created_at),
-            str(r.id),
-        )
-        for r in rounds
-    ]
-    template_options = [option(t("polls.default_title", language), "default")] + [
-        option(template.name, str(template.id)) for template in templates[:99]
-    ]
-    select = {"type": "static_select", "action_id": ids.VALUE}
+def round_option(round_: Round, language: str) -> Block:
+    return option(
+        t("polls.round_option", language, round=round_.id, date=round_.created_at), str(round_.id)
+    )
+
+
+DEFAULT_TEMPLATE = "default"
+
+
+def _default_template(language: str) -> Block:
+    return option(t("polls.default_title", language), DEFAULT_TEMPLATE)
+
+
+def round_options(rounds: list[Round], more: int, language: str) -> dict[str, Any]:
+    """The answer to a search in the poll form's round field (newest first)."""
+    return suggestions([round_option(r, language) for r in rounds], language, more=more)
+
+
+def template_options(
+    templates: list[PollTemplate], more: int, query: str, language: str
+) -> dict[str, Any]:
+    """The answer to a search in the poll form's template field: the default evaluation (if
+    it matches), then the facilitators' templates by name."""
+    default = _default_template(language)
+    options = [default] if query.casefold() in default["text"]["text"].casefold() else []
+    options += [option(template.name, str(template.id)) for template in templates]
+    return suggestions(options, language, more=more)
+
+
+def send_modal(latest: Round, language: str) -> Block:
+    """The form for an ad-hoc poll. Rounds and templates are searched as the facilitator types
+    (there may be hundreds); the newest round and the default evaluation are chosen already."""
     return {
         "type": "modal",
         "callback_id": ids.POLL_SEND_MODAL,
@@ -201,12 +243,14 @@ def send_modal(rounds: list[Round], templates: list[PollTemplate], language: str
         "submit": plain(t("polls.send_submit", language), 24),
         "close": plain(t("common.cancel", language), 24),
         "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.POLL_SEND_FIELDS["round"],
-                "label": plain(t("polls.field_round", language), 2000),
-                "element": {**select, "options": round_options},
-            },
+            search_select(
+                ids.POLL_SEND_FIELDS["round"],
+                ids.POLL_ROUND_CHOICE,
+                t("polls.field_round", language),
+                t("polls.field_round_placeholder", language),
+                initial=round_option(latest, language),
+                hint=t("polls.field_round_hint", language),
+            ),
             text_input(
                 ids.POLL_SEND_FIELDS["tank"],
                 t("polls.field_tank", language),
@@ -214,16 +258,13 @@ def send_modal(rounds: list[Round], templates: list[PollTemplate], language: str
                 optional=True,
                 hint=t("polls.field_tank_hint", language),
             ),
-            {
-                "type": "input",
-                "block_id": ids.POLL_SEND_FIELDS["template"],
-                "label": plain(t("polls.field_template", language), 2000),
-                "element": {
-                    **select,
-                    "options": template_options,
-                    "initial_option": template_options[0],
-                },
-            },
+            search_select(
+                ids.POLL_SEND_FIELDS["template"],
+                ids.POLL_TEMPLATE_CHOICE,
+                t("polls.field_template", language),
+                t("polls.field_template_placeholder", language),
+                initial=_default_template(language),
+            ),
             text_input(
                 ids.POLL_SEND_FIELDS["days"],
                 t("polls.field_days", language),
@@ -245,7 +286,11 @@ def send_modal(rounds: list[Round], templates: list[PollTemplate], language: str
     }
 
 
-def _group_lines(group: GroupResult, language: str) -> list[str]:
+def _group_lines(
+    group: GroupResult, language: str, user_text: Callable[[str, int], str] = escape_within
+) -> list[str]:
+    """A group's figures as lines; ``user_text`` makes the questions and options safe for
+    where they go (escaped and shortened for mrkdwn, whole for a file)."""
     if group.hidden:
         return [t("polls.report_hidden", language, name=group.name, count=group.respondents)]
     lines = [t("polls.report_group", language, name=group.name, count=group.respondents)]
@@ -257,60 +302,91 @@ def _group_lines(group: GroupResult, language: str) -> list[str]:
             t(
                 "polls.report_scale",
                 language,
-                question=escape_within(stat.question, 120),
+                question=user_text(stat.question, 120),
                 mean=format_number(stat.mean, language, 1),
                 count=stat.count,
                 distribution=distribution,
             )
         )
     for choice in group.choices:
-        shares = ", ".join(f"{escape_within(k, 40)}: {v}" for k, v in choice.distribution.items())
-        lines.append(f"• {escape_within(choice.question, 120)}: {shares}")
+        shares = ", ".join(f"{user_text(k, 40)}: {v}" for k, v in choice.distribution.items())
+        lines.append(f"• {user_text(choice.question, 120)}: {shares}")
     return lines
 
 
+def _counts(report: Report, language: str) -> str:
+    return t(
+        "polls.report_counts",
+        language,
+        polls=report.polls,
+        asked=report.asked,
+        answered=report.respondents,
+        failed=report.failed,
+    )
+
+
+def _text_entry(question: str, text: str) -> str:
+    return f"*{escape_within(question, 80)}*\n{quote(text, 2500)}"
+
+
 def report_message(report: Report, language: str) -> dict[str, Any]:
-    title = t("polls.report_title", language, scope=escape_within(report.scope, 80))
+    """The report in Slack. Each group, then each answer in their own words, whole: split
+    between sections, never cut inside a question's *bold*. What passes Slack's 50 blocks is
+    counted, and a button sends the whole report as a file (``report_text``)."""
+    # The header is plain text, shown as typed; the notification text is mrkdwn.
+    title = t("polls.report_title", language, scope=report.scope)
+    fallback = t("polls.report_title", language, scope=escape_within(report.scope, 80))
     blocks: list[Block] = [{"type": "header", "text": plain(title, 150)}]
     if not report.polls:
         blocks.append(section(t("polls.report_empty", language)))
-        return message(blocks, title)
-    blocks.append(
-        context(
-            t(
-                "polls.report_counts",
-                language,
-                polls=report.polls,
-                asked=report.asked,
-                answered=report.respondents,
-                failed=report.failed,
-            )
-        )
-    )
-    # Each group, then each answer in their own words, whole: split between sections, never
-    # cut inside a question's *bold*; what passes Slack's 50 blocks is counted, not dropped.
-    footer = context(t("polls.report_threshold", language, minimum=report.minimum))
-    budget = MAX_MESSAGE_BLOCKS - len(blocks) - 3  # the footer and two "…and N more" lines
-    groups_shown = 0
-    for group in [report.total, *report.groups]:
+        return message(blocks, fallback)
+    blocks.append(context(_counts(report, language)))
+    # Room for the footer, two "…and N more" lines and the file button.
+    budget = MAX_MESSAGE_BLOCKS - len(blocks) - 4
+    groups = [report.total, *report.groups]
+    shown = 0
+    for group in groups:
         group_blocks = packed_sections(_group_lines(group, language))
         if len(group_blocks) > budget:
             break
         blocks += group_blocks
         budget -= len(group_blocks)
-        groups_shown += 1
-    if groups_shown < 1 + len(report.groups):
-        hidden_groups = 1 + len(report.groups) - groups_shown
-        blocks.append(context(t("polls.report_more_groups", language, count=hidden_groups)))
-    entries = [
-        f"*{escape_within(question, 80)}*\n{quote(text, 2500)}"
-        for question, text in report.total.texts
-    ]
+        shown += 1
+    if shown < len(groups):
+        blocks.append(context(t("polls.report_more_groups", language, count=len(groups) - shown)))
+    entries = [_text_entry(question, text) for question, text in report.total.texts]
+    # An answer longer than a section can hold is shortened ("…"): the file has it whole.
+    shortened = any(quote(text, 2500) != quote(text, 10**6) for _, text in report.total.texts)
+    hidden = 0
     if entries:
-        groups = packed_lines([t("polls.report_texts", language), *entries])
-        blocks += [section("\n".join(group)) for group in groups[:budget]]
-        hidden = sum(len(group) for group in groups[budget:])
+        sections = packed_lines([t("polls.report_texts", language), *entries])
+        blocks += [section("\n".join(lines)) for lines in sections[:budget]]
+        hidden = len(entries) - (sum(len(lines) for lines in sections[:budget]) - 1)
+        hidden = min(len(entries), max(0, hidden))
         if hidden:
             blocks.append(context(t("polls.report_more_texts", language, count=hidden)))
-    blocks.append(footer)
-    return message(blocks, title)
+    if shown < len(groups) or hidden or shortened:
+        blocks.append(file_button(ids.REPORT_FILE, _scope_value(report), language))
+    blocks.append(context(t("polls.report_threshold", language, minimum=report.minimum)))
+    return message(blocks, fallback)
+
+
+def _scope_value(report: Report) -> str:
+    return json.dumps({"k": report.of.kind, "v": report.of.value})
+
+
+def report_text(report: Report, language: str) -> str:
+    """The whole report as a text file: every group and every answer, as written (a file is
+    not mrkdwn: nothing is escaped, nothing shortened)."""
+    lines = [t("polls.report_title", language, scope=report.scope)]
+    if not report.polls:
+        return "\n".join([*lines, t("polls.report_empty", language), ""])
+    lines += [_counts(report, language), ""]
+    for group in [report.total, *report.groups]:
+        lines += [*_group_lines(group, language, as_written), ""]
+    if report.total.texts:
+        lines += [t("polls.report_texts", language), ""]
+    for question, text in report.total.texts:
+        lines += [question, *("    " + line for line in text.splitlines()), ""]
+    lines.append(t("polls.report_threshold", language, minimum=report.minimum))
+    return "\n".join(lines) + "\n"

@@ -28,7 +28,7 @@ from i18n import t
 from services import pipeline, poll_reports, polls, themes
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput, NotAllowed
-from services.poll_workflow import deliver_report, send_poll_now
+from services.poll_workflow import deliver_report, deliver_report_file, send_poll_now
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +58,10 @@ def poll_form(command: dict[str, Any], person: Person, deps: Deps) -> Modal:
     if verb == "new":
         return poll_blocks.template_modal(language)
     with deps.database.session() as session:
-        rounds = polls.recent_rounds(session, user.team_id)
-        if not rounds:
+        latest, _ = polls.find_rounds(session, user.team_id, limit=1)
+        if not latest:
             raise InvalidInput("polls.no_rounds")
-        return poll_blocks.send_modal(rounds, polls.templates(session, user.team_id), language)
+        return poll_blocks.send_modal(latest[0], language)
 
 
 def report(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -87,6 +87,30 @@ def report(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> Non
     run_after_ack(deps, deliver_report, deps.outbound, user, scope, what="report", person=person)
 
 
+def send_report_file(
+    ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
+) -> None:
+    """*Send everything as a file* under a report: the whole report, by DM, after the ack."""
+    ack()
+    scope = read_json(
+        action.get("value"), lambda ref: poll_reports.Scope(str(ref["k"]), str(ref.get("v") or ""))
+    )
+    if scope.kind not in poll_reports.SCOPE_KINDS or (
+        scope.kind != "all" and not scope.value.isdigit()
+    ):
+        raise InvalidInput("errors.bad_request")
+    run_after_ack(
+        deps,
+        deliver_report_file,
+        deps.outbound,
+        person.user,
+        scope,
+        what="report file",
+        person=person,
+        tell=lambda message: respond(response_type="ephemeral", replace_original=False, **message),
+    )
+
+
 def template_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
     language = person.language
     values = view_values(view, ids.TEMPLATE_FIELDS)
@@ -109,11 +133,13 @@ def send_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -
     fields = ids.POLL_SEND_FIELDS
     values = view_values(view, fields)
     try:
-        template = values["template"] or "default"
+        template = values["template"] or poll_blocks.DEFAULT_TEMPLATE
         request = polls.AdHocPoll(
             round_id=_int_or_none(values["round"], "round") or 0,
             think_tank_number=_int_or_none(values["tank"], "tank"),
-            template_id=None if template == "default" else _int_or_none(template, "template"),
+            template_id=None
+            if template == poll_blocks.DEFAULT_TEMPLATE
+            else _int_or_none(template, "template"),
             days=_int_or_none(values["days"], "days") or 0,
             anonymous="attributed" not in (values["options"] or ""),
         )
@@ -130,6 +156,24 @@ def send_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -
     run_after_ack(
         deps, send_poll_now, deps.outbound, poll_id, what=f"poll {poll_id}", person=person
     )
+
+
+def search_rounds(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """The poll form's round field as the facilitator types a number."""
+    query = str(payload.get("value") or "")[:20]
+    with deps.database.session() as session:
+        rounds, more = polls.find_rounds(session, person.user.team_id, query)
+        answer = poll_blocks.round_options(rounds, more, person.language)
+    ack(**answer)
+
+
+def search_templates(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """The poll form's questions field as the facilitator types a template's name."""
+    query = str(payload.get("value") or "")[:200]
+    with deps.database.session() as session:
+        found, more = polls.find_templates(session, person.user.team_id, query)
+        answer = poll_blocks.template_options(found, more, query, person.language)
+    ack(**answer)
 
 
 def answered(
@@ -243,6 +287,14 @@ def register(app: App, deps: Deps) -> None:
         ids.POLL_SEND_MODAL,
         middleware=[facilitators_only("poll send", form_block=ids.POLL_SEND_FIELDS["round"])],
     )(listener(send_submitted))
+    for action_id, search in (
+        (ids.POLL_ROUND_CHOICE, search_rounds),
+        (ids.POLL_TEMPLATE_CHOICE, search_templates),
+    ):
+        app.options(action_id, middleware=[facilitators_only("poll search")])(listener(search))
     app.action(re.compile("^" + re.escape(ids.POLL_ANSWER_PREFIX)))(listener(answered))
     app.action(ids.POLL_WRITE)(form_opener(text_form))
+    app.action(ids.REPORT_FILE, middleware=[facilitators_only("report file")])(
+        listener(send_report_file)
+    )
     app.view(ids.POLL_TEXT_MODAL)(listener(text_submitted))

@@ -34,6 +34,7 @@ from handlers.listening import (
 )
 from handlers.mrkdwn import escape_within
 from handlers.roles import is_facilitator
+from handlers.theme_blocks import chosen_theme_id
 from i18n import t
 from models import Experiment
 from models.base import utcnow
@@ -107,15 +108,21 @@ def experiment_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal
     with deps.database.session() as session:
         experiment = _editable_experiment(session, action, person, deps)
         goals = strategy_goals.active_goals(session, person.user.team_id)
+        theme = (
+            themes.find_theme(session, str(experiment.theme_id)) if experiment.theme_id else None
+        )
         return views.experiment_modal(
-            experiment, goals, themes.all_themes(session), person.language
+            experiment, goals, theme, person.language, has_themes=themes.any_theme(session)
         )
 
 
 def experiment_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
-    data = experiments.CardInput(**view_values(view, views.EXPERIMENT_FIELDS))
+    values = view_values(view, views.EXPERIMENT_FIELDS)
     facilitator = is_facilitator(deps, person.user)
     try:
+        theme_id = chosen_theme_id(values["theme_id"], "theme_id")
+        values["theme_id"] = str(theme_id) if theme_id is not None else None
+        data = experiments.CardInput(**values)
         with deps.database.session() as session:
             experiment = experiments.fill_card(
                 session, person.user, _metadata(view, "e"), data, facilitator=facilitator

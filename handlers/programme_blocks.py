@@ -17,10 +17,14 @@ from handlers.blocks import (
     message,
     notice,
     option,
+    packed_lines,
+    packed_sections,
     plain,
     section,
     select_input,
     text_input,
+    theme_field,
+    theme_option,
 )
 from handlers.mrkdwn import escape_within, quote, truncate
 from handlers.poll_blocks import slack_date
@@ -72,7 +76,6 @@ EVALUATION_FIELDS = {
     "succeeded": "evaluation_succeeded",
     "rating": "evaluation_rating",
 }
-MAX_SELECT_OPTIONS = 100
 
 
 def stage_label(stage: Stage, language: str) -> str:
@@ -212,16 +215,24 @@ def experiment_prompt(experiment: Experiment, language: str) -> dict[str, Any]:
     )
 
 
-def _choices(items: Sequence[StrategyGoal | Theme]) -> list[Block]:
-    return [option(item.title, str(item.id)) for item in items[:MAX_SELECT_OPTIONS]]
+def _choices(items: Sequence[StrategyGoal]) -> list[Block]:
+    # At most MAX_GOALS (50) strategy goals exist: all of them fit a static select.
+    return [option(item.title, str(item.id)) for item in items]
+
+
+EXPERIMENT_THEME_CHOICE = "experiment_theme_choice"
 
 
 def experiment_modal(
     experiment: Experiment,
     goals: Sequence[StrategyGoal],
-    themes: Sequence[Theme],
+    theme: Theme | None,
     language: str,
+    *,
+    has_themes: bool = True,
 ) -> Block:
+    """The experiment card's form; its theme is searched as people type (every theme, open
+    or closed: there may be more than a select holds), its current one chosen."""
     fields, limits = EXPERIMENT_FIELDS, experiments
     texts = (
         ("title", limits.MAX_TITLE, False, False),
@@ -269,11 +280,14 @@ def experiment_modal(
                 current,
             )
         )
-    if themes:
-        current = str(experiment.theme_id) if experiment.theme_id else None
+    if has_themes:
         blocks.append(
-            select_input(
-                fields["theme_id"], t("programme.field_theme", language), _choices(themes), current
+            theme_field(
+                fields["theme_id"],
+                EXPERIMENT_THEME_CHOICE,
+                t("programme.field_theme", language),
+                language,
+                initial=theme_option(theme) if theme is not None else None,
             )
         )
     modal = form_modal(
@@ -562,6 +576,10 @@ def _breakdown(counts: dict[str, int], prefix: str, language: str) -> str:
     return ", ".join(parts)
 
 
+# Sections the collaboration ratings may take in the programme report (about 50 months each).
+MAX_RATING_BLOCKS = 20
+
+
 def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
     period = t(
         "programme.report_period",
@@ -605,9 +623,16 @@ def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
                 mean=format_number(cell.mean, language, 1),
                 answers=cell.answers,
             )
-            for cell in report.ratings[-20:]
+            for cell in report.ratings
         ]
-        blocks.append(section(f"*{t('programme.report_ratings', language)}*\n" + "\n".join(lines)))
+        # Every month, packed; a period of decades would pass Slack's 50 blocks: the newest
+        # months are shown, the earlier counted with the way to see them (a shorter period).
+        sections = packed_lines(lines)
+        earlier = sum(len(group) for group in sections[:-MAX_RATING_BLOCKS])
+        blocks.append(section(f"*{t('programme.report_ratings', language)}*"))
+        if earlier:
+            blocks.append(context(t("programme.report_more_ratings", language, count=earlier)))
+        blocks += [section("\n".join(group)) for group in sections[-MAX_RATING_BLOCKS:]]
     else:
         blocks.append(context(t("programme.report_no_ratings", language)))
     if report.goals:
@@ -622,9 +647,10 @@ def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
                 started=format_number(row.experiments_started, language),
                 finished=format_number(row.experiments_finished, language),
             )
-            for row in report.goals[:20]
+            for row in report.goals
         ]
-        blocks.append(section(f"*{t('programme.report_goals', language)}*\n" + "\n".join(lines)))
+        # At most MAX_GOALS (50) goals and "no goal": all of them, in a few sections.
+        blocks += packed_sections([f"*{t('programme.report_goals', language)}*", *lines])
     return message(blocks, header + " · " + period)
 
 

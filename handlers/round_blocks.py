@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
 from handlers import ids
@@ -19,18 +19,19 @@ from handlers.blocks import (
     packed_lines,
     packed_sections,
     plain,
+    search_select,
     section,
-    select_input,
+    suggestions,
+    theme_field,
 )
-from handlers.mrkdwn import escape_within, truncate
+from handlers.mrkdwn import as_written, escape_within
 from handlers.programme_blocks import charter_invite
 from i18n import catalog, format_number, placeholders, t
-from models import Round, Theme, ThinkTank
-from services.matchmaking import weak_grouping_cause
+from models import Round, ThinkTank
+from services.matchmaking import MemberChoices, weak_grouping_cause
 from services.outgoing import Intro, RoundSummary, Unplaced
 
 MAX_MESSAGE_BLOCKS = 50
-MAX_MEMBER_OPTIONS = 100
 
 
 def _mention(user_id: str) -> str:
@@ -45,15 +46,21 @@ def _value(round_: Round, **extra: Any) -> str:
     return json.dumps({"r": round_.id, "v": round_.version, **extra})
 
 
-def _issue_text(issue: dict[str, Any], people: dict[int, str], language: str) -> str | None:
-    """``people``: each participant id's label (a mention, or a name for someone not in Slack)."""
+def _issue_text(
+    issue: dict[str, Any],
+    people: dict[int, str],
+    language: str,
+    user_text: Callable[[str, int], str],
+) -> str | None:
+    """One problem the engine reported, naming the people it is about (``people``: how each
+    is named where the text goes)."""
     key = f"matching.issue_{issue['code']}"
     if key not in catalog("en"):
         return None
     mentions = ", ".join(people[p] for p in issue.get("participants", []) if p in people)
     # Parameters may quote people's texts (the needs an anchored round left unused).
     params = {
-        name: escape_within(value, 600) if isinstance(value, str) else value
+        name: user_text(value, 600) if isinstance(value, str) else value
         for name, value in (issue.get("params") or {}).items()
     }
     params.setdefault("ids", mentions)
@@ -68,31 +75,46 @@ def _missing_placeholders(key: str, params: dict[str, Any]) -> dict[str, str]:
     return {name: "?" for name in placeholders(catalog("en")[key]) if name not in params}
 
 
-def _member_line(member: Any, language: str) -> str:
+def _named(participant: Any, language: str) -> str:
+    """A person in a file, where a mention would be an opaque id: their name."""
+    name = participant.display_name or participant.user_id
+    if participant.is_offline:
+        return f"{name} ({t('importing.not_in_slack', language)})"
+    return f"{name} ({participant.user_id})" if participant.display_name else name
+
+
+def _member_line(
+    member: Any,
+    language: str,
+    user_text: Callable[[str, int], str] = escape_within,
+    person: Callable[[Any, str], str] = member_label,
+) -> str:
+    """One member: who (``person``), their organisation and the idea that placed them, user
+    text made safe by ``user_text`` (escaped for mrkdwn, whole for a file)."""
     participant = member.participant
     organisation = ""
     if participant.organisation or participant.organisation_type:
-        parts = [escape_within(participant.organisation or "", 80)]
+        parts = [user_text(participant.organisation or "", 80)]
         if participant.organisation_type:
             parts.append(t(f"profile.org_{participant.organisation_type.value}", language))
         organisation = " (" + " · ".join(part for part in parts if part) + ")"
     idea = (
-        "“" + escape_within(member.idea.title, 100) + "”"
+        "“" + user_text(member.idea.title, 100) + "”"
         if member.idea
         else t("rounds.no_idea", language)
     )
     return t(
         "rounds.member_line",
         language,
-        member=member_label(participant, language),
+        member=person(participant, language),
         organisation=organisation,
         idea=idea,
     )
 
 
-def _group_sections(round_: Round, tank: ThinkTank, language: str) -> list[Block]:
-    """A group: its title, terms and every member, in as many sections as that takes (never cut
-    mid-name); the lock button sits on the first."""
+def _group_lines(
+    tank: ThinkTank, language: str, user_text: Callable[[str, int], str] = escape_within
+) -> list[str]:
     lines = [
         t(
             "rounds.group_title",
@@ -103,8 +125,30 @@ def _group_sections(round_: Round, tank: ThinkTank, language: str) -> list[Block
         )
     ]
     if tank.key_terms:
-        terms = ", ".join(escape_within(term, 40) for term in tank.key_terms[:6])
+        terms = ", ".join(user_text(term, 40) for term in tank.key_terms[:6])
         lines.append(t("rounds.shared_terms", language, terms=terms))
+    return lines
+
+
+def preview_text(round_: Round, language: str) -> str:
+    """Every group of a preview with every member, as a text file (*Send everything as a
+    file*, when the message could only count some groups): names, nothing escaped."""
+    tanks = sorted(round_.think_tanks, key=lambda tank: tank.number)
+    people = sum(len(tank.members) for tank in tanks)
+    lines = [t("rounds.preview_header", language, people=people, groups=len(tanks)), ""]
+    warnings = _warning_lines(round_, language, as_written, _named)
+    lines += [*("! " + line for line in warnings), *([""] if warnings else [])]
+    for tank in tanks:
+        lines += _group_lines(tank, language, as_written)
+        lines += [_member_line(member, language, as_written, _named) for member in tank.members]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _group_sections(round_: Round, tank: ThinkTank, language: str) -> list[Block]:
+    """A group: its title, terms and every member, in as many sections as that takes (never cut
+    mid-name); the lock button sits on the first."""
+    lines = _group_lines(tank, language)
     lines += [_member_line(member, language) for member in tank.members]
     blocks = packed_sections(lines)
     lock_key = "rounds.unlock" if tank.locked else "rounds.lock"
@@ -122,9 +166,11 @@ def _compact_line(tank: ThinkTank, language: str) -> str:
     return t("rounds.compact_group", language, number=tank.number, members=members)
 
 
-def _group_blocks(round_: Round, tanks: list[ThinkTank], language: str, budget: int) -> list[Block]:
+def _group_blocks(
+    round_: Round, tanks: list[ThinkTank], language: str, budget: int
+) -> tuple[list[Block], int]:
     """Every group in full while ``budget`` blocks last; the rest one line each (members
-    only); past even that, a count of the groups not shown."""
+    only); past even that, a count of the groups not shown (and how many those are)."""
     blocks: list[Block] = []
     shown = 0
     for tank in tanks:
@@ -140,7 +186,7 @@ def _group_blocks(round_: Round, tanks: list[ThinkTank], language: str, budget: 
     hidden = sum(len(group) for group in rest[room:])
     if hidden:
         blocks.append(context(t("rounds.more_groups", language, count=hidden)))
-    return blocks
+    return blocks, hidden
 
 
 def _honesty_lines(round_: Round, language: str) -> list[str]:
@@ -165,14 +211,39 @@ def _honesty_lines(round_: Round, language: str) -> list[str]:
     return lines
 
 
-def _warning_lines(round_: Round, people: dict[int, str], language: str) -> list[str]:
+def _warning_lines(
+    round_: Round,
+    language: str,
+    user_text: Callable[[str, int], str] = escape_within,
+    person: Callable[[Any, str], str] | None = None,
+) -> list[str]:
+    """Everything a facilitator should read before confirming, people named by ``person``
+    (a mention, or a name for someone not in Slack)."""
+    name = person or member_label
+    members = [member.participant for tank in round_.think_tanks for member in tank.members]
+    people = {p.id: name(p, language) for p in members + [n.participant for n in round_.notices]}
     issues = [
         line
         for issue in round_.issues
         if issue.get("code") != "pool_too_small" or round_.think_tanks
-        if (line := _issue_text(issue, people, language))
+        if (line := _issue_text(issue, people, language, user_text))
     ]
     return _honesty_lines(round_, language) + issues
+
+
+# Blocks the warnings may take in a preview; past them, they are counted (and in the file).
+MAX_WARNING_BLOCKS = 5
+
+
+def _warning_blocks(round_: Round, language: str) -> tuple[list[Block], int]:
+    """The warnings, whole, in as few sections as fit; past ``MAX_WARNING_BLOCKS`` the rest is
+    counted. The blocks, and how many warnings they leave out."""
+    groups = packed_lines([":warning: " + line for line in _warning_lines(round_, language)])
+    blocks = [section("\n".join(group)) for group in groups[:MAX_WARNING_BLOCKS]]
+    hidden = sum(len(group) for group in groups[MAX_WARNING_BLOCKS:])
+    if hidden:
+        blocks.append(context(t("rounds.more_warnings", language, count=hidden)))
+    return blocks, hidden
 
 
 def preview_message(round_: Round, language: str) -> dict[str, Any]:
@@ -207,12 +278,6 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
             )
         )
     )
-    labels = {
-        member.participant_id: member_label(member.participant, language)
-        for tank in tanks
-        for member in tank.members
-    }
-    labels.update({n.participant_id: member_label(n.participant, language) for n in round_.notices})
     if not tanks and not round_.notices:
         blocks.append(section(t("rounds.empty_pool", language)))
     elif not tanks:
@@ -220,11 +285,12 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
         blocks.append(
             section(t("rounds.too_few", language, count=count, min_size=settings.get("min_size")))
         )
-    issue_lines = _warning_lines(round_, labels, language)
-    if issue_lines:
-        blocks.append(section(":warning: " + "\n:warning: ".join(issue_lines[:8])))
+    warnings, hidden_warnings = _warning_blocks(round_, language)
+    blocks += warnings
     # 50 blocks per message; one is the actions row below.
-    blocks += _group_blocks(round_, tanks, language, MAX_MESSAGE_BLOCKS - 1 - len(blocks))
+    budget = MAX_MESSAGE_BLOCKS - 1 - len(blocks)
+    group_blocks, hidden = _group_blocks(round_, tanks, language, budget)
+    blocks += group_blocks
     confirm = {
         "type": "button",
         "style": "primary",
@@ -244,6 +310,9 @@ def preview_message(round_: Round, language: str) -> dict[str, Any]:
             button(t("rounds.rerun", language), ids.ROUND_RERUN, _value(round_)),
             button(t("rounds.move", language), ids.ROUND_MOVE, _value(round_)),
         ]
+    if hidden or hidden_warnings:
+        # What the message could only count: every group and warning, as a file.
+        actions.append(button(t("common.send_file", language), ids.PREVIEW_FILE, _value(round_)))
     discard = button(t("rounds.discard", language), ids.ROUND_DISCARD, _value(round_))
     discard["style"] = "danger"
     actions.append(discard)
@@ -267,20 +336,21 @@ def _number_input(block_id: str, label: str, initial: int, low: int, high: int) 
     }
 
 
-def match_modal(language: str, themes: Sequence[Theme] = ()) -> Block:
-    """The facilitator's match form; the theme choice appears once some theme exists."""
+def match_modal(language: str, has_themes: bool = False) -> Block:
+    """The facilitator's match form; the theme filter appears once some theme exists, and
+    searches every theme as the facilitator types (a static select stops at 100)."""
     fields = ids.MATCH_FIELDS
     theme_block: list[Block] = []
-    if themes:
+    if has_themes:
         theme_block = [
-            select_input(
+            theme_field(
                 fields["theme"],
+                ids.ANY_THEME_CHOICE,
                 t("rounds.field_theme", language),
-                [option(truncate(theme.title, 75), str(theme.id)) for theme in themes[:100]],
-                None,
+                language,
+                hint=t("rounds.field_theme_hint", language),
             )
         ]
-        theme_block[0]["hint"] = plain(t("rounds.field_theme_hint", language), 2000)
     blocks: list[Block] = [
         {
             "type": "input",
@@ -340,16 +410,10 @@ def match_modal(language: str, themes: Sequence[Theme] = ()) -> Block:
 
 
 def move_modal(round_: Round, language: str) -> Block:
-    options = [
-        {
-            "text": plain(
-                f"{member.participant.display_name or member.participant.user_id} (#{tank.number})"
-            ),
-            "value": str(member.participant_id),
-        }
-        for tank in round_.think_tanks
-        for member in tank.members
-    ][:MAX_MEMBER_OPTIONS]
+    """Move one person: the person is searched as the facilitator types (every member of a
+    round of any size is reachable), the group is a number up to one past the last (a new
+    group)."""
+    last = max((tank.number for tank in round_.think_tanks), default=0)
     return {
         "type": "modal",
         "callback_id": ids.MOVE_MODAL,
@@ -358,21 +422,31 @@ def move_modal(round_: Round, language: str) -> Block:
         "close": plain(t("common.cancel", language), 24),
         "private_metadata": json.dumps({"r": round_.id, "v": round_.version}),
         "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.MOVE_FIELDS["person"],
-                "label": plain(t("rounds.move_person", language), 2000),
-                "element": {"type": "static_select", "action_id": ids.VALUE, "options": options},
-            },
+            search_select(
+                ids.MOVE_FIELDS["person"],
+                ids.MOVE_PERSON_CHOICE,
+                t("rounds.move_person", language),
+                t("rounds.move_person_placeholder", language),
+                hint=t("rounds.move_person_hint", language),
+            ),
             _number_input(
                 ids.MOVE_FIELDS["group"],
                 t("rounds.move_group", language),
                 1,
                 1,
-                len(round_.think_tanks) + 1,
+                last + 1,
             ),
         ],
     }
+
+
+def member_options(choices: MemberChoices, language: str) -> dict[str, Any]:
+    """The answer to a search in the move form's person field: "name (#group)"."""
+    options = [
+        option(f"{member.name} (#{member.number})", str(member.participant_id))
+        for member in choices.members
+    ]
+    return suggestions(options, language, more=choices.more)
 
 
 def intro_message(intro: Intro) -> dict[str, Any]:

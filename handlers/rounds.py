@@ -20,11 +20,12 @@ from handlers.listening import (
     subcommand,
     subcommand_args,
 )
+from handlers.theme_blocks import chosen_theme_id
 from i18n import t
 from services import facilitators, matchmaking, schedules, themes
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
-from services.round_workflow import carry_out, deliver_preview
+from services.round_workflow import carry_out, deliver_preview, deliver_preview_file
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def _int(value: str | None, field: str) -> int:
 def match_form(person: Person, deps: Deps) -> Modal:
     """``/collider match``: the form for a new round."""
     with deps.database.session() as session:
-        return round_blocks.match_modal(person.language, themes.all_themes(session))
+        return round_blocks.match_modal(person.language, themes.any_theme(session))
 
 
 def manage_facilitators(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -107,7 +108,7 @@ def match_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) 
             min_distinct=_int(values["diversity"], "diversity"),
             repeat_window=_int(values["window"], "window"),
             since=values["since"],
-            theme_id=_int(values["theme"], "theme") if values["theme"] else None,
+            theme_id=chosen_theme_id(values["theme"], "theme"),
             around_needs="around_needs" in (values["options"] or ""),
             include_offline="include_offline" in (values["options"] or ""),
         ).validate()
@@ -197,11 +198,40 @@ def confirm_round(
     run_after_ack(deps, carry_out, deps.outbound, ref["r"], what=f"round {ref['r']}", person=person)
 
 
+def send_preview_file(
+    ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
+) -> None:
+    """*Send everything as a file* in a preview too long for one message: every group, by DM."""
+    ack()
+    ref = _round_ref(action.get("value"))
+    run_after_ack(
+        deps,
+        deliver_preview_file,
+        deps.outbound,
+        person.user,
+        ref["r"],
+        what=f"preview file of round {ref['r']}",
+        person=person,
+        tell=lambda message: respond(response_type="ephemeral", replace_original=False, **message),
+    )
+
+
 def move_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """*Move someone*: the form to put one person of the preview in another group."""
     ref = _round_ref(action.get("value"))
     with deps.database.session() as session:
         return round_blocks.move_modal(matchmaking.load_round(session, ref["r"]), person.language)
+
+
+def search_members(
+    ack: Ack, body: dict[str, Any], payload: dict[str, Any], person: Person, deps: Deps
+) -> None:
+    """The move form's person field as the facilitator types: the preview's members."""
+    ref = _round_ref((body.get("view") or {}).get("private_metadata"))
+    query = str(payload.get("value") or "")[:200]
+    with deps.database.session() as session:
+        choices = matchmaking.find_members(session, ref["r"], query)
+    ack(**round_blocks.member_options(choices, person.language))
 
 
 def move_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -248,10 +278,14 @@ def register(app: App, deps: Deps) -> None:
         (ids.ROUND_DISCARD, discard_preview),
         (ids.ROUND_RERUN, rerun_preview),
         (ids.ROUND_CONFIRM, confirm_round),
+        (ids.PREVIEW_FILE, send_preview_file),
     ):
         app.action(action_id, middleware=[facilitators_only(action_id)])(listener(function))
     app.action(ids.ROUND_MOVE, middleware=[facilitators_only(ids.ROUND_MOVE)])(
         form_opener(move_form)
+    )
+    app.options(ids.MOVE_PERSON_CHOICE, middleware=[facilitators_only("move search")])(
+        listener(search_members)
     )
     app.view(
         ids.MOVE_MODAL,

@@ -7,7 +7,9 @@ from typing import Any
 
 from handlers import ids
 from handlers.blocks import (
+    LABEL_VALUE,
     NO_THEME,
+    THEME_VALUE,
     Block,
     context,
     form_modal,
@@ -18,14 +20,16 @@ from handlers.blocks import (
     packed_sections,
     plain,
     section,
+    suggestions,
     text_input,
     theme_option,
 )
 from handlers.mrkdwn import escape_within
 from i18n import format_day, t
 from models import Theme
+from services.errors import InvalidInput
 from services.ideas import MAX_THEME
-from services.themes import MAX_CHOICES, MAX_DESCRIPTION, MAX_TITLE, LabelUse, ThemeChoices
+from services.themes import MAX_DESCRIPTION, MAX_TITLE, LabelUse, ThemeChoices
 
 
 def _datepicker(block_id: str, label: str, initial: date | None, optional: bool) -> Block:
@@ -85,16 +89,24 @@ MAX_THEME_LIST_BLOCKS = 45
 
 
 def theme_list(
-    themes: list[Theme], labels: list[LabelUse], language: str, today: date
+    themes: list[Theme], labels: list[LabelUse], language: str, today: date, *, query: str = ""
 ) -> dict[str, Any]:
-    """Every theme, then the labels ideas carry (themes too, to the people who used them).
+    """Every theme, then the labels ideas carry (themes too, to the people who used them);
+    with ``query``, those that matched it.
 
     Lines are packed into sections, never cut; if even that passes Slack's 50 blocks, the rest is
-    counted and the theme field of ``/idea`` named as the way to search them all.
+    counted and ``/collider themes WORDS`` named as the way to find any of them.
     """
-    header = t("themes.list_header", language)
+    shown_query = escape_within(query, 100)
+    header = (
+        t("themes.search_header", language, query=shown_query)
+        if query
+        else t("themes.list_header", language)
+    )
     if not themes and not labels:
-        return message([section(f"*{header}*"), section(t("themes.none", language))], header)
+        empty = t("themes.none_found", language, query=shown_query) if query else None
+        text = empty or t("themes.none", language)
+        return message([section(f"*{header}*"), section(text)], header)
     lines = []
     for theme in themes:
         text = theme_line(theme, language, today)
@@ -120,20 +132,46 @@ def theme_list(
 
 
 def theme_options(
-    choices: ThemeChoices, query: str, language: str, *, new_labels: bool = True
+    choices: ThemeChoices,
+    query: str,
+    language: str,
+    *,
+    new_labels: bool = True,
+    none_key: str = "ideas.theme_none",
 ) -> dict[str, Any]:
-    """The answer to a search in a theme field: "no theme", the matches, and (with
-    ``new_labels``) the typed text as a new label when nothing matches it exactly."""
+    """The answer to a search in a theme field: "no theme" (``none_key`` says what that
+    means there), the matches, and (with ``new_labels``) the typed text as a new label when
+    nothing matches it exactly; matches past Slack's 100 are counted (``suggestions``)."""
     typed = " ".join(query.split())[:MAX_THEME]
     options: list[Block] = []
     if not typed:
-        options.append(option(t("ideas.theme_none", language), NO_THEME))
+        options.append(option(t(none_key, language), NO_THEME))
     options += [theme_option(theme) for theme in choices.themes]
     options += [label_option(label) for label in choices.labels]
     known = {theme.title.casefold() for theme in choices.themes}
     known |= {label.casefold() for label in choices.labels}
+    new = None
     if new_labels and typed and typed.casefold() not in known:
         # Last, and always offered: the matches above may be what they meant.
         new = label_option(typed, t("ideas.theme_new", language, label=typed))
-        return {"options": [*options[: MAX_CHOICES - 1], new]}
-    return {"options": options[:MAX_CHOICES]}
+    return suggestions(options, language, more=choices.more, last=new)
+
+
+def chosen_theme(value: str | None, field: str = "theme_id") -> tuple[str | None, int | None]:
+    """A theme field's value as (label, theme id): one of them, or neither (no theme)."""
+    if not value or value == NO_THEME:
+        return None, None
+    if value.startswith(LABEL_VALUE):
+        return value.removeprefix(LABEL_VALUE), None
+    number = value.removeprefix(THEME_VALUE)
+    if not value.startswith(THEME_VALUE) or not number.isdigit():
+        raise InvalidInput("errors.bad_choice", field=field)
+    return None, int(number)
+
+
+def chosen_theme_id(value: str | None, field: str) -> int | None:
+    """A theme field that names themes only (the match form): the theme's id, or None."""
+    label, theme_id = chosen_theme(value, field)
+    if label is not None:
+        raise InvalidInput("errors.bad_choice", field=field)
+    return theme_id

@@ -23,9 +23,10 @@ from handlers.listening import (
     subcommand_verb,
 )
 from handlers.mrkdwn import escape_within
-from handlers.theme_blocks import theme_list, theme_modal
+from handlers.programme_blocks import EXPERIMENT_THEME_CHOICE
+from handlers.theme_blocks import theme_list, theme_modal, theme_options
 from i18n import t
-from services import themes
+from services import ideas, themes
 from services.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -50,11 +51,12 @@ def close_theme(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -
         ack(response_type="ephemeral", **notice(t("themes.usage", language)))
 
 
-def list_themes(ack: Ack, person: Person, deps: Deps) -> None:
+def list_themes(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
+    """``/collider themes [WORDS]``: every theme and label, or those whose name has WORDS."""
+    query = subcommand_args(command)[: ideas.MAX_QUERY]
     with deps.database.session() as session:
-        answer = theme_list(
-            themes.all_themes(session), themes.labels_in_use(session), person.language, date.today()
-        )
+        found, labels = themes.themes_named(session, query)
+        answer = theme_list(found, labels, person.language, date.today(), query=query)
     ack(response_type="ephemeral", **answer)
 
 
@@ -82,7 +84,45 @@ def theme_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) 
     ack(response_action="update", view=done)
 
 
+def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """The idea form's theme field as the person types: open themes, labels in use, or a new
+    label (answered at once: Slack waits 3 s)."""
+    query = _query(payload)
+    with deps.database.session() as session:
+        choices = themes.theme_choices(session, query, date.today())
+        answer = theme_options(choices, query, person.language)
+    ack(**answer)
+
+
+def search_any_theme(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """A theme field that filters by theme (the match form): every theme, open or closed,
+    and no labels; "any theme" when nothing is typed."""
+    _answer_every_theme(ack, payload, person, deps, none_key="rounds.theme_any")
+
+
+def search_experiment_theme(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps) -> None:
+    """The experiment card's theme: every theme, open or closed; "no theme" to clear it."""
+    _answer_every_theme(ack, payload, person, deps, none_key="ideas.theme_none")
+
+
+def _answer_every_theme(
+    ack: Ack, payload: dict[str, Any], person: Person, deps: Deps, *, none_key: str
+) -> None:
+    query = _query(payload)
+    with deps.database.session() as session:
+        choices = themes.theme_choices(session, query, date.today(), closed=True, labels=False)
+        answer = theme_options(choices, query, person.language, new_labels=False, none_key=none_key)
+    ack(**answer)
+
+
+def _query(payload: dict[str, Any]) -> str:
+    return str(payload.get("value") or "")[: ideas.MAX_QUERY]
+
+
 def register(app: App, deps: Deps) -> None:
+    app.options(ids.THEME_CHOICE)(listener(search_themes))
+    app.options(ids.ANY_THEME_CHOICE)(listener(search_any_theme))
+    app.options(EXPERIMENT_THEME_CHOICE)(listener(search_experiment_theme))
     app.command(
         "/collider",
         matchers=[subcommand_verb("theme", "open")],

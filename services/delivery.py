@@ -1,8 +1,8 @@
 """The one way a message leaves outside a request: intros, notices, round summaries, previews,
 poll DMs, reminders, reports and offers of imported ideas all go through ``deliver``; late
 answers to someone's own request (similar ideas, a form's confirmation) through ``reply``; files
-(someone's data) through ``deliver_file``. Nothing else calls Slack's sending methods
-(tests/test_one_gateway.py).
+(someone's data, charts, full lists a message could only count) through ``deliver_file``.
+Nothing else calls Slack's sending methods (tests/test_one_gateway.py).
 
 Exactly once per send key, across double clicks, several processes, restarts and crashes:
 
@@ -240,8 +240,9 @@ def reply(gateway: Gateway, message: Message, to: ReplyTo) -> Outcome:
 
 
 def deliver_file(gateway: Gateway, upload: Upload, to: Recipient) -> Outcome:
-    """Share ``upload`` with ``to`` now: a one-off answer to what someone just asked (their
-    data), so no claim: asking again is the retry. The outcome is typed, never raised."""
+    """Share ``upload`` with ``to`` now (someone's data, a chart, a full list a message could
+    only count): a one-off answer to what someone just asked, or one that goes with a message
+    just sent, so no claim: asking again is the retry. The outcome is typed, never raised."""
     try:
         channel = to.resolve(gateway)
         gateway.upload_file(channel, upload)

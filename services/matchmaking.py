@@ -517,6 +517,38 @@ def move_member(
     return load_round(session, round_id)
 
 
+@dataclass(frozen=True)
+class MemberChoice:
+    participant_id: int
+    name: str
+    number: int  # the think tank they are in
+
+
+@dataclass(frozen=True)
+class MemberChoices:
+    members: list[MemberChoice]
+    more: int = 0  # matches past the limit
+
+
+def find_members(session: Session, round_id: int, query: str, limit: int = 100) -> MemberChoices:
+    """The preview's members whose name or Slack id contains ``query`` (ignoring case), or,
+    for ``#N``, the members of think tank N: at most ``limit``, by group, and how many more."""
+    wanted = query.strip().casefold()
+    group = wanted[1:] if wanted.startswith("#") and wanted[1:].isdigit() else None
+    found = []
+    for tank in sorted(load_round(session, round_id).think_tanks, key=lambda tank: tank.number):
+        for member in tank.members:
+            person = member.participant
+            name = person.display_name or person.user_id
+            if group is not None:
+                matches = group == str(tank.number)
+            else:
+                matches = wanted in name.casefold() or wanted in person.user_id.casefold()
+            if matches:
+                found.append(MemberChoice(member.participant_id, name, tank.number))
+    return MemberChoices(found[:limit], more=max(0, len(found) - limit))
+
+
 def discard(session: Session, round_id: int, version: int) -> Round:
     return _claim_version(session, round_id, version, status=RoundStatus.DISCARDED)
 

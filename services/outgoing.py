@@ -96,7 +96,21 @@ class Views(Protocol):
         self, poll: Poll, problems: list[tuple[str, str]], language: str
     ) -> Message: ...
 
+    def poll_failures_text(
+        self, poll: Poll, problems: list[tuple[str, str]], language: str
+    ) -> str | None:
+        """Every failure as a text file's content, or None when the message lists them all."""
+        ...
+
     def report(self, report: Report, language: str) -> Message: ...
+
+    def report_text(self, report: Report, language: str) -> str:
+        """The whole report as a text file's content (the message may only count the rest)."""
+        ...
+
+    def preview_text(self, round_: Round, language: str) -> str:
+        """Every group of a preview as a text file's content."""
+        ...
 
     def charter(self, charter: Charter, language: str) -> Message:
         """A think tank's charter, as posted (and pinned) in its conversation."""

@@ -24,12 +24,14 @@ from models import (
     PollState,
     QuestionKind,
     Round,
+    Theme,
     ThinkTank,
 )
 from services.errors import InvalidInput
 from services.polls import LIKERT, MET_KEY, MET_YES, label
 
 MIN_GROUP_ANSWERS = 3
+SCOPE_KINDS = ("all", "round", "tank", "theme")
 _SCOPE = re.compile(r"^\s*(round|tank|theme)\s+(.+?)\s*$", re.IGNORECASE)
 
 
@@ -93,7 +95,7 @@ class GroupResult:
 
 @dataclass
 class Report:
-    scope: str
+    scope: str  # its name, for people (plain text: escaped where it goes into mrkdwn)
     polls: int
     asked: int
     respondents: int
@@ -102,6 +104,7 @@ class Report:
     groups: list[GroupResult]
     minimum: int = MIN_GROUP_ANSWERS
     failures: list[tuple[int, str]] = field(default_factory=list)
+    of: Scope = Scope("all")  # what was asked for, to ask again (the whole report as a file)
 
 
 def _polls_in(session: Session, team_id: str, scope: Scope) -> list[Poll]:
@@ -124,10 +127,15 @@ def _polls_in(session: Session, team_id: str, scope: Scope) -> list[Poll]:
     return list(session.scalars(query.order_by(Poll.id)))
 
 
-def _scope_name(scope: Scope, language: str) -> str:
+def _scope_name(session: Session, scope: Scope, language: str) -> str:
+    """What the report is about, as people read it (a theme by its title: plain user text)."""
     if scope.kind == "all":
         return t("polls.scope_all", language)
-    return t(f"polls.scope_{scope.kind}", language, value=scope.value)
+    value = scope.value
+    if scope.kind == "theme" and value.isdigit():
+        theme = session.get(Theme, int(value))
+        value = theme.title if theme is not None else value
+    return t(f"polls.scope_{scope.kind}", language, value=value)
 
 
 def _summarize(
@@ -228,7 +236,8 @@ def build_report(session: Session, team_id: str, scope: Scope, language: str) ->
         len({a.respondent for a in c}) for tank in cells.values() for c in tank.values()
     )
     return Report(
-        scope=_scope_name(scope, language),
+        scope=_scope_name(session, scope, language),
+        of=scope,
         polls=len(polls),
         asked=asked,
         respondents=respondents,

@@ -23,7 +23,16 @@ from models import DeliveryState, Poll, PollDelivery, PollState
 from models.base import utcnow
 from models.queries import find_participant
 from services import poll_reports, polls
-from services.delivery import DeliveryError, Outcome, Recipient, Status, Upload, deliver, settle
+from services.delivery import (
+    DeliveryError,
+    Outcome,
+    Recipient,
+    Status,
+    Upload,
+    deliver,
+    deliver_file,
+    settle,
+)
 from services.errors import DomainError
 from services.outgoing import Outbound, person_language
 from services.participants import SlackUser, language_of
@@ -208,10 +217,12 @@ def _report_failures(out: Outbound, now: datetime) -> None:
                 out.settings.default_language,
             )
             problems = [(d.participant.user_id, d.error or "") for d in deliveries]
-            notes.append(
-                (poll_id, poll.created_by, out.views.poll_failures(poll, problems, language))
-            )
-    for poll_id, user_id, message in notes:
+            message = out.views.poll_failures(poll, problems, language)
+            # The message lists as many as it can; the rest, with them, go as a file.
+            full = out.views.poll_failures_text(poll, problems, language)
+            title = t("polls.failures_file_title", language, poll=poll_id)
+            notes.append((poll_id, poll.created_by, message, (full, title)))
+    for poll_id, user_id, message, (full, title) in notes:
         outcome = deliver(
             out.database,
             out.gateway,
@@ -222,6 +233,14 @@ def _report_failures(out: Outbound, now: datetime) -> None:
             marked=False,
             clock=lambda: now,
         )
+        if outcome.status is Status.SENT and full is not None:
+            shared = deliver_file(
+                out.gateway,
+                Upload(full.encode(), f"poll-{poll_id}-not-reached.txt", title),
+                Recipient(channel=outcome.channel, user_id=user_id),
+            )
+            if not shared.delivered:
+                logger.warning("could not share poll %s's failures: %s", poll_id, shared.code)
         if not outcome.failed:
             with out.database.session() as session:
                 poll = session.get(Poll, poll_id)
@@ -316,10 +335,11 @@ def deliver_report(out: Outbound, facilitator: SlackUser, scope: poll_reports.Sc
         chart = report_chart(report, language) if outcome.delivered else None
         if chart is not None and outcome.channel:
             title = t("polls.chart_title", language, scope=report.scope)
-            out.gateway.upload_file(outcome.channel, Upload(chart, "poll-report.png", title))
-    except DeliveryError as error:
-        logger.warning("could not deliver a poll report to %s: %s", facilitator.user_id, error)
-        return
+            where = Recipient(channel=outcome.channel)
+            upload = Upload(chart, "poll-report.png", title)
+            shared = deliver_file(out.gateway, upload, where)
+            if not shared.delivered:
+                logger.warning("could not share a report chart: %s", shared.code)
     except DomainError:
         raise
     except Exception:
@@ -331,3 +351,22 @@ def deliver_report(out: Outbound, facilitator: SlackUser, scope: poll_reports.Sc
         logger.warning(
             "could not deliver a poll report to %s: %s", facilitator.user_id, outcome.code
         )
+
+
+def deliver_report_file(out: Outbound, facilitator: SlackUser, scope: poll_reports.Scope) -> None:
+    """The whole report as a text file in the facilitator's DM (*Send everything as a file*
+    under a report too long for one message). A failure is said to them."""
+    language = person_language(out, facilitator.team_id, facilitator.user_id)
+    with out.database.session() as session:
+        poll_reports.require_scope(session, facilitator.team_id, scope)
+        report = poll_reports.build_report(session, facilitator.team_id, scope, language)
+    text = out.views.report_text(report, language)
+    title = t("polls.report_title", language, scope=report.scope)
+    to = Recipient(user_id=facilitator.user_id)
+    shared = deliver_file(out.gateway, Upload(text.encode(), "poll-report.txt", title), to)
+    if not shared.delivered:
+        logger.warning(
+            "could not share a report file with %s: %s", facilitator.user_id, shared.code
+        )
+        sorry = out.views.notice(t("errors.file_not_sent", language))
+        deliver(out.database, out.gateway, sorry, to, key=None)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from i18n import t
@@ -701,15 +701,34 @@ def pending_polls(
     ]
 
 
-def recent_rounds(session: Session, team_id: str, limit: int = 25) -> list[Round]:
-    return list(
-        session.scalars(
-            select(Round)
-            .where(
-                Round.team_id == team_id,
-                Round.status.in_((RoundStatus.CONFIRMED, RoundStatus.COMPLETED)),
-            )
-            .order_by(Round.id.desc())
-            .limit(limit)
-        )
+def find_rounds(
+    session: Session, team_id: str, query: str = "", limit: int = 100
+) -> tuple[list[Round], int]:
+    """Confirmed rounds whose number contains ``query`` (digits; empty: any), newest first:
+    at most ``limit``, and how many more match."""
+    wanted = query.strip().lstrip("#")
+    conditions = [
+        Round.team_id == team_id,
+        Round.status.in_((RoundStatus.CONFIRMED, RoundStatus.COMPLETED)),
+    ]
+    if wanted and not wanted.isdigit():
+        return [], 0
+    if wanted:
+        conditions.append(cast(Round.id, String).contains(wanted))
+    found = list(
+        session.scalars(select(Round).where(*conditions).order_by(Round.id.desc()).limit(limit))
     )
+    total = session.scalar(select(func.count(Round.id)).where(*conditions)) or 0
+    return found, max(0, total - len(found))
+
+
+def find_templates(
+    session: Session, team_id: str, query: str = "", limit: int = 100
+) -> tuple[list[PollTemplate], int]:
+    """Templates whose name contains ``query`` (ignoring case), by name: at most ``limit``,
+    and how many more match."""
+    wanted = clean_text(query).casefold()
+    found = [
+        template for template in templates(session, team_id) if wanted in template.name.casefold()
+    ]
+    return found[:limit], max(0, len(found) - limit)

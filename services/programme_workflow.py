@@ -34,6 +34,7 @@ from services.delivery import (
     Status,
     Upload,
     deliver,
+    deliver_file,
     once,
 )
 from services.outgoing import Outbound
@@ -328,7 +329,11 @@ def deliver_programme_report(
         return
     chart = out.views.programme_chart(report, language)
     title = t("programme.report_title", language)
-    out.gateway.upload_file(outcome.channel, Upload(chart, "programme-report.png", title))
+    where = Recipient(channel=outcome.channel)
+    upload = Upload(chart, "programme-report.png", title)
+    shared = deliver_file(out.gateway, upload, where)
+    if not shared.delivered:
+        logger.warning("could not share the programme chart: %s", shared.code)
 
 
 # -- the facilitator's App Home ------------------------------------------------------------------

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from i18n import t
 from services import matchmaking, schedules
-from services.delivery import DeliveryError, Recipient, deliver
+from services.delivery import DeliveryError, Recipient, Upload, deliver, deliver_file
+from services.errors import NotFound
 from services.outgoing import Outbound, person_language
 from services.participants import SlackUser
 from services.round_runner import RunOutcome, run_round, unfinished_rounds
@@ -71,6 +72,24 @@ def deliver_preview(
         stored = matchmaking.load_round(session, round_id)
         stored.preview_channel, stored.preview_ts = outcome.channel, outcome.ts
     return round_id
+
+
+def deliver_preview_file(out: Outbound, facilitator: SlackUser, round_id: int) -> None:
+    """Every group of a preview as a text file in the facilitator's DM (*Send everything as a
+    file*, when the preview could only count some groups). A failure is said to them."""
+    language = person_language(out, facilitator.team_id, facilitator.user_id)
+    with out.database.session() as session:
+        round_ = matchmaking.load_round(session, round_id)
+        if round_.team_id != facilitator.team_id:
+            raise NotFound("rounds.not_found")
+        text = out.views.preview_text(round_, language)
+    title = t("rounds.preview_file_title", language, round=round_id)
+    to = Recipient(user_id=facilitator.user_id)
+    upload = Upload(text.encode(), f"preview-{round_id}.txt", title)
+    shared = deliver_file(out.gateway, upload, to)
+    if not shared.delivered:
+        logger.warning("could not share preview %s: %s", round_id, shared.code)
+        _say_sorry(out, facilitator, t("errors.file_not_sent", language))
 
 
 def _say_sorry(out: Outbound, person: SlackUser, text: str) -> None:

@@ -27,6 +27,8 @@ class ThemeChoices:
 
     themes: list[Theme]
     labels: list[str]
+    # Matches past the limit, not loaded: said in the answer, so nothing is cut without a word.
+    more: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,11 @@ def all_themes(session: Session) -> list[Theme]:
     return list(session.scalars(select(Theme).order_by(Theme.opens_on.desc(), Theme.id.desc())))
 
 
+def any_theme(session: Session) -> bool:
+    """Whether any theme exists, open or closed."""
+    return session.scalar(select(Theme.id).limit(1)) is not None
+
+
 def open_themes(session: Session, today: date) -> list[Theme]:
     """Themes that accept ideas today, newest first."""
     return [theme for theme in all_themes(session) if theme.is_open_on(today)]
@@ -116,17 +123,37 @@ def labels_in_use(session: Session) -> list[LabelUse]:
     return [LabelUse(label, ideas) for label, ideas in rows if label]
 
 
-def theme_choices(
-    session: Session, query: str, today: date, limit: int = MAX_CHOICES
-) -> ThemeChoices:
-    """Open themes and labels in use whose text contains ``query`` (ignoring case), at most
-    ``limit`` in all, themes first."""
+def themes_named(session: Session, query: str = "") -> tuple[list[Theme], list[LabelUse]]:
+    """Every theme (newest first) and label in use whose text contains ``query`` (ignoring
+    case; empty: all of them)."""
     wanted = clean_text(query).casefold()
-    themes = [t for t in open_themes(session, today) if wanted in t.title.casefold()][:limit]
-    titles = {theme.title.casefold() for theme in themes}
-    labels = [
+    found = [theme for theme in all_themes(session) if wanted in theme.title.casefold()]
+    return found, [use for use in labels_in_use(session) if wanted in use.label.casefold()]
+
+
+def theme_choices(
+    session: Session,
+    query: str,
+    today: date,
+    limit: int = MAX_CHOICES,
+    *,
+    closed: bool = False,
+    labels: bool = True,
+) -> ThemeChoices:
+    """Themes open today (``closed``: every theme) and, with ``labels``, labels in use whose
+    text contains ``query`` (ignoring case): at most ``limit`` in all, themes first, and how
+    many more matched."""
+    wanted = clean_text(query).casefold()
+    pool = all_themes(session) if closed else open_themes(session, today)
+    found = [theme for theme in pool if wanted in theme.title.casefold()]
+    titles = {theme.title.casefold() for theme in found}
+    uses = labels_in_use(session) if labels else []
+    named = [
         use.label
-        for use in labels_in_use(session)
+        for use in uses
         if wanted in use.label.casefold() and use.label.casefold() not in titles
     ]
-    return ThemeChoices(themes=themes, labels=labels[: max(0, limit - len(themes))])
+    themes = found[:limit]
+    shown = named[: max(0, limit - len(themes))]
+    more = len(found) - len(themes) + len(named) - len(shown)
+    return ThemeChoices(themes=themes, labels=shown, more=more)

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.local import block_kit_limits as limits
+from bot.local import escaping
 from bot.local.slack import LocalSlack
 
 
@@ -149,6 +150,38 @@ def test_acks_are_checked_by_their_kind() -> None:
     assert limits.ack_problems(too_many) == ["view.blocks: 101 > 100 (blocks)"]
     assert limits.ack_problems({"options": [option("o")] * 101}) == ["options: 101 > 100 (options)"]
     assert limits.ack_problems({"response_action": "errors", "errors": {"b": "bad"}}) == []
+
+
+def test_option_groups_are_held_to_their_limits() -> None:
+    label = {"type": "plain_text", "text": "x" * 76}
+    answer = {"option_groups": [{"label": label, "options": [option("o")] * 101}]}
+    assert limits.ack_problems(answer) == [
+        "option_groups[0].label: 76 characters > 75 (option group label)",
+        "option_groups: 101 > 100 (options in all groups)",
+        "option_groups[*]: 101 > 100 (options)",
+    ]
+
+
+def test_escaped_text_in_plain_text_is_flagged_and_mrkdwn_is_not() -> None:
+    """plain_text is shown as typed: an entity there reaches the reader as ``&amp;``."""
+    header = {"type": "header", "text": {"type": "plain_text", "text": "Report: a &amp; b"}}
+    escaped_option = {"options": [option("x &lt;c&gt;")]}
+    fine = {
+        "blocks": [
+            section("a &amp; b &lt;c&gt;"),
+            {**header, "text": {"type": "plain_text", "text": "a & b <c>"}},
+        ]
+    }
+    assert escaping.escaped_plain_text(fine) == []
+    assert len(escaping.escaped_plain_text({"blocks": [header]})) == 1
+    assert len(escaping.escaped_plain_text(escaped_option)) == 2
+    view = {"view": modal([section("s")], title="Q&amp;A")}
+    assert "Q&amp;A" in escaping.escaped_plain_text(view)[0]
+    with LocalSlack(token="xoxb-t") as slack:
+        client = WebClient(token="xoxb-t", base_url=slack.api_url)
+        client.chat_postMessage(channel="C1", text="t", blocks=[header])  # Slack would post it
+        [violation] = slack.violations
+        assert "escaped text in plain_text" in str(violation)
 
 
 def test_local_slack_refuses_and_records_what_slack_would_refuse() -> None:

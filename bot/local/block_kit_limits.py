@@ -31,6 +31,8 @@ MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
 MAX_OPTION_DESCRIPTION = 75
 MAX_SELECT_OPTIONS = 100
+MAX_OPTION_GROUPS = 100
+MAX_OPTION_GROUP_LABEL = 75
 MAX_CHOICE_OPTIONS = 10  # checkboxes, radio buttons
 MAX_OVERFLOW_OPTIONS = 5
 MAX_PLACEHOLDER = 150
@@ -160,6 +162,27 @@ def slack_file_ids(payload: Any) -> list[str]:
     return found
 
 
+def option_groups_problems(groups: Any, where: str = "") -> Problems:
+    """Option groups (a select's, or a ``block_suggestion`` answer's): at most 100 groups with
+    at most 100 options in all, each group labelled in at most 75 characters."""
+    problems: Problems = []
+    groups = list(groups or [])
+    _count(problems, f"{where}option_groups", groups, MAX_OPTION_GROUPS, "option groups")
+    for index, group in enumerate(groups):
+        label = group.get("label") if isinstance(group, Mapping) else None
+        _required_text(
+            problems,
+            f"{where}option_groups[{index}].label",
+            label,
+            MAX_OPTION_GROUP_LABEL,
+            "option group label",
+        )
+    grouped = [o for g in groups if isinstance(g, Mapping) for o in g.get("options") or []]
+    _count(problems, f"{where}option_groups", grouped, MAX_SELECT_OPTIONS, "options in all groups")
+    problems.extend(options_problems(grouped, f"{where}option_groups[*]", MAX_SELECT_OPTIONS))
+    return problems
+
+
 def _element(problems: Problems, where: str, element: Any) -> None:
     if not isinstance(element, Mapping):
         return
@@ -183,19 +206,8 @@ def _element(problems: Problems, where: str, element: Any) -> None:
         if kind in CHOICES:
             limit = MAX_CHOICE_OPTIONS
         problems.extend(options_problems(element.get("options"), f"{where}.options", limit))
-        groups = element.get("option_groups") or []
-        grouped = [option for group in groups for option in (group.get("options") or [])]
-        if groups:
-            _count(
-                problems,
-                f"{where}.option_groups",
-                grouped,
-                MAX_SELECT_OPTIONS,
-                "options in all groups",
-            )
-            problems.extend(
-                options_problems(grouped, f"{where}.option_groups[*]", MAX_SELECT_OPTIONS)
-            )
+        if element.get("option_groups"):
+            problems.extend(option_groups_problems(element["option_groups"], f"{where}."))
     elif kind == "plain_text_input":
         maximum = element.get("max_length")
         if maximum is not None and int(maximum) > MAX_INPUT_LENGTH:
@@ -307,9 +319,10 @@ def ack_problems(answer: Mapping[str, Any]) -> Problems:
     """What a listener acked with: a message, a ``response_action`` view, or options."""
     if answer.get("response_action") in ("update", "push"):
         return view_problems(answer.get("view"))
-    if "options" in answer or "option_groups" in answer:
-        grouped = [o for g in answer.get("option_groups") or [] for o in g.get("options") or []]
-        return options_problems([*(answer.get("options") or []), *grouped])
+    if "option_groups" in answer:
+        return option_groups_problems(answer["option_groups"])
+    if "options" in answer:
+        return options_problems(answer["options"])
     if "blocks" in answer or "text" in answer:
         return message_problems(answer)
     return []

@@ -108,7 +108,7 @@ class LocalRequests:
         if response.status != 200 or not response.body.startswith("{"):
             return
         answer = response_json(response)
-        problems = ack_problems(answer) + escaping.unescaped_input(answer)
+        problems = ack_problems(answer) + escaping.escaping_problems(answer)
         if problems:
             self.slack.record_violation("ack", problems)
 
@@ -256,7 +256,7 @@ class LocalRequests:
         }
         return self.interaction(payload)
 
-    def suggest(
+    def suggestions(
         self,
         view: dict[str, Any],
         block_id: str,
@@ -264,9 +264,10 @@ class LocalRequests:
         *,
         user: str = "U001",
         user_name: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> dict[str, Any]:
         """Type ``typed`` into an ``external_select`` of an open modal: Slack asks the app for
-        the options (``block_suggestion``), and this returns the ones it offered."""
+        the options (``block_suggestion``); the app's whole answer (``options``, or
+        ``option_groups`` with their labels)."""
         block = next(b for b in view.get("blocks", []) if b.get("block_id") == block_id)
         payload = {
             "type": "block_suggestion",
@@ -278,7 +279,19 @@ class LocalRequests:
             "value": typed,
         }
         payload.pop("trigger_id")  # Slack sends none with an options request
-        answer = response_json(self.interaction(payload))
+        return response_json(self.interaction(payload))
+
+    def suggest(
+        self,
+        view: dict[str, Any],
+        block_id: str,
+        typed: str = "",
+        *,
+        user: str = "U001",
+        user_name: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The options the app offered for ``typed`` (see ``suggestions``), groups flattened."""
+        answer = self.suggestions(view, block_id, typed, user=user, user_name=user_name)
         grouped = [o for g in answer.get("option_groups") or [] for o in g.get("options") or []]
         return [*(answer.get("options") or []), *grouped]
 

@@ -285,9 +285,10 @@ class LocalSlack:
         """Block Kit problems of a payload, recorded as a violation when there are any.
 
         Unescaped user input is recorded too, but not refused: real Slack would post it (and
-        ping everyone), so the app must not learn of it from an error."""
+        ping everyone), so the app must not learn of it from an error. So is escaped text in a
+        plain_text object, which Slack would show as ``&amp;``."""
         problems = payload_problems(method, params) + self._file_problems(method, params)
-        live = escaping.unescaped_input(params)
+        live = escaping.escaping_problems(params)
         if problems or live:
             self.record_violation(method, problems + live)
         return problems

@@ -320,7 +320,7 @@ def test_preview_rerun_lock_move_and_discard(
     assert ":lock:" in text_of(rerun)
     driver.click(ids.ROUND_MOVE, button(rerun, ids.ROUND_MOVE)["value"], user=FACILITATOR)
     move_view = slack.wait_for("views.open", count=2)[-1]["view"]
-    person = move_view["blocks"][0]["element"]["options"][0]["value"]
+    person = driver.suggest(move_view, ids.MOVE_FIELDS["person"], user=FACILITATOR)[0]["value"]
     locked_answer = response_json(
         driver.submit(
             move_view,
@@ -432,9 +432,9 @@ def test_match_form_can_limit_the_pool_to_a_theme(
             if idea.author.user_id in ("U104", "U105", "U106"):
                 idea.theme_id = theme_id
     view = open_match_form(driver)
-    theme_block = next(b for b in view["blocks"] if b["block_id"] == ids.MATCH_FIELDS["theme"])
-    assert theme_block["element"]["options"][0]["text"]["text"] == "Koulupihat"
-    values = {**form_values(), ids.MATCH_FIELDS["theme"]: {"option": str(theme_id)}}
+    found = driver.suggest(view, ids.MATCH_FIELDS["theme"], "koulu", user=FACILITATOR)
+    assert [o["text"]["text"] for o in found] == ["Koulupihat"]
+    values = {**form_values(), ids.MATCH_FIELDS["theme"]: {"option": found[0]["value"]}}
     driver.submit(view, values, user=FACILITATOR)
     preview = wait_for_text(slack, "3 people in 1 group")
     shown = text_of(preview)

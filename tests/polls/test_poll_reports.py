@@ -122,13 +122,10 @@ def test_templates_ad_hoc_attributed_polls_and_the_csv_export(
     assert "3 questions" in text_of(saved["view"])
 
     form = driver.command_view("/collider", "poll send", user=FACILITATOR)
-    template = next(
+    [template] = [
         o["value"]
-        for b in form["blocks"]
-        if b["block_id"] == ids.POLL_SEND_FIELDS["template"]
-        for o in b["element"]["options"]
-        if o["text"]["text"] == "Pilot"
-    )
+        for o in driver.suggest(form, ids.POLL_SEND_FIELDS["template"], "pil", user=FACILITATOR)
+    ]
     send = ids.POLL_SEND_FIELDS
     values = {
         send["round"]: {"option": str(round_id)},

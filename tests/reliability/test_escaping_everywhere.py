@@ -90,9 +90,7 @@ def send_poll(driver: SlackDriver, database: Database, slack: LocalSlack) -> dic
     form = driver.command_view("/collider", "poll send", user=FACILITATOR)
     template = next(
         o["value"]
-        for b in form["blocks"]
-        if b["block_id"] == ids.POLL_SEND_FIELDS["template"]
-        for o in b["element"]["options"]
+        for o in driver.suggest(form, ids.POLL_SEND_FIELDS["template"], "", user=FACILITATOR)
         if o["value"] != "default"
     )
     send = ids.POLL_SEND_FIELDS

@@ -250,7 +250,7 @@ def move_form(world: World) -> dict:
     view = world.opened(
         lambda: world.driver.click(ids.ROUND_MOVE, value, user=FACILITATOR, message=message)
     )
-    person = view["blocks"][0]["element"]["options"][0]["value"]
+    person = world.driver.suggest(view, ids.MOVE_FIELDS["person"], user=FACILITATOR)[0]["value"]
     values = {ids.MOVE_FIELDS["person"]: {"option": person}, ids.MOVE_FIELDS["group"]: "2"}
     return world.submission(view, values, FACILITATOR)
 
