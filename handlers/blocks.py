@@ -222,6 +222,21 @@ def help_message(language: str, limit: int, prefix: str | None = None) -> dict[s
 # -- modals -----------------------------------------------------------------------------------
 
 
+def _input_block(
+    block_id: str, label: str, element: Block, *, optional: bool, hint: str | None
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
 def text_input(
     block_id: str,
     label: str,
@@ -243,16 +258,7 @@ def text_input(
         element["initial_value"] = initial[:max_length]
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+    return _input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 def option(text: str, value: str, description: str | None = None) -> Block:
@@ -397,16 +403,7 @@ def search_select(
     }
     if initial is not None:
         element["initial_option"] = initial
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+    return _input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 # Slack shows at most 100 options in an answer to a search.
