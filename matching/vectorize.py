@@ -15,7 +15,6 @@ from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfTransformer
 
 from matching.analyze import AnalyzedText, Normalizer, analyze, lemmatizer, snowball_stemmer
 
@@ -86,17 +85,51 @@ def char_ngrams(word: str, low: int, high: int) -> list[str]:
     return grams or [padded]
 
 
-def _fit(transformer: TfidfTransformer, counts: sp.csr_matrix) -> None:
-    # scikit-learn refuses an empty pool or one without a single word; such a pool has no
-    # similarity to learn, and _tfidf then returns zero vectors.
-    if counts.shape[0] and counts.shape[1]:
-        transformer.fit(counts)
+class SublinearTfidf:
+    """TF-IDF weights fitted on one pool, as scikit-learn's ``TfidfTransformer(sublinear_tf=True)``.
+
+    tf = 1 + log(count), idf = 1 + log((1 + n) / (1 + df)) (smoothed: a term of every text keeps
+    weight 1), rows scaled to unit length; the same float32 arithmetic, so the same numbers
+    (tests/matching/test_tfidf.py compares them). Written out because importing scikit-learn
+    costs about two seconds (it pulls in scipy.stats) for what is these few lines.
+    """
+
+    def __init__(self) -> None:
+        self.idf: np.ndarray | None = None
+
+    def fit(self, counts: sp.csr_matrix) -> None:
+        # An empty pool, or one without a single term, has no similarity to learn: transform
+        # then gives zero vectors (scikit-learn refuses to fit such a pool).
+        if not counts.shape[0] or not counts.shape[1]:
+            self.idf = None
+            return
+        dtype = counts.dtype if counts.dtype in (np.float32, np.float64) else np.float64
+        frequency = np.bincount(counts.indices, minlength=counts.shape[1]).astype(dtype)
+        frequency += 1.0
+        idf = np.full_like(frequency, counts.shape[0] + 1)
+        idf /= frequency
+        np.log(idf, out=idf)
+        idf += 1.0
+        self.idf = idf
+
+    def transform(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Unit-length TF-IDF rows (float32) of ``counts``: the fitted columns, no duplicates."""
+        if self.idf is None or not counts.shape[0]:
+            return sp.csr_matrix(counts.shape, dtype=np.float32)
+        weights = sp.csr_matrix(counts, dtype=np.float32, copy=True)
+        np.log(weights.data, out=weights.data)
+        weights.data += 1.0
+        weights.data *= self.idf[weights.indices]
+        return _unit_rows(weights)
 
 
-def _tfidf(transformer: TfidfTransformer, counts: sp.csr_matrix) -> sp.csr_matrix:
-    if not hasattr(transformer, "idf_") or not counts.shape[0]:
-        return sp.csr_matrix(counts.shape, dtype=np.float32)
-    return sp.csr_matrix(transformer.transform(counts), dtype=np.float32)
+def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to unit length in place: squares summed in float64, row by row, as sklearn."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=matrix.data * matrix.data, minlength=matrix.shape[0]))
+    norms[norms == 0] = 1.0
+    matrix.data = (matrix.data / norms[rows]).astype(matrix.dtype)
+    return matrix
 
 
 def _l2_normalize(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -115,8 +148,8 @@ class TextVectorizer:
         self._surfaces: dict[str, int] = {}
         self._ngrams: dict[str, int] = {}
         self._use_chars = self.config.char_ngrams is not None
-        self._word_tfidf = TfidfTransformer(sublinear_tf=True)
-        self._char_tfidf = TfidfTransformer(sublinear_tf=True)
+        self._word_tfidf = SublinearTfidf()
+        self._char_tfidf = SublinearTfidf()
         self.term_labels: list[str] = []
 
     def analyze(self, texts: Sequence[str]) -> list[AnalyzedText]:
@@ -129,11 +162,11 @@ class TextVectorizer:
             self.config.char_ngrams is not None and len(texts) <= self.config.char_ngrams_max_texts
         )
         words = _count_matrix([a.terms for a in analyzed], self._terms, grow=True)
-        _fit(self._word_tfidf, words)
+        self._word_tfidf.fit(words)
         self.term_labels = self._readable_labels(analyzed)
         chars = self._char_counts(analyzed, grow=True)
         if chars is not None:
-            _fit(self._char_tfidf, chars)
+            self._char_tfidf.fit(chars)
         return self._vectors(analyzed, words, chars)
 
     def transform(self, texts: Sequence[str]) -> TextVectors:
@@ -147,11 +180,11 @@ class TextVectorizer:
         words: sp.csr_matrix,
         chars: sp.csr_matrix | None,
     ) -> TextVectors:
-        word_vectors = _tfidf(self._word_tfidf, words)
+        word_vectors = self._word_tfidf.transform(words)
         if chars is None:
             matrix = word_vectors
         else:
-            char_vectors = _tfidf(self._char_tfidf, chars)
+            char_vectors = self._char_tfidf.transform(chars)
             weight = self.config.char_weight
             # Each block has unit rows, so the cosine of the stack is the weighted mean of both.
             matrix = _l2_normalize(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.utils.extmath import randomized_svd
 
-from matching.latent import MIN_TEXTS, dimensions, latent_topics
+from matching.latent import MIN_TEXTS, dimensions, latent_topics, top_singular_vectors
 from matching.similarity import KindWeights, PoolSimilarity
 from matching.vectorize import TextVectorizer
 
@@ -96,3 +97,18 @@ def test_texts_of_one_topic_without_a_shared_word_meet_through_the_topic() -> No
     other_topics = [i for i, text in enumerate(texts) if text.split()[0] not in topics[0]]
     assert same_topic > max(float(latent[0] @ latent[j]) for j in other_topics)
     assert same_topic > lexical[0, 1] + 0.2
+
+
+@pytest.mark.parametrize("n_texts", [30, 400])
+def test_decomposition_is_scikit_learns_randomized_svd(n_texts: int) -> None:
+    """The same vectors and values as scikit-learn's, which the engine no longer imports."""
+    rng = np.random.default_rng(n_texts)
+    texts = rng.random((n_texts, 80)) * (rng.random((n_texts, 80)) < 0.2)
+    cosines = (texts @ texts.T).astype(np.float32)
+    rank = dimensions(n_texts)
+    vectors, values = top_singular_vectors(cosines, rank)
+    expected_vectors, expected_values, _ = randomized_svd(cosines, rank, random_state=0)
+    np.testing.assert_array_equal(values, expected_values)
+    # Columns may differ in sign only: no dot product of two texts' coordinates sees that.
+    signs = np.sign(np.sum(vectors * expected_vectors, axis=0))
+    np.testing.assert_array_equal(vectors * signs, expected_vectors)
