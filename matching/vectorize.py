@@ -7,16 +7,21 @@ analyzer would slice every occurrence of every word in Python.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 
-from matching.analyze import AnalyzedText, Normalizer, analyze, lemmatizer, snowball_stemmer
+from matching.analyze import (
+    Normalizer,
+    PoolAnalysis,
+    analyze_pool,
+    lemmatizer,
+    snowball_stemmer,
+)
 
 NormalizerName = Literal["none", "lemma", "snowball"]
 
@@ -52,36 +57,25 @@ def _normalizer(name: NormalizerName) -> Normalizer | None:
     return None
 
 
-def _count_matrix(
-    documents: Sequence[Sequence[str]], vocabulary: dict[str, int], grow: bool
+def _grams_by_word(
+    words: Sequence[str], low: int, high: int, vocabulary: dict[str, int], grow: bool
 ) -> sp.csr_matrix:
-    """Documents x vocabulary counts; with ``grow`` unseen tokens get new columns."""
-    indptr = [0]
-    indices: list[int] = []
-    for tokens in documents:
-        for token in tokens:
-            column = vocabulary.get(token)
-            if column is None:
-                if not grow:
-                    continue
-                column = vocabulary[token] = len(vocabulary)
-            indices.append(column)
-        indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float32)
-    matrix = sp.csr_matrix(
-        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(documents), len(vocabulary)),
-    )
-    matrix.sum_duplicates()
-    return matrix
+    """Words x n-gram counts; with ``grow`` unseen n-grams get new columns in order of appearance."""
+    per_word = [char_ngrams(word, low, high) for word in words]
+    grams = list(chain.from_iterable(per_word))
+    if grow:
+        for gram in dict.fromkeys(grams):
+            vocabulary.setdefault(gram, len(vocabulary))
+    columns = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+    rows = np.repeat(np.arange(len(words)), [len(found) for found in per_word])
+    known = columns >= 0
+    return _counts(rows[known], columns[known], (len(words), len(vocabulary)))
 
 
 def char_ngrams(word: str, low: int, high: int) -> list[str]:
     """The n-grams of `` word `` (padded like sklearn's ``char_wb``), for n in [low, high]."""
     padded = f" {word} "
-    grams: list[str] = []
-    for n in range(low, high + 1):
-        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    grams = [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
     return grams or [padded]
 
 
@@ -145,38 +139,44 @@ class TextVectorizer:
         self.config = config or VectorizerConfig()
         self._normalize = _normalizer(self.config.normalizer)
         self._terms: dict[str, int] = {}
-        self._surfaces: dict[str, int] = {}
         self._ngrams: dict[str, int] = {}
         self._use_chars = self.config.char_ngrams is not None
         self._word_tfidf = SublinearTfidf()
         self._char_tfidf = SublinearTfidf()
         self.term_labels: list[str] = []
 
-    def analyze(self, texts: Sequence[str]) -> list[AnalyzedText]:
-        stop_words = self.config.stop_words
-        return [analyze(text, normalizer=self._normalize, stop_words=stop_words) for text in texts]
+    def analyze(self, texts: Sequence[str]) -> PoolAnalysis:
+        return analyze_pool(texts, normalizer=self._normalize, stop_words=self.config.stop_words)
 
     def fit_transform(self, texts: Sequence[str]) -> TextVectors:
-        analyzed = self.analyze(texts)
+        pool = self.analyze(texts)
         self._use_chars = (
             self.config.char_ngrams is not None and len(texts) <= self.config.char_ngrams_max_texts
         )
-        words = _count_matrix([a.terms for a in analyzed], self._terms, grow=True)
+        self._terms = {term: column for column, term in enumerate(pool.terms)}
+        words = _counts(pool.text_ids, pool.term_ids, (len(texts), len(pool.terms)))
         self._word_tfidf.fit(words)
-        self.term_labels = self._readable_labels(analyzed)
-        chars = self._char_counts(analyzed, grow=True)
+        self.term_labels = _readable_labels(pool)
+        chars = self._char_counts(pool, grow=True)
         if chars is not None:
             self._char_tfidf.fit(chars)
-        return self._vectors(analyzed, words, chars)
+        return self._vectors(pool, words, chars)
 
     def transform(self, texts: Sequence[str]) -> TextVectors:
-        analyzed = self.analyze(texts)
-        words = _count_matrix([a.terms for a in analyzed], self._terms, grow=False)
-        return self._vectors(analyzed, words, self._char_counts(analyzed, grow=False))
+        pool = self.analyze(texts)
+        known = np.fromiter(
+            (self._terms.get(term, -1) for term in pool.terms),
+            dtype=np.int64,
+            count=len(pool.terms),
+        )
+        columns = known[pool.term_ids]
+        found = columns >= 0
+        words = _counts(pool.text_ids[found], columns[found], (len(texts), len(self._terms)))
+        return self._vectors(pool, words, self._char_counts(pool, grow=False))
 
     def _vectors(
         self,
-        analyzed: list[AnalyzedText],
+        pool: PoolAnalysis,
         words: sp.csr_matrix,
         chars: sp.csr_matrix | None,
     ) -> TextVectors:
@@ -193,39 +193,38 @@ class TextVectorizer:
                     format="csr",
                 )
             )
-        return TextVectors(
-            matrix=matrix, words=word_vectors, languages=tuple(a.language for a in analyzed)
-        )
+        return TextVectors(matrix=matrix, words=word_vectors, languages=pool.languages)
 
-    def _char_counts(self, analyzed: list[AnalyzedText], grow: bool) -> sp.csr_matrix | None:
+    def _char_counts(self, pool: PoolAnalysis, grow: bool) -> sp.csr_matrix | None:
         if not self._use_chars or self.config.char_ngrams is None:
             return None
         low, high = self.config.char_ngrams
         # The n-grams come from the words as written, so they still join inflected forms that a
         # lemmatizer does not know (names of places, new compounds).
-        local: dict[str, int] = {}
-        texts_by_word = _count_matrix([a.words for a in analyzed], local, grow=True)
-        grams_by_word = _count_matrix(
-            [char_ngrams(word, low, high) for word in local], self._ngrams, grow=grow
+        texts_by_word = _counts(
+            pool.text_ids, pool.word_ids, (len(pool.languages), len(pool.words))
         )
-        grams_by_word.resize((len(local), len(self._ngrams)))
+        grams_by_word = _grams_by_word(pool.words, low, high, self._ngrams, grow)
         return sp.csr_matrix(texts_by_word @ grams_by_word)
 
-    def _readable_labels(self, analyzed: list[AnalyzedText]) -> list[str]:
-        """For each term, the surface word the pool used most often for it."""
-        # One Counter over (term, word) pairs counts in C; a Counter per term was seconds at 100k.
-        usage = Counter(
-            zip(
-                chain.from_iterable(text.terms for text in analyzed),
-                chain.from_iterable(text.words for text in analyzed),
-                strict=True,
-            )
-        )
-        best: dict[str, tuple[int, str]] = {}
-        for (term, word), count in usage.items():
-            if term not in best or (count, word) > best[term]:
-                best[term] = (count, word)
-        labels = [""] * len(self._terms)
-        for term, column in self._terms.items():
-            labels[column] = best[term][1]
-        return labels
+
+def _counts(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """How often each (row, column) pair occurs, as a float32 matrix."""
+    ones = np.ones(len(rows), dtype=np.float32)
+    return sp.csr_matrix((ones, (rows, columns)), shape=shape)
+
+
+def _readable_labels(pool: PoolAnalysis) -> list[str]:
+    """For each term, the surface word the pool used most often for it (ties: the last in
+    alphabetical order)."""
+    n_words = len(pool.words)
+    if not pool.terms:
+        return []
+    pairs, uses = np.unique(pool.term_ids * n_words + pool.word_ids, return_counts=True)
+    term, word = np.divmod(pairs, n_words)
+    alphabetical = np.empty(n_words, dtype=np.int64)
+    alphabetical[sorted(range(n_words), key=pool.words.__getitem__)] = np.arange(n_words)
+    order = np.lexsort((alphabetical[word], uses, term))
+    # Within each term's run, the last pair has the most uses (and the latest word on ties).
+    last = order[np.r_[term[order][1:] != term[order][:-1], True]]
+    return [pool.words[i] for i in word[last].tolist()]
