@@ -112,3 +112,22 @@ def test_decomposition_is_scikit_learns_randomized_svd(n_texts: int) -> None:
     # Columns may differ in sign only: no dot product of two texts' coordinates sees that.
     signs = np.sign(np.sum(vectors * expected_vectors, axis=0))
     np.testing.assert_array_equal(vectors * signs, expected_vectors)
+
+
+def test_blended_cosines_of_every_pair_equal_the_dense_formula() -> None:
+    """Over several row blocks, with columns in most texts (a dense product) and columns in a
+    few (a sparse one): every pair's score is (1 - w) x.y + w latent(x).latent(y)."""
+    rng = np.random.default_rng(7)
+    n_texts = 1_300
+    common = rng.random((n_texts, 8)) * (rng.random((n_texts, 8)) < 0.7)
+    rare = rng.random((n_texts, 400)) * (rng.random((n_texts, 400)) < 0.01)
+    dense = np.hstack([common, rare])
+    dense /= np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12)
+    vectors, owners, ideas = sp.csr_matrix(dense), np.arange(n_texts), np.zeros(n_texts, bool)
+    unweighted = KindWeights(same_kind=1.0)
+    similarity = PoolSimilarity(vectors, owners, ideas, n_texts, unweighted, latent_weight=0.4)
+    latent = similarity.latent
+    assert latent is not None
+    expected = 0.6 * (dense @ dense.T) + 0.4 * (latent @ latent.T)
+    a, b = np.triu_indices(n_texts, k=1)
+    np.testing.assert_allclose(similarity.contribution_scores(a, b), expected[a, b], atol=2e-6)
