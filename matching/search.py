@@ -35,8 +35,10 @@ class Constraints:
     def penalty(self, members: Iterable[int]) -> int:
         """Violations of a group: forbidden pairs weigh more than a missing type."""
         members = list(members)
-        pairs = sum(
-            self.is_forbidden(a, b) for i, a in enumerate(members) for b in members[i + 1 :]
+        pairs = (
+            sum(self.is_forbidden(a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+            if self.forbidden
+            else 0
         )
         if self.min_distinct:
             distinct = len({int(self.types[m]) for m in members} - {-1})
