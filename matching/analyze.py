@@ -19,6 +19,7 @@ from itertools import chain, repeat
 
 import numpy as np
 
+from matching.arrays import in_order_of_appearance
 from matching.stopwords import OTHER_FUNCTION_WORDS, OTHER_STOP_WORDS, STOP_WORDS
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
@@ -157,8 +158,8 @@ def analyze_pool(
     text_ids = np.repeat(np.arange(len(texts)), [len(words) for words in tokens])[kept]
     word_ids, token_codes = word_ids[kept], token_codes[kept]
     base, base_ids = _base_forms(vocabulary, word_ids, token_codes, codes, normalizer)
-    kept_words, word_ids = _in_order_of_appearance(word_ids)
-    terms, term_ids = _in_order_of_appearance(base_ids)
+    kept_words, word_ids = in_order_of_appearance(word_ids)
+    terms, term_ids = in_order_of_appearance(base_ids)
     return PoolAnalysis(
         languages=languages,
         text_ids=text_ids,
@@ -190,15 +191,6 @@ def _base_forms(
             words = [normalizer(word, name) for word in words]
         form_of[code, present] = [forms.setdefault(word, len(forms)) for word in words]
     return list(forms), form_of[token_codes, word_ids]
-
-
-def _in_order_of_appearance(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct ``ids`` by first appearance, and ``ids`` renumbered to positions in them."""
-    distinct, first = np.unique(ids, return_index=True)
-    order = np.argsort(first, kind="stable")
-    renumber = np.empty(len(distinct), dtype=np.int64)
-    renumber[order] = np.arange(len(distinct))
-    return distinct[order], renumber[np.searchsorted(distinct, ids)]
 
 
 def analyze(

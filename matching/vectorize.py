@@ -1,20 +1,20 @@
 """TF-IDF vectors for a pool of texts: words (optionally lemmatized) and character n-grams.
 
-Character n-grams are counted once per distinct word and spread to texts by a sparse product
-(texts x words @ words x n-grams), which keeps them cheap on large pools; sklearn's ``char_wb``
-analyzer would slice every occurrence of every word in Python.
+Character n-grams (``matching.ngrams``) are counted once per distinct word and spread to texts
+by a sparse product (texts x words @ words x n-grams), which keeps them cheap on large pools;
+sklearn's ``char_wb`` analyzer would slice every occurrence of every word in Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
 from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 
+from matching import ngrams
 from matching.analyze import (
     Normalizer,
     PoolAnalysis,
@@ -22,6 +22,7 @@ from matching.analyze import (
     lemmatizer,
     snowball_stemmer,
 )
+from matching.arrays import counts
 
 NormalizerName = Literal["none", "lemma", "snowball"]
 
@@ -55,28 +56,6 @@ def _normalizer(name: NormalizerName) -> Normalizer | None:
     if name == "snowball":
         return snowball_stemmer()
     return None
-
-
-def _grams_by_word(
-    words: Sequence[str], low: int, high: int, vocabulary: dict[str, int], grow: bool
-) -> sp.csr_matrix:
-    """Words x n-gram counts; with ``grow`` unseen n-grams get new columns in order of appearance."""
-    per_word = [char_ngrams(word, low, high) for word in words]
-    grams = list(chain.from_iterable(per_word))
-    if grow:
-        for gram in dict.fromkeys(grams):
-            vocabulary.setdefault(gram, len(vocabulary))
-    columns = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
-    rows = np.repeat(np.arange(len(words)), [len(found) for found in per_word])
-    known = columns >= 0
-    return _counts(rows[known], columns[known], (len(words), len(vocabulary)))
-
-
-def char_ngrams(word: str, low: int, high: int) -> list[str]:
-    """The n-grams of `` word `` (padded like sklearn's ``char_wb``), for n in [low, high]."""
-    padded = f" {word} "
-    grams = [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
-    return grams or [padded]
 
 
 class SublinearTfidf:
@@ -154,7 +133,8 @@ class TextVectorizer:
             self.config.char_ngrams is not None and len(texts) <= self.config.char_ngrams_max_texts
         )
         self._terms = {term: column for column, term in enumerate(pool.terms)}
-        words = _counts(pool.text_ids, pool.term_ids, (len(texts), len(pool.terms)))
+        self._ngrams = {}
+        words = counts(pool.text_ids, pool.term_ids, (len(texts), len(pool.terms)))
         self._word_tfidf.fit(words)
         self.term_labels = _readable_labels(pool)
         chars = self._char_counts(pool, grow=True)
@@ -171,7 +151,7 @@ class TextVectorizer:
         )
         columns = known[pool.term_ids]
         found = columns >= 0
-        words = _counts(pool.text_ids[found], columns[found], (len(texts), len(self._terms)))
+        words = counts(pool.text_ids[found], columns[found], (len(texts), len(self._terms)))
         return self._vectors(pool, words, self._char_counts(pool, grow=False))
 
     def _vectors(
@@ -201,17 +181,9 @@ class TextVectorizer:
         low, high = self.config.char_ngrams
         # The n-grams come from the words as written, so they still join inflected forms that a
         # lemmatizer does not know (names of places, new compounds).
-        texts_by_word = _counts(
-            pool.text_ids, pool.word_ids, (len(pool.languages), len(pool.words))
-        )
-        grams_by_word = _grams_by_word(pool.words, low, high, self._ngrams, grow)
+        texts_by_word = counts(pool.text_ids, pool.word_ids, (len(pool.languages), len(pool.words)))
+        grams_by_word = ngrams.grams_by_word(pool.words, low, high, self._ngrams, grow)
         return sp.csr_matrix(texts_by_word @ grams_by_word)
-
-
-def _counts(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-    """How often each (row, column) pair occurs, as a float32 matrix."""
-    ones = np.ones(len(rows), dtype=np.float32)
-    return sp.csr_matrix((ones, (rows, columns)), shape=shape)
 
 
 def _readable_labels(pool: PoolAnalysis) -> list[str]:
