@@ -15,8 +15,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import repeat
+from itertools import chain, repeat
 
+import numpy as np
+
+from matching.arrays import in_order_of_appearance
 from matching.stopwords import OTHER_FUNCTION_WORDS, OTHER_STOP_WORDS, STOP_WORDS
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
@@ -101,19 +104,106 @@ def _other_score(distinct: set[str], joined: str) -> float:
     return max(scores.values())
 
 
+@dataclass(frozen=True)
+class PoolAnalysis:
+    """A pool of texts after analysis, as arrays over the kept tokens of all texts in order.
+
+    ``words`` and ``terms`` list the distinct surface words and base forms in order of first
+    occurrence; token i of the pool is ``words[word_ids[i]]``, its base form
+    ``terms[term_ids[i]]``, and it belongs to text ``text_ids[i]`` (never decreasing).
+    """
+
+    languages: tuple[str, ...]
+    text_ids: np.ndarray
+    word_ids: np.ndarray
+    term_ids: np.ndarray
+    words: list[str]
+    terms: list[str]
+
+    def text(self, index: int) -> AnalyzedText:
+        """Text ``index`` on its own."""
+        start, stop = np.searchsorted(self.text_ids, [index, index + 1])
+        words = tuple(self.words[i] for i in self.word_ids[start:stop].tolist())
+        terms = tuple(self.terms[i] for i in self.term_ids[start:stop].tolist())
+        return AnalyzedText(language=self.languages[index], words=words, terms=terms)
+
+
+def analyze_pool(
+    texts: Sequence[str],
+    language: str | None = None,
+    normalizer: Normalizer | None = None,
+    stop_words: bool = True,
+) -> PoolAnalysis:
+    """Tokenize every text, detect its language unless given, drop stop words, normalize words.
+
+    Words are looked up once per pool, not once per occurrence: stop words by language over
+    the pool's vocabulary, base forms once per distinct (word, language).
+    """
+    tokens = [tokenize(text) for text in texts]
+    languages = tuple(language or detect_language(words) for words in tokens)
+    flat = list(chain.from_iterable(tokens))
+    index = {word: i for i, word in enumerate(dict.fromkeys(flat))}
+    vocabulary = list(index)
+    word_ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    codes = {name: code for code, name in enumerate(dict.fromkeys(languages))}
+    token_codes = np.repeat(
+        np.fromiter(map(codes.__getitem__, languages), dtype=np.int64, count=len(languages)),
+        np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)),
+    )
+    stop = np.zeros((len(codes), len(vocabulary)), dtype=bool)
+    for name, code in codes.items():
+        listed = _stop_words(name) if stop_words else frozenset()
+        stop[code, [index[word] for word in listed if word in index]] = True
+    kept = ~stop[token_codes, word_ids]
+    text_ids = np.repeat(np.arange(len(texts)), [len(words) for words in tokens])[kept]
+    word_ids, token_codes = word_ids[kept], token_codes[kept]
+    base, base_ids = _base_forms(vocabulary, word_ids, token_codes, codes, normalizer)
+    kept_words, word_ids = in_order_of_appearance(word_ids)
+    terms, term_ids = in_order_of_appearance(base_ids)
+    return PoolAnalysis(
+        languages=languages,
+        text_ids=text_ids,
+        word_ids=word_ids,
+        term_ids=term_ids,
+        words=[vocabulary[i] for i in kept_words.tolist()],
+        terms=[base[i] for i in terms.tolist()],
+    )
+
+
+def _stop_words(language: str) -> frozenset[str]:
+    return STOP_WORDS.get(language, OTHER_STOP_WORDS if language == OTHER else frozenset())
+
+
+def _base_forms(
+    vocabulary: list[str],
+    word_ids: np.ndarray,
+    token_codes: np.ndarray,
+    codes: dict[str, int],
+    normalizer: Normalizer | None,
+) -> tuple[list[str], np.ndarray]:
+    """The distinct base forms, and each token's: a word's own in "other" texts or unnormalized."""
+    forms: dict[str, int] = {}
+    form_of = np.zeros((len(codes), len(vocabulary)), dtype=np.int64)
+    for name, code in codes.items():
+        present = np.unique(word_ids[token_codes == code]).tolist()
+        words = [vocabulary[i] for i in present]
+        if normalizer is not None and name in LANGUAGES:
+            words = [normalizer(word, name) for word in words]
+        form_of[code, present] = [forms.setdefault(word, len(forms)) for word in words]
+    return list(forms), form_of[token_codes, word_ids]
+
+
 def analyze(
     text: str,
     language: str | None = None,
     normalizer: Normalizer | None = None,
     stop_words: bool = True,
 ) -> AnalyzedText:
-    """Tokenize ``text``, detect its language unless given, drop stop words, normalize words."""
+    """``analyze_pool`` for one text, without its arrays: 50 µs rather than 200 (``/idea``
+    stores each idea's stems before its ack)."""
     words = tokenize(text)
     language = language or detect_language(words)
-    if not stop_words:
-        stop: frozenset[str] = frozenset()
-    else:
-        stop = STOP_WORDS.get(language, OTHER_STOP_WORDS if language == OTHER else frozenset())
+    stop = _stop_words(language) if stop_words else frozenset()
     kept = tuple(word for word in words if word not in stop)
     if normalizer is None or language not in LANGUAGES:
         terms = kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def run_starts(sorted_values: np.ndarray) -> np.ndarray:
@@ -19,3 +20,18 @@ def members_by_group(assign: np.ndarray, n_groups: int) -> list[list[int]]:
     order = np.argsort(assign, kind="stable")
     bounds = np.searchsorted(assign[order], np.arange(1, n_groups))
     return [part.tolist() for part in np.split(order, bounds)]
+
+
+def in_order_of_appearance(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``ids`` by first appearance, and ``ids`` renumbered to positions in them."""
+    distinct, first = np.unique(ids, return_index=True)
+    order = np.argsort(first, kind="stable")
+    renumber = np.empty(len(distinct), dtype=np.int64)
+    renumber[order] = np.arange(len(distinct))
+    return distinct[order], renumber[np.searchsorted(distinct, ids)]
+
+
+def counts(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """How often each (row, column) pair occurs, as a float32 matrix."""
+    ones = np.ones(len(rows), dtype=np.float32)
+    return sp.csr_matrix((ones, (rows, columns)), shape=shape)

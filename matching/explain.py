@@ -23,15 +23,25 @@ class GroupPairs:
 
 
 def group_pairs(groups: Sequence[Sequence[int]]) -> GroupPairs:
-    group, a, b = [], [], []
+    """Pairs ordered by group, then by the members' positions in it (first, second)."""
+    by_size: dict[int, list[int]] = {}
     for g, members in enumerate(groups):
-        for i, first in enumerate(members):
-            for second in members[i + 1 :]:
-                group.append(g)
-                a.append(first)
-                b.append(second)
-    as_array = np.asarray
-    return GroupPairs(as_array(group, np.int64), as_array(a, np.int64), as_array(b, np.int64))
+        by_size.setdefault(len(members), []).append(g)
+    parts = []
+    for size, numbers in by_size.items():
+        if size < 2:
+            continue
+        first, second = np.triu_indices(size, k=1)
+        table = np.array([groups[g] for g in numbers], dtype=np.int64).reshape(len(numbers), size)
+        parts.append(
+            (np.repeat(numbers, len(first)), table[:, first].ravel(), table[:, second].ravel())
+        )
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return GroupPairs(empty, empty, empty)
+    group, a, b = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.argsort(group, kind="stable")
+    return GroupPairs(group[order].astype(np.int64), a[order], b[order])
 
 
 def cohesion(similarity: PoolSimilarity, groups: Sequence[Sequence[int]]) -> np.ndarray:
@@ -124,15 +134,20 @@ def _membership(groups: Sequence[Sequence[int]], n_people: int) -> sp.csr_matrix
 def _ranked_labels(
     matrix: sp.csr_matrix, labels: Sequence[str], limit: int
 ) -> list[tuple[str, ...]]:
-    """Per row, the labels of its columns by falling weight, generic words left out."""
+    """Per row, the labels of its first ``limit`` columns by falling weight (ties: lower
+    column first), generic words left out."""
     coo = matrix.tocoo()
-    order = np.lexsort((coo.col, -coo.data, coo.row))
+    columns = np.unique(coo.col)
+    generic = np.zeros(len(labels), dtype=bool)
+    generic[columns] = [labels[c].casefold() in GENERIC_TERMS for c in columns.tolist()]
+    keep = ~generic[coo.col]
+    row, col, weight = coo.row[keep], coo.col[keep], coo.data[keep]
+    order = np.lexsort((col, -weight, row))
+    row, col = row[order], col[order]
+    top = np.arange(len(row)) - np.searchsorted(row, row, side="left") < limit
     ranked: list[list[str]] = [[] for _ in range(matrix.shape[0])]
-    for row, col in zip(coo.row[order].tolist(), coo.col[order].tolist(), strict=True):
-        found = ranked[row]
-        label = labels[col]
-        if len(found) < limit and label.casefold() not in GENERIC_TERMS:
-            found.append(label)
+    for r, c in zip(row[top].tolist(), col[top].tolist(), strict=True):
+        ranked[r].append(labels[c])
     return [tuple(found) for found in ranked]
 
 

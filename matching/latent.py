@@ -15,7 +15,6 @@ vectors.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.extmath import randomized_svd
 
 # Pools smaller than this have too few texts for topics to be told from the texts themselves.
 MIN_TEXTS = 20
@@ -49,10 +48,28 @@ def latent_topics(cosines: np.ndarray) -> np.ndarray | None:
     dims = dimensions(n_texts)
     if n_texts < MIN_TEXTS or dims < 1 or not np.any(cosines):
         return None
-    # scikit-learn's default power iterations (7 here). Three halve the time at 5,000 texts,
-    # but move the benchmark figures by up to 0.05 either way: the approximation is then part
-    # of the result.
-    vectors, values, _ = randomized_svd(cosines, dims, random_state=0)
+    vectors, values = top_singular_vectors(cosines, dims)
     latent = (vectors * np.sqrt(np.maximum(values, 0.0))).astype(np.float32)
     norms = np.linalg.norm(latent, axis=1, keepdims=True)
     return latent / np.where(norms > 0, norms, 1.0)
+
+
+def top_singular_vectors(matrix: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``rank`` singular vectors and values (Halko et al. 2011), seeded: always the same.
+
+    The steps and defaults of scikit-learn's ``randomized_svd(matrix, rank, random_state=0)``
+    (10 extra samples, power iterations normalized by LU), without importing scikit-learn; the
+    vectors may differ from its in sign, which no dot product of two texts' coordinates sees.
+    """
+    # Imported here: pools too large or too small for topics never need it (60 ms at start).
+    import scipy.linalg as la
+
+    iterations = 7 if rank < 0.1 * min(matrix.shape) else 4
+    sample = np.random.RandomState(0).normal(size=(matrix.shape[1], rank + 10))
+    basis = sample.astype(matrix.dtype, copy=False)
+    for _ in range(iterations):
+        basis = la.lu(matrix @ basis, permute_l=True, check_finite=False)[0]
+        basis = la.lu(matrix.T @ basis, permute_l=True, check_finite=False)[0]
+    basis = la.qr(matrix @ basis, mode="economic", check_finite=False)[0]
+    small, values, _ = la.svd(basis.T @ matrix, full_matrices=False, lapack_driver="gesdd")
+    return (basis @ small)[:, :rank], values[:rank]

@@ -35,8 +35,10 @@ class Constraints:
     def penalty(self, members: Iterable[int]) -> int:
         """Violations of a group: forbidden pairs weigh more than a missing type."""
         members = list(members)
-        pairs = sum(
-            self.is_forbidden(a, b) for i, a in enumerate(members) for b in members[i + 1 :]
+        pairs = (
+            sum(self.is_forbidden(a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+            if self.forbidden
+            else 0
         )
         if self.min_distinct:
             distinct = len({int(self.types[m]) for m in members} - {-1})
@@ -80,7 +82,10 @@ def construct(
     """Greedy start: groups grow from the best-connected free person, one best link at a time."""
     n = graph.shape[0]
     links = _Links(graph)
-    assign = np.full(n, -1, dtype=np.int64)
+    # Python lists, not arrays: this loop reads one person at a time, and a list item is read
+    # several times faster than an array element.
+    assign = [-1] * n
+    types: list[int] = constraints.types.tolist()
     groups: list[list[int]] = [[] for _ in sizes]
     for pinned, group in constraints.pinned.items():
         assign[pinned] = group
@@ -88,12 +93,13 @@ def construct(
     # People with strong links start groups first; the shuffle breaks ties by the seed only.
     shuffled = rng.permutation(n)
     strength = np.asarray(graph.sum(axis=1)).ravel()[shuffled]
-    order = shuffled[np.argsort(-strength, kind="stable")]
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
+    order: list[int] = shuffled[np.argsort(-strength, kind="stable")].tolist()
+    rank = [0] * n
+    for position, strong in enumerate(order):
+        rank[strong] = position
     by_type: dict[int, list[int]] = {}
-    for position in order[::-1].tolist():
-        by_type.setdefault(int(constraints.types[position]), []).append(position)
+    for weak in reversed(order):
+        by_type.setdefault(types[weak], []).append(weak)
     cursor = 0
     anchored = affinity.shape[1] if affinity is not None else 0
     anchor_columns = sp.csc_matrix(affinity) if affinity is not None else None
@@ -105,11 +111,10 @@ def construct(
             cursor += 1
         if cursor == n:
             return None
-        for position in range(cursor, min(n, cursor + 200)):
-            person = int(order[position])
-            if assign[person] < 0 and not any(constraints.is_forbidden(person, m) for m in members):
-                return person
-        return int(order[cursor])
+        for candidate in order[cursor : cursor + 200]:
+            if assign[candidate] < 0 and not _avoids(constraints, candidate, members):
+                return candidate
+        return order[cursor]
 
     for g in sorted(range(len(sizes)), key=lambda g: (g >= anchored, -sizes[g])):
         members = groups[g]
@@ -121,11 +126,12 @@ def construct(
         for member in members:
             _add_links(scores, links, member)
         while len(members) < sizes[g]:
+            present = _needs_new_type(members, sizes[g], constraints, types)
             person: int | None = _best_candidate(
-                scores, members, sizes[g], constraints, assign, rank
+                scores, members, present, constraints, assign, rank, types
             )
-            if person is None:
-                person = _free_with_new_type(members, sizes[g], constraints, by_type, assign)
+            if person is None and present is not None:
+                person = _free_with_new_type(members, present, constraints, by_type, assign)
             if person is None:
                 person = first_free(members)
             if person is None:
@@ -134,20 +140,28 @@ def construct(
             members.append(person)
             scores.pop(person, None)
             _add_links(scores, links, person)
-    return assign
+    return np.array(assign, dtype=np.int64)
 
 
 def _add_links(scores: dict[int, float], links: _Links, person: int) -> None:
     indices, data = links.row(person)
+    get = scores.get
     for other, value in zip(indices.tolist(), data.tolist(), strict=True):
-        scores[other] = scores.get(other, 0.0) + value
+        scores[other] = get(other, 0.0) + value
 
 
-def _needs_new_type(members: list[int], size: int, constraints: Constraints) -> set[int] | None:
+def _avoids(constraints: Constraints, person: int, members: list[int]) -> bool:
+    """Whether ``person`` must not meet one of ``members``."""
+    return bool(constraints.forbidden) and any(constraints.is_forbidden(person, m) for m in members)
+
+
+def _needs_new_type(
+    members: list[int], size: int, constraints: Constraints, types: list[int]
+) -> set[int] | None:
     """The types already present when the remaining seats must bring new types, else None."""
     if not constraints.min_distinct:
         return None
-    present = {int(constraints.types[m]) for m in members} - {-1}
+    present = {types[m] for m in members} - {-1}
     missing = constraints.min_distinct - len(present)
     return present if missing > 0 and missing >= size - len(members) else None
 
@@ -155,43 +169,47 @@ def _needs_new_type(members: list[int], size: int, constraints: Constraints) -> 
 def _best_candidate(
     scores: dict[int, float],
     members: list[int],
-    size: int,
+    present: set[int] | None,
     constraints: Constraints,
-    assign: np.ndarray,
-    rank: np.ndarray,
+    assign: list[int],
+    rank: list[int],
+    types: list[int],
 ) -> int | None:
-    present = _needs_new_type(members, size, constraints)
-    best, best_key = None, None
+    """The free person most linked to the members (ties: the earlier in order) whom the
+    constraints allow; people already placed elsewhere are dropped from ``scores``."""
+    excluded = None if present is None else present | {-1}
+    check_pairs = bool(constraints.forbidden)
+    best, best_score, best_rank = None, 0.0, 0
+    placed = []
     for person, score in scores.items():
         if assign[person] >= 0:
+            placed.append(person)
             continue
-        if present is not None and int(constraints.types[person]) in present | {-1}:
+        if excluded is not None and types[person] in excluded:
             continue
-        if any(constraints.is_forbidden(person, m) for m in members):
+        if check_pairs and _avoids(constraints, person, members):
             continue
-        key = (score, -rank[person])
-        if best_key is None or key > best_key:
-            best, best_key = person, key
+        if best is None or score > best_score or (score == best_score and rank[person] < best_rank):
+            best, best_score, best_rank = person, score, rank[person]
+    for person in placed:
+        del scores[person]
     return best
 
 
 def _free_with_new_type(
     members: list[int],
-    size: int,
+    present: set[int],
     constraints: Constraints,
     by_type: dict[int, list[int]],
-    assign: np.ndarray,
+    assign: list[int],
 ) -> int | None:
-    present = _needs_new_type(members, size, constraints)
-    if present is None:
-        return None
     for type_code, stack in by_type.items():
         if type_code in present or type_code == -1:
             continue
         while stack and assign[stack[-1]] >= 0:
             stack.pop()
         for person in reversed(stack[-50:]):
-            if not any(constraints.is_forbidden(person, m) for m in members):
+            if not _avoids(constraints, person, members):
                 return person
     return None
 

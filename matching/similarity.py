@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sparse_dot_topn import sp_matmul_topn
+from sparse_dot_topn import sp_matmul, sp_matmul_topn
 
 from matching.arrays import run_starts
 from matching.latent import latent_topics
@@ -23,6 +23,8 @@ _PAIR_CHUNK = 20_000
 # Pools up to this many contributions get the latent blend (a dense n x n float32: 100 MB).
 LATENT_MAX_TEXTS = 5_000
 _DENSE_BLOCK = 1024
+# Columns in more than one text in this many go through a dense product (see _all_cosines).
+_DENSE_COLUMN_SHARE = 16
 # The exact top-k product runs on this many threads at most (the machine may be shared).
 _SEARCH_THREADS = min(4, os.cpu_count() or 1)
 # What a hub-corrected link weaker than both texts' typical neighbour still weighs: enough to
@@ -53,17 +55,17 @@ class PoolSimilarity:
         self.vectors = sp.csr_matrix(vectors, dtype=np.float32)
         # With a latent weight w, a cosine is (1 - w) lexical + w latent (matching.latent). That
         # needs every lexical cosine of the pool (dense n x n), so only pools up to
-        # LATENT_MAX_TEXTS get it; the search over it stays exact.
-        self._lexical: np.ndarray | None = None
+        # LATENT_MAX_TEXTS get it, and they keep the blended cosine of every pair: the search
+        # over them stays exact.
+        self._blended: np.ndarray | None = None
         self.latent: np.ndarray | None = None
         self.latent_weight = 0.0
         if latent_weight > 0 and self.vectors.shape[0] <= LATENT_MAX_TEXTS:
-            self._lexical = _all_cosines(self.vectors)
-            self.latent = latent_topics(self._lexical)
-            if self.latent is None:
-                self._lexical = None
-            else:
+            cosines = _all_cosines(self.vectors)
+            self.latent = latent_topics(cosines)
+            if self.latent is not None:
                 self.latent_weight = float(latent_weight)
+                self._blended = _blend(cosines, self.latent, self.latent_weight)
         self.owners = np.asarray(owners, dtype=np.int64)
         self.is_need = np.asarray(is_need, dtype=bool)
         self.n_people = n_people
@@ -83,10 +85,8 @@ class PoolSimilarity:
 
     def _cosines(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Cosine of contribution pairs: lexical, blended with latent when the pool has it."""
-        if self._lexical is not None and self.latent is not None:
-            weight = self.latent_weight
-            latent = np.einsum("ij,ij->i", self.latent[a], self.latent[b])
-            return (1.0 - weight) * self._lexical[a, b] + weight * latent
+        if self._blended is not None:
+            return self._blended[a, b]
         scores = np.empty(len(a), dtype=np.float32)
         for start in range(0, len(a), _PAIR_CHUNK):
             stop = start + _PAIR_CHUNK
@@ -149,7 +149,7 @@ class PoolSimilarity:
             if not len(columns):
                 continue
             top_n = min(len(columns), k + spare)
-            top = self._lexical_top if self.latent is None else self._blended_top
+            top = self._lexical_top if self._blended is None else self._blended_top
             row, col, val = top(columns, top_n)
             val = val.astype(np.float32) * self._kind_factor(row, col)
             rows.append(row)
@@ -171,14 +171,12 @@ class PoolSimilarity:
 
     def _blended_top(self, columns: np.ndarray, top_n: int) -> tuple[np.ndarray, ...]:
         """Each contribution's exact ``top_n`` by blended cosine among ``columns``, densely."""
-        assert self._lexical is not None and self.latent is not None
-        weight = self.latent_weight
-        latent_columns = self.latent[columns].T
+        assert self._blended is not None
+        every_column = len(columns) == self._blended.shape[1]
         rows, cols, vals = [], [], []
-        for start in range(0, len(self._lexical), _DENSE_BLOCK):
-            stop = start + _DENSE_BLOCK
-            scores = (1.0 - weight) * self._lexical[start:stop, columns]
-            scores += weight * (self.latent[start:stop] @ latent_columns)
+        for start in range(0, len(self._blended), _DENSE_BLOCK):
+            block = self._blended[start : start + _DENSE_BLOCK]
+            scores = block if every_column else block[:, columns]
             best = _top_of_scores(scores, top_n)
             rows.append(np.repeat(np.arange(start, start + len(scores)), best.shape[1]))
             cols.append(columns[best.ravel()])
@@ -187,20 +185,45 @@ class PoolSimilarity:
 
 
 def _all_cosines(vectors: sp.csr_matrix) -> np.ndarray:
-    """Every pair's lexical cosine, dense: the exact product on the search's threads."""
+    """Every pair's lexical cosine, dense (float32), computed a block of rows at a time.
+
+    A column shared by many texts (a common n-gram) costs its number of texts squared in a
+    sparse product and n x n in a dense one, which does each entry ~250x faster (BLAS): so the
+    columns of more than one text in ``_DENSE_COLUMN_SHARE`` go through a dense product, the
+    rest through the sparse one. At 5,000 texts with n-grams: 1.2 CPU seconds against 2.3 for
+    all-sparse.
+    """
     n_items = vectors.shape[0]
+    cosines = np.zeros((n_items, n_items), dtype=np.float32)
     if not n_items:
-        return np.zeros((0, 0), dtype=np.float32)
-    product = sp_matmul_topn(
-        vectors, sp.csr_matrix(vectors.T), top_n=n_items, n_threads=_SEARCH_THREADS
-    )
-    return np.asarray(product.toarray(), dtype=np.float32)
+        return cosines
+    by_column = vectors.tocsc()
+    common = np.diff(by_column.indptr) * _DENSE_COLUMN_SHARE > n_items
+    dense = by_column[:, np.flatnonzero(common)].toarray()
+    rare = sp.csr_matrix(by_column[:, np.flatnonzero(~common)])
+    rare_columns = sp.csr_matrix(rare.T)
+    for start in range(0, n_items, _DENSE_BLOCK):
+        stop = min(start + _DENSE_BLOCK, n_items)
+        block = sp_matmul(rare[start:stop], rare_columns, n_threads=_SEARCH_THREADS)
+        cosines[start:stop] = block.toarray()
+        cosines[start:stop] += dense[start:stop] @ dense.T
+    return cosines
+
+
+def _blend(cosines: np.ndarray, latent: np.ndarray, weight: float) -> np.ndarray:
+    """(1 - weight) lexical + weight latent cosine of every pair, in place of ``cosines``."""
+    for start in range(0, len(cosines), _DENSE_BLOCK):
+        block = cosines[start : start + _DENSE_BLOCK]
+        block *= np.float32(1.0 - weight)
+        block += np.float32(weight) * (latent[start : start + _DENSE_BLOCK] @ latent.T)
+    return cosines
 
 
 def _top_of_scores(scores: np.ndarray, top_n: int) -> np.ndarray:
     """Column positions of each row's ``top_n`` largest scores (in any order)."""
     if top_n < scores.shape[1]:
-        return np.argpartition(-scores, top_n - 1, axis=1)[:, :top_n]
+        # Partitioning at the n - top_n smallest is 2.5x faster than negating the scores.
+        return np.argpartition(scores, scores.shape[1] - top_n, axis=1)[:, -top_n:]
     return np.broadcast_to(np.arange(scores.shape[1]), scores.shape)
 
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import handlers
 from handlers import ids
 
@@ -50,6 +48,9 @@ SDK_HELPERS = {"files_upload_v2": "files.completeUploadExternal"}
 
 
 def load_manifest(path: Path = MANIFEST) -> dict[str, Any]:
+    # Imported here: only doctor reads the manifest, and every other command starts without it.
+    import yaml
+
     loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from i18n import format_number, normalize_language, t
 
-# The engine (numpy, scipy, scikit-learn) is imported when the command runs, not when the CLI
+# The engine (numpy, scipy, sparse-dot-topn) is imported when the command runs, not when the CLI
 # starts: other subcommands and --help stay fast.
 
 # Below this many bytes of input the run takes about a second: a progress bar would only flicker.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matching.analyze import analyze, detect_language, snowball_stemmer, tokenize
+from matching.analyze import analyze, analyze_pool, detect_language, snowball_stemmer, tokenize
 from matching.vectorize import TextVectorizer, VectorizerConfig
 
 
@@ -126,3 +126,24 @@ def test_other_language_texts_meet_through_their_own_words() -> None:
     assert vectors.languages == ("other",) * 3
     similarity = (vectors.matrix @ vectors.matrix.T).toarray()
     assert similarity[0, 1] > similarity[0, 2]
+
+
+def test_a_pool_is_analyzed_as_each_of_its_texts_alone() -> None:
+    texts = [
+        "Kirjastoon lisää lukupiirejä lapsille ja nuorille",
+        "Vi vill att biblioteket har mer plats för unga",
+        "We would like the library to have more room",
+        "Wir wünschen uns mehr Fahrradwege im Park",
+        "Хотим больше велосипедных дорожек в парке",
+        "",
+        "2024 1,5 €",
+        "Kirjasto kirjastossa kirjastoon",
+    ]
+    for normalizer in (snowball_stemmer(), None):
+        for stop_words in (True, False):
+            pool = analyze_pool(texts, normalizer=normalizer, stop_words=stop_words)
+            alone = [analyze(t, normalizer=normalizer, stop_words=stop_words) for t in texts]
+            assert [pool.text(i) for i in range(len(texts))] == alone
+    forced = analyze_pool(texts, "sv", snowball_stemmer())
+    assert forced.languages == ("sv",) * len(texts)
+    assert forced.text(1) == analyze(texts[1], "sv", snowball_stemmer())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.utils.extmath import randomized_svd
 
-from matching.latent import MIN_TEXTS, dimensions, latent_topics
+from matching.latent import MIN_TEXTS, dimensions, latent_topics, top_singular_vectors
 from matching.similarity import KindWeights, PoolSimilarity
 from matching.vectorize import TextVectorizer
 
@@ -96,3 +97,37 @@ def test_texts_of_one_topic_without_a_shared_word_meet_through_the_topic() -> No
     other_topics = [i for i, text in enumerate(texts) if text.split()[0] not in topics[0]]
     assert same_topic > max(float(latent[0] @ latent[j]) for j in other_topics)
     assert same_topic > lexical[0, 1] + 0.2
+
+
+@pytest.mark.parametrize("n_texts", [30, 400])
+def test_decomposition_is_scikit_learns_randomized_svd(n_texts: int) -> None:
+    """The same vectors and values as scikit-learn's, which the engine no longer imports."""
+    rng = np.random.default_rng(n_texts)
+    texts = rng.random((n_texts, 80)) * (rng.random((n_texts, 80)) < 0.2)
+    cosines = (texts @ texts.T).astype(np.float32)
+    rank = dimensions(n_texts)
+    vectors, values = top_singular_vectors(cosines, rank)
+    expected_vectors, expected_values, _ = randomized_svd(cosines, rank, random_state=0)
+    np.testing.assert_array_equal(values, expected_values)
+    # Columns may differ in sign only: no dot product of two texts' coordinates sees that.
+    signs = np.sign(np.sum(vectors * expected_vectors, axis=0))
+    np.testing.assert_array_equal(vectors * signs, expected_vectors)
+
+
+def test_blended_cosines_of_every_pair_equal_the_dense_formula() -> None:
+    """Over several row blocks, with columns in most texts (a dense product) and columns in a
+    few (a sparse one): every pair's score is (1 - w) x.y + w latent(x).latent(y)."""
+    rng = np.random.default_rng(7)
+    n_texts = 1_300
+    common = rng.random((n_texts, 8)) * (rng.random((n_texts, 8)) < 0.7)
+    rare = rng.random((n_texts, 400)) * (rng.random((n_texts, 400)) < 0.01)
+    dense = np.hstack([common, rare])
+    dense /= np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12)
+    vectors, owners, ideas = sp.csr_matrix(dense), np.arange(n_texts), np.zeros(n_texts, bool)
+    unweighted = KindWeights(same_kind=1.0)
+    similarity = PoolSimilarity(vectors, owners, ideas, n_texts, unweighted, latent_weight=0.4)
+    latent = similarity.latent
+    assert latent is not None
+    expected = 0.6 * (dense @ dense.T) + 0.4 * (latent @ latent.T)
+    a, b = np.triu_indices(n_texts, k=1)
+    np.testing.assert_allclose(similarity.contribution_scores(a, b), expected[a, b], atol=2e-6)

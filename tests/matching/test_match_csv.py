@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +186,30 @@ def test_help_gives_every_option_a_sentence_and_its_default(capsys) -> None:  # 
     for option, default in expected.items():
         assert default in described[option], option
         assert len(described[option].split()) >= 6, option
+
+
+# What `collider match-csv` must not import: the Slack, database, scheduler and chart stacks,
+# and scikit-learn (two seconds of scipy.stats at start for what the engine writes in numpy).
+NOT_FOR_MATCH_CSV = (
+    "sklearn", "slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "apscheduler", "matplotlib",
+    "gevent", "gunicorn", "yaml", "simplemma", "models", "services", "scheduler",
+)  # fmt: skip
+
+
+def test_match_csv_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """A fresh interpreter runs the command on a pool large enough for every engine stage."""
+    rows = [(f"{i}-{j}", text, org) for i in range(8) for j, text, org in ROWS]
+    source = write(tmp_path / "in.csv", table(rows))
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        f"code = main(['match-csv', {str(source)!r}, '--out', {str(tmp_path / 'out.csv')!r}])\n"
+        "print(code, ' '.join(sorted({name.split('.')[0] for name in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    code, modules = done.stdout.splitlines()[-1].split(" ", 1)
+    assert code == "0", done.stderr
+    assert "matching" in modules.split()
+    assert set(NOT_FOR_MATCH_CSV) & set(modules.split()) == set()
