@@ -9,6 +9,7 @@ is about so the rest of a round can go on.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -16,9 +17,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
 
 from bot.rate_limit import SlackPacer
+from bot.webhooks import ResponseUrlPoster
 from services.delivery import DeliveryError, FailureKind
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class SlackGateway:
     def __init__(self, client: WebClient, pacer: SlackPacer | None = None):
         self.client = client
         self.pacer = pacer or SlackPacer()
+        # Kept-alive connections: a flood of suggestions posts hundreds to one host.
+        self.response_urls = ResponseUrlPoster(timeout=client.timeout)
 
     def _call(
         self, method: str, *, pace_channel: str | None = None, **params: Any
@@ -214,14 +217,14 @@ class SlackGateway:
     def respond(self, response_url: str, message: dict[str, Any]) -> None:
         """A response URL is not a Web API method: no token, no pacing; Slack answers 200."""
         try:
-            answer = WebhookClient(response_url, timeout=self.client.timeout).send_dict(
-                {"response_type": "ephemeral", "replace_original": False, **message}
+            status = self.response_urls.post(
+                response_url, {"response_type": "ephemeral", "replace_original": False, **message}
             )
-        except (SlackClientError, OSError) as error:
+        except (SlackClientError, OSError, http.client.HTTPException) as error:
             raise _connection_error("response_url", error) from error
-        if answer.status_code != 200:
-            kind = FailureKind.TEMPORARY if answer.status_code >= 500 else FailureKind.PERMANENT
-            raise DeliveryError(f"response_url_{answer.status_code}", kind)
+        if status != 200:
+            kind = FailureKind.TEMPORARY if status >= 500 else FailureKind.PERMANENT
+            raise DeliveryError(f"response_url_{status}", kind)
 
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", channel=channel, ts=ts, **message)

@@ -128,6 +128,65 @@ class Database:
         with self.session() as session:
             return work(session)
 
+    def in_driver_transaction(
+        self, work: Callable[[Any], T], *, single_statement: bool = False
+    ) -> T:
+        """``work(cursor)`` with a DB-API cursor of a pooled connection, in one transaction:
+        committed when it returns, rolled back when it raises; once more on a fresh connection
+        if the first turned out dead (as ``in_transaction``, and with the same rule: ``work``
+        must be idempotent for a commit that may have happened).
+
+        ``single_statement`` (PostgreSQL): each statement ``work`` runs is atomic by itself
+        and needs no transaction around it, so none is opened (psycopg's autocommit): that
+        saves the BEGIN and COMMIT round trips.
+
+        For the hottest path only (``/idea``, ``models/capture.py``): no ORM session, no
+        statement objects; everything else uses ``session``.
+        """
+        try:
+            return self._on_driver_connection(work, single_statement)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            logger.warning("database connection lost (%s); trying once more", type(error.orig))
+        return self._on_driver_connection(work, single_statement)
+
+    def _on_driver_connection(self, work: Callable[[Any], T], single_statement: bool) -> T:
+        dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        with self._one_at_a_time:
+            connection = self.engine.raw_connection()
+            # Any: DB-API connections have no common type; ``autocommit`` is psycopg's.
+            driver: Any = connection.dbapi_connection
+            try:
+                if single_statement:
+                    driver.autocommit = True
+                cursor = connection.cursor()
+                try:
+                    result = work(cursor)
+                finally:
+                    cursor.close()
+                connection.commit()
+                if single_statement:
+                    # The pool hands connections out in SQLAlchemy's own mode.
+                    driver.autocommit = False
+                return result
+            except dbapi_error as error:
+                # As SQLAlchemy's own execute path does: a dead connection is invalidated
+                # (never handed out again), and the error says so.
+                dead = self.engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+                if dead:
+                    connection.invalidate(error)
+                else:
+                    _reset(connection, single_statement)
+                raise DBAPIError.instance(
+                    None, None, error, dbapi_error, connection_invalidated=dead
+                ) from error
+            except BaseException:
+                _reset(connection, single_statement)
+                raise
+            finally:
+                connection.close()
+
     def upgrade(self) -> None:
         """Apply every Alembic migration (idempotent)."""
         with self.engine.begin() as connection:
@@ -149,3 +208,16 @@ def alembic_config(url: str) -> Config:
 def redacted_url(url: str) -> str:
     """The URL without its password, for logs and messages."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _reset(connection: Any, single_statement: bool) -> None:
+    """After a failure: back to how the pool hands connections out (in a transaction that was
+    rolled back, autocommit off), or never handed out again."""
+    try:
+        if single_statement:
+            connection.dbapi_connection.autocommit = False
+        else:
+            connection.rollback()
+    except Exception as error:  # noqa: BLE001 - then the pool must not hand it out again
+        logger.warning("could not reset a database connection: %s", error)
+        connection.invalidate(error)

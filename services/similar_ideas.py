@@ -18,7 +18,7 @@ from matching.similar import SimilarityIndex
 from models import Idea, IdeaCoauthor, IdeaLink, IdeaStatus, SimilarSuggestion
 from models.base import utcnow
 from models.db import Database
-from models.queries import insert_ignoring_conflict
+from models.queries import insert_ignoring_conflict, insert_many_ignoring_conflict
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
 
@@ -185,15 +185,19 @@ def suggestions(
     return [Suggestion(candidates[i], score) for i, score in hits if i in candidates][:k]
 
 
-def record_offered(session: Session, idea_id: int, offered: list[Suggestion]) -> None:
-    """Remember what is about to be shown to the author of ``idea_id``: the choices they may
-    make, and no others."""
-    for suggestion in offered:
-        insert_ignoring_conflict(
-            session,
-            SimilarSuggestion.__table__,  # type: ignore[arg-type]
-            {"idea_id": idea_id, "suggested_id": suggestion.idea.id, "created_at": utcnow()},
-        )
+def record_offered(session: Session, offers: dict[int, list[Suggestion]]) -> None:
+    """Remember what is about to be shown to the author of each idea (``offers``: idea id ->
+    what it is offered): the choices they may make, and no others. One batched statement."""
+    now = utcnow()
+    insert_many_ignoring_conflict(
+        session,
+        SimilarSuggestion.__table__,  # type: ignore[arg-type]
+        [
+            {"idea_id": idea_id, "suggested_id": suggestion.idea.id, "created_at": now}
+            for idea_id, offered in offers.items()
+            for suggestion in offered
+        ],
+    )
 
 
 def suggestions_for(session: Session, idea_id: int, k: int = SUGGESTIONS) -> list[Suggestion]:

@@ -95,8 +95,7 @@ def sweep_once(
     with database.session() as session:
         found = similar_ideas.suggestions_many(session, wanted, hits)
         # Only pairs the bot suggested may be joined or linked: remember them with the send.
-        for idea_id, offered in found.items():
-            similar_ideas.record_offered(session, idea_id, offered)
+        similar_ideas.record_offered(session, found)
         messages = {
             d.idea_id: renderer.similar_ideas(d.idea_id, found[d.idea_id], d.language)
             for d in due
