@@ -90,6 +90,47 @@ def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("connection ended by the server while idle")
 
 
+_held = threading.local()
+
+
+def holding_the_database() -> bool:
+    """Whether this thread is inside a SQLite session of this process (holds its lock): then
+    every other thread of the process that needs the database waits for it."""
+    return getattr(_held, "depth", 0) > 0
+
+
+class _OneAtATime:
+    """The process's SQLite lock: held for the whole of each session (and driver transaction).
+
+    Whole sessions, not only their writes: a transaction that read first and then writes would
+    otherwise meet a writer that committed in between, and SQLite refuses that upgrade at once
+    (``SQLITE_BUSY_SNAPSHOT``), without the busy timeout.
+
+    Why it cannot deadlock with the other locks of the process (``bot/rate_limit.py``'s token
+    buckets and pacer, ``handlers/slack_users.py``'s directory, ``scheduler/context.py``, the
+    similar-idea index cache): those are held only around a few dict and arithmetic steps, and
+    nothing is called under them that takes another lock, opens a session or asks Slack (a
+    paced call sleeps *outside* the bucket's lock). The one nesting is this lock, then the index
+    cache's (``services/similar_ideas.py``: a request holds a session when it asks the cache,
+    and the sweeper opens its session before taking the cache's lock), always in that order.
+    A thread that holds this lock must not wait for another thread that needs the database,
+    nor for Slack's pacing: ``holding_the_database`` lets the gateway tell
+    (``bot/slack_gateway.py``). ``tests/models/test_database_lock.py`` holds each of these to
+    the rule with timeouts.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        _held.depth = getattr(_held, "depth", 0) + 1
+
+    def __exit__(self, *exc: object) -> None:
+        _held.depth -= 1
+        self._lock.release()
+
+
 class Database:
     def __init__(self, url: str):
         self.url = url
@@ -99,9 +140,10 @@ class Database:
         # handler with sleeps growing to 100 ms, so under load some wait far longer than the
         # writes take (p99 ack 750 ms at 20 /idea in flight). Queueing on a lock hands the file
         # over the moment it is free. Re-entrant, so a nested session in one thread still works;
-        # other processes still meet the busy timeout.
+        # other processes still meet the busy timeout. See ``_OneAtATime`` for why it cannot
+        # deadlock with the process's other locks.
         self._one_at_a_time: AbstractContextManager[object] = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+            _OneAtATime() if self.engine.dialect.name == "sqlite" else nullcontext()
         )
 
     @contextmanager

@@ -95,34 +95,41 @@ class _IndexCache:
             return index
 
     def current(self, database: Database) -> SimilarityIndex:
-        """As ``get``, for a caller without a session (the similar-idea sweeper)."""
+        """As ``get``, for a caller without a session (the similar-idea sweeper).
+
+        What the index needs is read in a short session; fitting or extending it (a refit of
+        a few thousand texts takes a second) runs after it, outside the database and this
+        cache's lock: on SQLite a session holds the process's database lock, and every ack of
+        the process would wait for the fit.
+        """
         key = database.url
         now = time.monotonic()
-        # The database first, then this cache's lock: the order ``get`` takes them in (its
-        # caller holds a session; on SQLite a session holds the process's database lock), so
-        # the sweeper and a request never each hold one while waiting for the other.
-        with database.session() as session, self._lock:
-            entry = self._entries.get(key)
+        with database.session() as session:
+            # The database first, then this cache's lock: the order ``get`` takes them in.
+            with self._lock:
+                entry = self._entries.get(key)
             fresh = (
                 entry is not None
                 and now - entry.built_at < self.MAX_AGE_SECONDS
                 and self._created(session, entry.last_id) == entry.last_created
             )
             rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
-            if fresh and entry is not None:
-                if self._extendable(entry, len(rows)):
-                    entry.index.extend(rows)
-                    if rows:
-                        entry.last_id = int(rows[-1][0])
-                        entry.last_created = self._created(session, entry.last_id)
-                    return entry.index
+            extend = fresh and entry is not None and self._extendable(entry, len(rows))
+            if fresh and not extend:
                 rows = self._open_ideas(session)
-            last_id = int(rows[-1][0]) if rows else 0
-            index = SimilarityIndex(rows)
-            self._entries[key] = _Entry(
-                index, len(rows), last_id, self._created(session, last_id), now
-            )
-            return index
+            last_created = self._created(session, int(rows[-1][0]) if rows else 0)
+        if extend and entry is not None:
+            entry.index.extend(rows)
+            if rows:
+                with self._lock:
+                    entry.last_id, entry.last_created = int(rows[-1][0]), last_created
+            return entry.index
+        index = SimilarityIndex(rows)
+        last_id = int(rows[-1][0]) if rows else 0
+        built = _Entry(index, len(rows), last_id, last_created, now)
+        with self._lock:
+            self._entries[key] = built
+        return index
 
     def _extendable(self, entry: _Entry, new: int) -> bool:
         """Whether ``new`` ideas may join by transform, or the index is refitted instead."""
