@@ -152,7 +152,7 @@ def capture_idea(cursor: Any, dialect: Dialect, new: NewIdea) -> Captured:
 
 
 @cache
-def _datetime_binder(dialect: Dialect) -> Any:
+def datetime_binder(dialect: Dialect) -> Any:
     """How the ORM stores a datetime on ``dialect`` (SQLite: naive UTC text). The dialect's
     own implementation of the type: the generic one would hand SQLite the datetime, which its
     driver writes with ``+00:00``, a text that sorts apart from the ORM's."""
@@ -174,7 +174,7 @@ def _values(new: NewIdea, dialect: Dialect) -> dict[str, object]:
         "search_text": new.search_text,
         "reply_url": new.reply_url,
         "channel_id": new.channel_id,
-        "now": _datetime_binder(dialect)(new.now),
+        "now": datetime_binder(dialect)(new.now),
     }
 
 
