@@ -178,6 +178,13 @@ def run_backend(backend: str, database_url: str, args: argparse.Namespace, workd
     with LocalSlack(token=BOT_TOKEN) as slack:
         builder = SlackDriver(None, slack, SIGNING_SECRET)  # type: ignore[arg-type]
         variables = collider_variables(slack, database_url)
+        module = "bot"
+        if args.profile:
+            # The project's workers under cProfile: its figures are then not comparable.
+            folder = Path(args.profile) / backend
+            folder.mkdir(parents=True, exist_ok=True)
+            variables["COLLIDER_PROFILE_DIR"] = str(folder)
+            module = "benchmarks.profiled_collider"
 
         def forms(tag: str, start: int, count: int) -> list[tuple[str, str]]:
             made = []
@@ -209,6 +216,7 @@ def run_backend(backend: str, database_url: str, args: argparse.Namespace, workd
                 workers=args.workers,
                 threads=args.threads,
                 worker_class=args.worker_class,
+                module=module,
             ) as project_server,
             HttpProcess(floor_args, {}, workdir, floor_port) as floor_server,
         ):
@@ -295,6 +303,12 @@ def main() -> int:
     parser.add_argument("--trickle", type=int, default=10, help="ideas at a day's pace (10)")
     parser.add_argument("--trickle-gap", type=float, default=0.5, help="seconds apart (0.5)")
     parser.add_argument("--suggestion-wait", type=float, default=30.0, help="seconds (30)")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="profile the project's workers into DIR/BACKEND (figures then not comparable); "
+        "read with: python -m benchmarks.profiled_collider --report DIR/BACKEND",
+    )
     parser.add_argument(
         "--postgres-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
     )

@@ -400,6 +400,12 @@ def run_backend(
 ) -> Figures:
     with LocalSlack(token=BOT_TOKEN) as slack:
         variables = collider_variables(slack, database_url)
+        module = "bot"
+        if args.profile:
+            # The server's workers under cProfile (benchmarks/profiled_collider.py).
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            variables["COLLIDER_PROFILE_DIR"] = args.profile
+            module = "benchmarks.profiled_collider"
         run = Run(
             forms=SlackDriver(None, slack, SIGNING_SECRET),  # type: ignore[arg-type]
             prefix=f"Load {uuid.uuid4().hex[:8]}",
@@ -411,6 +417,7 @@ def run_backend(
             workers=args.workers,
             threads=args.threads,
             worker_class=args.worker_class,
+            module=module,
         ) as server:
             open_polls(database_url, slack, run)
             # Warm-up, and ideas to click on: a fifth of the load is shared before the mix.
@@ -469,6 +476,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
     parser.add_argument(
         "--worker-class", choices=("gevent", "gthread"), default=None, help="(collider's default)"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="profile the server's workers into DIR (figures then not comparable); read with: "
+        "python -m benchmarks.profiled_collider --report DIR",
     )
     parser.add_argument("--seed", type=int, default=0, help="the mix of kinds (default 0)")
     parser.add_argument(

@@ -7,7 +7,9 @@ from typing import Any
 WORKER_CLASSES = ("gevent", "gthread")
 # Chosen by measurement on 2 cores (benchmarks/README.md, "Ack path against the floor").
 DEFAULT_WORKER_CLASS = "gevent"
-DEFAULT_THREADS = 8
+# gthread's threads per worker: 4 beat 8 and 16 on 2 cores (fewer threads contend less for the
+# GIL and queue less on SQLite's lock; benchmarks/README.md, "Workers and threads").
+DEFAULT_THREADS = 4
 # A gevent worker serves this many connections at once, each a greenlet: a client that sends
 # its headers and stalls holds one greenlet, not a thread the others need.
 GEVENT_CONNECTIONS = 1000

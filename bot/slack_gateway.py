@@ -9,6 +9,7 @@ is about so the rest of a round can go on.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -16,9 +17,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
 
 from bot.rate_limit import SlackPacer
+from bot.webhooks import ResponseUrlPoster
+from models.db import holding_the_database
 from services.delivery import DeliveryError, FailureKind, Upload
 
 logger = logging.getLogger(__name__)
@@ -76,10 +78,16 @@ class SlackGateway:
     def __init__(self, client: WebClient, pacer: SlackPacer | None = None):
         self.client = client
         self.pacer = pacer or SlackPacer()
+        # Kept-alive connections: a flood of suggestions posts hundreds to one host.
+        self.response_urls = ResponseUrlPoster(timeout=client.timeout)
 
     def _call(
         self, method: str, *, pace_channel: str | None = None, **params: Any
     ) -> dict[str, Any]:
+        if holding_the_database():
+            # Against the rule of models.db._OneAtATime: pacing may sleep, and meanwhile every
+            # other thread of this process waits for the database. Said, so it gets fixed.
+            logger.warning("Slack %s called while holding the database lock", method)
         self.pacer.before(method, pace_channel)
         try:
             # The SDK's own method knows each endpoint's encoding (form, JSON or GET).
@@ -240,14 +248,14 @@ class SlackGateway:
     def respond(self, response_url: str, message: dict[str, Any]) -> None:
         """A response URL is not a Web API method: no token, no pacing; Slack answers 200."""
         try:
-            answer = WebhookClient(response_url, timeout=self.client.timeout).send_dict(
-                {"response_type": "ephemeral", "replace_original": False, **message}
+            status = self.response_urls.post(
+                response_url, {"response_type": "ephemeral", "replace_original": False, **message}
             )
-        except (SlackClientError, OSError) as error:
+        except (SlackClientError, OSError, http.client.HTTPException) as error:
             raise _connection_error("response_url", error) from error
-        if answer.status_code != 200:
-            kind = FailureKind.TEMPORARY if answer.status_code >= 500 else FailureKind.PERMANENT
-            raise DeliveryError(f"response_url_{answer.status_code}", kind)
+        if status != 200:
+            kind = FailureKind.TEMPORARY if status >= 500 else FailureKind.PERMANENT
+            raise DeliveryError(f"response_url_{status}", kind)
 
     def permalink(self, channel: str, ts: str) -> str | None:
         """A message's permalink; None when Slack will not give one (the caller goes on without)."""

@@ -42,9 +42,10 @@ from slack_bolt import BoltResponse
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from models import request_claims
 from models.base import utcnow
 from models.db import Database
-from models.queries import claim_interaction, release_interaction, settle_interaction
+from models.queries import release_interaction, settle_interaction
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +93,13 @@ def claim(database: Database, body: dict[str, Any]) -> Claim | None:
     key = interaction_key(body)
     if key is None:
         return None
-    with database.session() as session:
-        owned = claim_interaction(session, key, utcnow() - LEASE)
+    dialect = database.engine.dialect
+    now = utcnow()
+    # One driver statement, not an ORM session: every click and form submission pays it.
+    owned = database.in_driver_transaction(
+        lambda cursor: request_claims.claim_interaction(cursor, dialect, key, now, now - LEASE),
+        single_statement=dialect.name == "postgresql",
+    )
     return Claim(key, replayed=not owned)
 
 
@@ -131,9 +137,12 @@ def abandon(database: Database, claimed: Claim | None) -> None:
 
 
 def _settle_alone(database: Database, claimed: Claim) -> None:
+    dialect = database.engine.dialect
     try:
-        with database.session() as session:
-            settle_interaction(session, claimed.key)
+        database.in_driver_transaction(
+            lambda cursor: request_claims.settle_interaction(cursor, dialect, claimed.key),
+            single_statement=dialect.name == "postgresql",
+        )
         claimed.settled = True
     except Exception:
         # Said after the ack: nothing may rise. The claim stays pending until its lease ends.

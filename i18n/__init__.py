@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from string import Formatter
 
@@ -165,8 +165,12 @@ def _as_number(value: object) -> float | int | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def _pieces(text: str) -> list[str | tuple[str, dict[str, str]]]:
-    """Split ``text`` into plain runs and ``(selector, {category: branch})`` plural blocks."""
+    """Split ``text`` into plain runs and ``(selector, {category: branch})`` plural blocks.
+
+    Cached: ``text`` is a catalog string or a branch of one (never a value filled in), and
+    every message a sweep renders asks for the same few. Callers do not change the result."""
     pieces: list[str | tuple[str, dict[str, str]]] = []
     position = 0
     for start in _PLURAL_START.finditer(text):

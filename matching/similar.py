@@ -97,7 +97,11 @@ class SimilarityIndex:
         """``search`` for each of ``texts`` at once: one transform, one product per block.
 
         A batch costs little more than one search: the per-call overhead of the vectorizer
-        and of the sparse product is paid once, not once per text.
+        and of the sparse product is paid once, not once per text. When the batch and the
+        pool are small enough, the product is dense over the columns the batch uses: in a
+        flood of alike ideas (every idea sharing most terms with every other) the sparse
+        result is dense anyway, and building it as sparse cost six times as much (1,000
+        ideas x 200 texts: 75 ms against 12 ms).
         """
         if not texts:
             return []
@@ -105,14 +109,44 @@ class SimilarityIndex:
             return [[] for _ in texts]
         ids, blocks = self._ids, self._blocks
         queries = self._vectorizer.transform([text[: self.TEXT_LIMIT] for text in texts]).matrix
+        threshold = max(min_score, 1e-9)
+        columns = np.unique(queries.indices)
+        rows = sum(block.shape[0] for block in blocks)
+        if max(rows, len(columns)) * len(texts) <= self.DENSE_CELLS:
+            dense = queries[:, columns].toarray().T
+            scores = np.vstack([np.asarray(block[:, columns] @ dense) for block in blocks])
+            return [
+                self._best(ids, *self._above(scores[:, column], threshold), k)
+                for column in range(len(texts))
+            ]
         # ideas x texts, sparse; a column per text.
-        scores = sp.vstack([block @ queries.T for block in blocks], format="csc")
+        product = sp.vstack([block @ queries.T for block in blocks], format="csc")
+        product.sort_indices()
         found: list[list[SimilarIdea]] = []
         for column in range(len(texts)):
-            start, end = scores.indptr[column], scores.indptr[column + 1]
-            rows, values = scores.indices[start:end], scores.data[start:end]
-            keep = values >= max(min_score, 1e-9)
-            rows, values = rows[keep], values[keep]
-            best = np.lexsort((rows, -values))[:k]
-            found.append([SimilarIdea(ids[rows[i]], round(float(values[i]), 4)) for i in best])
+            start, end = product.indptr[column], product.indptr[column + 1]
+            hit_rows, values = product.indices[start:end], product.data[start:end]
+            keep = values >= threshold
+            found.append(self._best(ids, hit_rows[keep], values[keep], k))
         return found
+
+    # Cells of a dense product (ideas x texts, float32) that ``search_many`` may build: 16 MB.
+    DENSE_CELLS = 4_000_000
+
+    @staticmethod
+    def _above(scores: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.flatnonzero(scores >= threshold)
+        return rows, scores[rows]
+
+    @staticmethod
+    def _best(ids: list[str], rows: np.ndarray, values: np.ndarray, k: int) -> list[SimilarIdea]:
+        """The ``k`` best hits, best first, ties by row (``rows`` ascending): as a full sort
+        would give them."""
+        if len(values) > k:
+            # Everything at least as good as the k-th best (ties included), then sorted.
+            kth = np.partition(values, len(values) - k)[len(values) - k]
+            keep = values >= kth
+            rows, values = rows[keep], values[keep]
+        # Stable: equal scores keep their (ascending) row order.
+        best = np.argsort(-values, kind="stable")[:k]
+        return [SimilarIdea(ids[rows[i]], round(float(values[i]), 4)) for i in best]

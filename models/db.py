@@ -90,6 +90,47 @@ def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("connection ended by the server while idle")
 
 
+_held = threading.local()
+
+
+def holding_the_database() -> bool:
+    """Whether this thread is inside a SQLite session of this process (holds its lock): then
+    every other thread of the process that needs the database waits for it."""
+    return getattr(_held, "depth", 0) > 0
+
+
+class _OneAtATime:
+    """The process's SQLite lock: held for the whole of each session (and driver transaction).
+
+    Whole sessions, not only their writes: a transaction that read first and then writes would
+    otherwise meet a writer that committed in between, and SQLite refuses that upgrade at once
+    (``SQLITE_BUSY_SNAPSHOT``), without the busy timeout.
+
+    Why it cannot deadlock with the other locks of the process (``bot/rate_limit.py``'s token
+    buckets and pacer, ``handlers/slack_users.py``'s directory, ``scheduler/context.py``, the
+    similar-idea index cache): those are held only around a few dict and arithmetic steps, and
+    nothing is called under them that takes another lock, opens a session or asks Slack (a
+    paced call sleeps *outside* the bucket's lock). The one nesting is this lock, then the index
+    cache's (``services/similar_ideas.py``: a request holds a session when it asks the cache,
+    and the sweeper opens its session before taking the cache's lock), always in that order.
+    A thread that holds this lock must not wait for another thread that needs the database,
+    nor for Slack's pacing: ``holding_the_database`` lets the gateway tell
+    (``bot/slack_gateway.py``). ``tests/models/test_database_lock.py`` holds each of these to
+    the rule with timeouts.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        _held.depth = getattr(_held, "depth", 0) + 1
+
+    def __exit__(self, *exc: object) -> None:
+        _held.depth -= 1
+        self._lock.release()
+
+
 class Database:
     def __init__(self, url: str):
         self.url = url
@@ -99,9 +140,10 @@ class Database:
         # handler with sleeps growing to 100 ms, so under load some wait far longer than the
         # writes take (p99 ack 750 ms at 20 /idea in flight). Queueing on a lock hands the file
         # over the moment it is free. Re-entrant, so a nested session in one thread still works;
-        # other processes still meet the busy timeout.
+        # other processes still meet the busy timeout. See ``_OneAtATime`` for why it cannot
+        # deadlock with the process's other locks.
         self._one_at_a_time: AbstractContextManager[object] = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+            _OneAtATime() if self.engine.dialect.name == "sqlite" else nullcontext()
         )
 
     @contextmanager
@@ -128,6 +170,65 @@ class Database:
         with self.session() as session:
             return work(session)
 
+    def in_driver_transaction(
+        self, work: Callable[[Any], T], *, single_statement: bool = False
+    ) -> T:
+        """``work(cursor)`` with a DB-API cursor of a pooled connection, in one transaction:
+        committed when it returns, rolled back when it raises; once more on a fresh connection
+        if the first turned out dead (as ``in_transaction``, and with the same rule: ``work``
+        must be idempotent for a commit that may have happened).
+
+        ``single_statement`` (PostgreSQL): each statement ``work`` runs is atomic by itself
+        and needs no transaction around it, so none is opened (psycopg's autocommit): that
+        saves the BEGIN and COMMIT round trips.
+
+        For the hottest path only (``/idea``, ``models/capture.py``): no ORM session, no
+        statement objects; everything else uses ``session``.
+        """
+        try:
+            return self._on_driver_connection(work, single_statement)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            logger.warning("database connection lost (%s); trying once more", type(error.orig))
+        return self._on_driver_connection(work, single_statement)
+
+    def _on_driver_connection(self, work: Callable[[Any], T], single_statement: bool) -> T:
+        dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        with self._one_at_a_time:
+            connection = self.engine.raw_connection()
+            # Any: DB-API connections have no common type; ``autocommit`` is psycopg's.
+            driver: Any = connection.dbapi_connection
+            try:
+                if single_statement:
+                    driver.autocommit = True
+                cursor = connection.cursor()
+                try:
+                    result = work(cursor)
+                finally:
+                    cursor.close()
+                connection.commit()
+                if single_statement:
+                    # The pool hands connections out in SQLAlchemy's own mode.
+                    driver.autocommit = False
+                return result
+            except dbapi_error as error:
+                # As SQLAlchemy's own execute path does: a dead connection is invalidated
+                # (never handed out again), and the error says so.
+                dead = self.engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+                if dead:
+                    connection.invalidate(error)
+                else:
+                    _reset(connection, single_statement)
+                raise DBAPIError.instance(
+                    None, None, error, dbapi_error, connection_invalidated=dead
+                ) from error
+            except BaseException:
+                _reset(connection, single_statement)
+                raise
+            finally:
+                connection.close()
+
     def upgrade(self) -> None:
         """Apply every Alembic migration (idempotent)."""
         with self.engine.begin() as connection:
@@ -149,3 +250,16 @@ def alembic_config(url: str) -> Config:
 def redacted_url(url: str) -> str:
     """The URL without its password, for logs and messages."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _reset(connection: Any, single_statement: bool) -> None:
+    """After a failure: back to how the pool hands connections out (in a transaction that was
+    rolled back, autocommit off), or never handed out again."""
+    try:
+        if single_statement:
+            connection.dbapi_connection.autocommit = False
+        else:
+            connection.rollback()
+    except Exception as error:  # noqa: BLE001 - then the pool must not hand it out again
+        logger.warning("could not reset a database connection: %s", error)
+        connection.invalidate(error)

@@ -9,7 +9,6 @@ from sqlalchemy import CursorResult, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
 from models.entities import HandledRequest, Participant
 
 
@@ -26,6 +25,19 @@ def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, A
         module.insert(table).values(**values).on_conflict_do_nothing().returning(primary_key)
     )
     return session.execute(statement).scalar() is not None
+
+
+def insert_many_ignoring_conflict(
+    session: Session, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING for every row, as one batched statement (SQLAlchemy's
+    "insertmanyvalues"): a sweep of 200 ideas records its 600 offers in one round trip or a few,
+    not 600."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    session.execute(module.insert(table).on_conflict_do_nothing(), rows)
 
 
 def claim_request(session: Session, key: str) -> bool:
@@ -48,29 +60,6 @@ def request_result(session: Session, key: str) -> str | None:
 # The states of an interaction's claim (``handlers.replays``): being handled, or done.
 REQUEST_PENDING = "pending"
 REQUEST_DONE = "done"
-
-
-def claim_interaction(session: Session, key: str, stale_before: datetime) -> bool:
-    """Claim ``key`` as pending; True when this caller may act on it.
-
-    A pending claim older than ``stale_before`` belongs to an attempt that died before any
-    effect committed (an effect marks it done in its own transaction): it is taken over, once.
-    """
-    table = HandledRequest.__table__
-    if insert_ignoring_conflict(session, table, {"key": key, "result": REQUEST_PENDING}):  # type: ignore[arg-type]
-        return True
-    taken = session.execute(
-        update(HandledRequest)
-        .where(
-            HandledRequest.key == key,
-            HandledRequest.result == REQUEST_PENDING,
-            HandledRequest.created_at < stale_before,
-        )
-        .values(created_at=utcnow()),
-        execution_options={"synchronize_session": False},
-    )
-    assert isinstance(taken, CursorResult)
-    return taken.rowcount == 1
 
 
 def settle_interaction(session: Session, key: str) -> None:

@@ -10,13 +10,14 @@ computed later, in batches, by one sweeper for the whole deployment
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from i18n import LANGUAGES, normalize_language
 from models import Idea, IdeaKind, IdeaStatus, PendingSuggestion
 from models.base import utcnow
-from models.capture import Captured, NewIdea, capture_idea
+from models.capture import Captured, NewIdea, capture_idea, single_statement
 from models.db import Database
 from services.ideas import IdeaInput, Submission, search_text, submit_idea, validate
 from services.participants import SlackUser
@@ -70,18 +71,22 @@ def share_idea(
         now=utcnow(),
     )
 
-    def capture(session: Session) -> Captured:
-        captured = capture_idea(session, new)
-        if captured.idea_id is None:
+    dialect = database.engine.dialect
+
+    def capture(cursor: Any) -> Captured:
+        captured = capture_idea(cursor, dialect, new)
+        if captured.author_id is None:
             # The author's first two requests raced and the other created the row: it is
             # committed now, so the same statement finds it.
-            captured = capture_idea(session, new)
+            captured = capture_idea(cursor, dialect, new)
         if captured.duplicate:
             raise _AlreadyHandled
         return captured
 
     try:
-        captured = database.in_transaction(capture)
+        captured = database.in_driver_transaction(
+            capture, single_statement=single_statement(dialect)
+        )
     except _AlreadyHandled:
         with database.session() as session:
             earlier = submit_idea(session, user, data, request_key=request_key)

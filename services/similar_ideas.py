@@ -18,7 +18,7 @@ from matching.similar import SimilarityIndex
 from models import Idea, IdeaCoauthor, IdeaLink, IdeaStatus, SimilarSuggestion
 from models.base import utcnow
 from models.db import Database
-from models.queries import insert_ignoring_conflict
+from models.queries import insert_ignoring_conflict, insert_many_ignoring_conflict
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
 
@@ -101,6 +101,43 @@ class _IndexCache:
             )
             return index
 
+    def current(self, database: Database) -> SimilarityIndex:
+        """As ``index``, for the similar-idea sweeper, which has no session of its own.
+
+        What the index needs is read in a short session; fitting or extending it (a refit of
+        a few thousand texts takes a second) runs after it, outside the database and this
+        cache's lock: on SQLite a session holds the process's database lock, and every ack of
+        the process would wait for the fit.
+        """
+        key = str(database.engine.url)  # the key ``index`` uses: one index per database
+        now = time.monotonic()
+        with database.session() as session:
+            # The database first, then this cache's lock: the order ``index`` takes them in.
+            with self._lock:
+                entry = self._entries.get(key)
+            fresh = (
+                entry is not None
+                and now - entry.built_at < self.MAX_AGE_SECONDS
+                and self._created(session, entry.last_id) == entry.last_created
+            )
+            rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
+            extend = fresh and entry is not None and self._extendable(entry, len(rows))
+            if fresh and not extend:
+                rows = self._open_ideas(session)
+            last_created = self._created(session, int(rows[-1][0]) if rows else 0)
+        if extend and entry is not None:
+            entry.index.extend(rows)
+            if rows:
+                with self._lock:
+                    entry.last_id, entry.last_created = int(rows[-1][0]), last_created
+            return entry.index
+        index = SimilarityIndex(rows)
+        last_id = int(rows[-1][0]) if rows else 0
+        built = _Entry(index, len(rows), last_id, last_created, now)
+        with self._lock:
+            self._entries[key] = built
+        return index
+
     def _extendable(self, entry: _Entry, new: int) -> bool:
         """Whether ``new`` ideas may join by transform, or the index is refitted instead."""
         if new and entry.fitted_on < self.ALWAYS_REFIT_BELOW:
@@ -162,15 +199,19 @@ def suggestions(
     return [Suggestion(candidates[i], score) for i, score in hits if i in candidates][:k]
 
 
-def record_offered(session: Session, idea_id: int, offered: list[Suggestion]) -> None:
-    """Remember what is about to be shown to the author of ``idea_id``: the choices they may
-    make, and no others."""
-    for suggestion in offered:
-        insert_ignoring_conflict(
-            session,
-            SimilarSuggestion.__table__,  # type: ignore[arg-type]
-            {"idea_id": idea_id, "suggested_id": suggestion.idea.id, "created_at": utcnow()},
-        )
+def record_offered(session: Session, offers: dict[int, list[Suggestion]]) -> None:
+    """Remember what is about to be shown to the author of each idea (``offers``: idea id ->
+    what it is offered): the choices they may make, and no others. One batched statement."""
+    now = utcnow()
+    insert_many_ignoring_conflict(
+        session,
+        SimilarSuggestion.__table__,  # type: ignore[arg-type]
+        [
+            {"idea_id": idea_id, "suggested_id": suggestion.idea.id, "created_at": now}
+            for idea_id, offered in offers.items()
+            for suggestion in offered
+        ],
+    )
 
 
 def suggestions_for(session: Session, idea_id: int, k: int = SUGGESTIONS) -> list[Suggestion]:
@@ -191,8 +232,7 @@ class Wanted:
 def search_many(database: Database, wanted: list[Wanted]) -> dict[int, list[tuple[int, float]]]:
     """Hits for each wanted idea (id, score; best first), from one search of the index:
     one transform, one product. Reads in short transactions; computes outside them."""
-    with database.session() as session:
-        index = _cache.index(session)
+    index = _cache.current(database)
     results = index.search_many([w.text for w in wanted], k=SUGGESTIONS + 10, min_score=MIN_SCORE)
     return {
         w.idea_id: [(int(hit.id), hit.score) for hit in hits if int(hit.id) != w.idea_id]

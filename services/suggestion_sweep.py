@@ -95,13 +95,14 @@ def sweep_once(
     with database.session() as session:
         found = similar_ideas.suggestions_many(session, wanted, hits)
         # Only pairs the bot suggested may be joined or linked: remember them with the send.
-        for idea_id, offered in found.items():
-            similar_ideas.record_offered(session, idea_id, offered)
-        messages = {
-            d.idea_id: renderer.similar_ideas(d.idea_id, found[d.idea_id], d.language)
-            for d in due
-            if d.idea_id in found
-        }
+        similar_ideas.record_offered(session, found)
+    # Rendered after the session (the ideas are loaded, authors with them): on SQLite a
+    # session holds the process's database lock, which the acks wait for.
+    messages = {
+        d.idea_id: renderer.similar_ideas(d.idea_id, found[d.idea_id], d.language)
+        for d in due
+        if d.idea_id in found
+    }
     futures = {
         d.idea_id: senders.submit(deliver, d, messages[d.idea_id])
         for d in due

@@ -139,9 +139,11 @@ class HttpCollider(HttpProcess):
         worker_class: str | None = None,
         verbose: bool = False,
         bind: tuple[str, ...] = ("--host", "127.0.0.1"),
+        module: str = "bot",
     ):
         port = free_port()
-        args = ["bot"] + (["-v"] if verbose else [])
+        # ``module``: the CLI, or a benchmark's wrapper of it (benchmarks/profiled_collider.py).
+        args = [module] + (["-v"] if verbose else [])
         args += ["run", "--http", *bind, "--port", str(port)]
         args += ["--workers", str(workers)]
         if threads is not None:

@@ -622,6 +622,9 @@ def _uploaded_bytes(raw: bytes, content_type: str) -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     slack: LocalSlack
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: on a kept-alive connection, Nagle's algorithm
+    # would hold the body until the client's delayed ACK (40 ms a post), as Slack does not.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep tests quiet
         return

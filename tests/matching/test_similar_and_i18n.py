@@ -47,3 +47,28 @@ def test_similarity_index_extends_without_refitting() -> None:
     assert len(index) == 3
     hits = index.search("lending tools from the library", k=2)
     assert hits[0].id in {"1", "3"} and {hit.id for hit in hits} <= {"1", "3"}
+
+
+@pytest.mark.parametrize("dense_cells", [SimilarityIndex.DENSE_CELLS, 0])
+def test_batch_search_finds_what_single_searches_find(
+    dense_cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep's batch (dense product over its columns, or the sparse one when too large)
+    gives each text the hits, scores and order, ties included, that ``search`` gives it."""
+    monkeypatch.setattr(SimilarityIndex, "DENSE_CELLS", dense_cells)
+    alike = "a shared workshop for repairing bicycles, open on weekday evenings"
+    varied = [
+        "community garden with raised beds",
+        "bicycle repair cafe on saturdays",
+        "library of tools to borrow",
+        "pyöräkorjaamo kirjaston yhteydessä",
+        "cykelverkstad för alla",
+    ]
+    ideas = [(str(n), alike) for n in range(1, 30)]  # identical: every score ties
+    ideas += [(str(100 + n), text) for n, text in enumerate(varied)]
+    index = SimilarityIndex(ideas[:10])
+    index.extend(ideas[10:])
+    texts = [alike, "repairing bicycles in the evening", *varied, "nothing alike at all"]
+    batch = index.search_many(texts, k=13, min_score=0.2)
+    assert batch == [index.search(text, k=13, min_score=0.2) for text in texts]
+    assert [hit.id for hit in batch[0]] == [str(n) for n in range(1, 14)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import select
 import time
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -40,6 +41,42 @@ if SERVER_URL.startswith("postgresql"):
 
                 assert database.in_transaction(work) == 42
                 assert len(attempts) == 2
+            finally:
+                database.dispose()
+                killer.dispose()
+
+    def test_driver_work_whose_connection_was_killed_runs_once_more() -> None:
+        """The same for ``/idea``'s driver statements, in a transaction or as one statement
+        (autocommit): the dead connection is not handed out again, nor left in autocommit."""
+        with scratch_postgres_database(SERVER_URL, "collider_dropped") as url:
+            database = Database(url)
+            killer = Database(url)
+            try:
+                for single_statement in (False, True):
+                    attempts: list[int] = []
+
+                    def work(cursor: Any, attempts: list[int] = attempts) -> int:
+                        attempts.append(1)
+                        connection = cursor.connection
+                        if len(attempts) == 1:
+                            pid = connection.info.backend_pid
+                            with killer.engine.connect() as other:
+                                other.execute(
+                                    text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
+                                )
+                            select.select([connection.fileno()], [], [], 5)
+                            time.sleep(0.05)
+                        cursor.execute("SELECT 41 + 1")
+                        return int(cursor.fetchone()[0])
+
+                    assert (
+                        database.in_driver_transaction(work, single_statement=single_statement)
+                        == 42
+                    )
+                    assert len(attempts) == 2
+                    with database.session() as session:
+                        connection = session.connection().connection.dbapi_connection
+                        assert connection is not None and not connection.autocommit
             finally:
                 database.dispose()
                 killer.dispose()
