@@ -61,7 +61,8 @@ from tests.http_process import HttpCollider  # noqa: E402
 from tests.polls.world import buttons, make_round, sweep  # noqa: E402
 from tests.slack_driver import SlackDriver, sign  # noqa: E402
 
-P99_TARGET_MS = 1000.0
+# Issue 12: mixed load, 2,000 requests 50 at a time on PostgreSQL, p99 under 500 ms.
+P99_TARGET_MS = 500.0
 USERS = 100
 WORDS = ["bicycle", "library", "sauna", "school", "bus", "compost", "repair", "music", "snow"]
 
