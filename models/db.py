@@ -8,12 +8,19 @@ session down. Query functions never commit.
 from __future__ import annotations
 
 import logging
+import os
 import select
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory file locks; SQLite's busy timeout alone
+    fcntl = None  # type: ignore[assignment]
 
 from alembic import command
 from alembic.config import Config
@@ -99,8 +106,65 @@ def holding_the_database() -> bool:
     return getattr(_held, "depth", 0) > 0
 
 
+def _wait_without_stalling(work: Callable[[], object]) -> None:
+    """Run ``work``, which blocks, without stopping the other greenlets of a gevent worker.
+
+    In a thread the wait releases the GIL and the process's other threads go on. Under gevent
+    (``collider run --http``'s default worker) a blocking call in the hub's thread stops every
+    request of the worker, so it waits in gevent's pool of real threads instead.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        from gevent import get_hub
+
+        get_hub().threadpool.apply(work)
+    else:
+        work()
+
+
+class _FileLock:
+    """The SQLite file for one process of the machine at a time: an advisory lock (``flock``)
+    on a file beside it.
+
+    Without it, the processes of one server (``collider run --http`` has two workers) meet in
+    SQLite's busy handler, which polls a locked file with sleeps growing to 100 ms: a writer may
+    wait far longer than the writes take, and under gevent the sleep stops its whole worker
+    (``/idea`` p99 3.9x the floor's on SQLite, 1.0x on PostgreSQL, in one run). A waiter here
+    is woken the moment the holder unlocks. Processes that do not take it (another program on
+    the file) still meet the busy timeout.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._descriptor: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        assert fcntl is not None
+        descriptor = self._own_descriptor()
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _wait_without_stalling(lambda: fcntl.flock(descriptor, fcntl.LOCK_EX))
+
+    def release(self) -> None:
+        assert fcntl is not None and self._descriptor is not None
+        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+
+    def _own_descriptor(self) -> int:
+        # A forked child inherits its parent's descriptor, and with it the parent's lock (a
+        # flock belongs to the open file, not the process): each process opens its own.
+        if self._descriptor is None or self._pid != os.getpid():
+            if self._descriptor is not None:
+                os.close(self._descriptor)
+            self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._descriptor
+
+
 class _OneAtATime:
-    """The process's SQLite lock: held for the whole of each session (and driver transaction).
+    """The process's SQLite lock: held for the whole of each session (and driver transaction),
+    and with it the lock file that the machine's other processes take (``_FileLock``).
 
     Whole sessions, not only their writes: a transaction that read first and then writes would
     otherwise meet a writer that committed in between, and SQLite refuses that upgrade at once
@@ -113,21 +177,34 @@ class _OneAtATime:
     paced call sleeps *outside* the bucket's lock). The one nesting is this lock, then the index
     cache's (``services/similar_ideas.py``: a request holds a session when it asks the cache,
     and the sweeper opens its session before taking the cache's lock), always in that order.
-    A thread that holds this lock must not wait for another thread that needs the database,
-    nor for Slack's pacing: ``holding_the_database`` lets the gateway tell
+    A thread that holds this lock must not wait for another thread, or another process, that
+    needs the database, nor for Slack's pacing: ``holding_the_database`` lets the gateway tell
     (``bot/slack_gateway.py``). ``tests/models/test_database_lock.py`` holds each of these to
     the rule with timeouts.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, across_processes: _FileLock | None) -> None:
         self._lock = threading.RLock()
+        self._across_processes = across_processes
+        # How deep the owning thread is (sessions nest): the file is locked by the outermost.
+        self._depth = 0
 
     def __enter__(self) -> None:
         self._lock.acquire()
+        if self._depth == 0 and self._across_processes is not None:
+            try:
+                self._across_processes.acquire()
+            except BaseException:
+                self._lock.release()
+                raise
+        self._depth += 1
         _held.depth = getattr(_held, "depth", 0) + 1
 
     def __exit__(self, *exc: object) -> None:
         _held.depth -= 1
+        self._depth -= 1
+        if self._depth == 0 and self._across_processes is not None:
+            self._across_processes.release()
         self._lock.release()
 
 
@@ -139,11 +216,13 @@ class Database:
         # SQLite has one writer per file. Threads that find it locked poll in SQLite's busy
         # handler with sleeps growing to 100 ms, so under load some wait far longer than the
         # writes take (p99 ack 750 ms at 20 /idea in flight). Queueing on a lock hands the file
-        # over the moment it is free. Re-entrant, so a nested session in one thread still works;
-        # other processes still meet the busy timeout. See ``_OneAtATime`` for why it cannot
-        # deadlock with the process's other locks.
+        # over the moment it is free; the lock file does the same between processes.
+        # Re-entrant, so a nested session in one thread still works. See ``_OneAtATime`` for why
+        # it cannot deadlock with the process's other locks.
         self._one_at_a_time: AbstractContextManager[object] = (
-            _OneAtATime() if self.engine.dialect.name == "sqlite" else nullcontext()
+            _OneAtATime(_file_lock_of(self.engine))
+            if self.engine.dialect.name == "sqlite"
+            else nullcontext()
         )
 
     @contextmanager
@@ -238,6 +317,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _file_lock_of(engine: Engine) -> _FileLock | None:
+    """The lock beside a SQLite file (none for an in-memory database, or without ``fcntl``)."""
+    database = engine.url.database
+    if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return _FileLock(Path(f"{database}-lock"))
 
 
 def alembic_config(url: str) -> Config:
