@@ -22,7 +22,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -38,12 +37,11 @@ from benchmarks.idea_ack_latency import (  # noqa: E402
     DEFAULT_POSTGRES,
     SIGNING_SECRET,
     collider_variables,
-    sqlite_database,
+    each_backend,
     stored_bodies,
 )
 from bot.local.slack import LocalSlack  # noqa: E402
 from bot.server_options import DEFAULT_THREADS, DEFAULT_WORKER_CLASS, WORKER_CLASSES  # noqa: E402
-from tests.databases import scratch_postgres_database  # noqa: E402
 from tests.http_process import HttpCollider, HttpProcess, free_port  # noqa: E402
 from tests.slack_driver import SlackDriver, sign  # noqa: E402
 
@@ -313,19 +311,12 @@ def main() -> int:
         "--postgres-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
     )
     args = parser.parse_args()
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    results = []
-    with tempfile.TemporaryDirectory(prefix="collider-floor-") as scratch:
-        for backend in backends:
-            workdir = Path(scratch) / backend
-            workdir.mkdir()
-            database = (
-                sqlite_database(workdir)
-                if backend == "sqlite"
-                else scratch_postgres_database(args.postgres_url, "collider_bench")
-            )
-            with database as url:
-                results.append(run_backend(backend, url, args, workdir))
+    results = [
+        run_backend(backend, url, args, workdir)
+        for backend, url, workdir in each_backend(
+            args.backend, args.postgres_url, "collider-floor-"
+        )
+    ]
     return 0 if report(results, args) else 1
 
 

@@ -83,6 +83,24 @@ def sqlite_database(workdir: Path) -> Iterator[str]:
     yield f"sqlite:///{workdir / 'bench.sqlite3'}"
 
 
+def each_backend(backend: str, postgres_url: str, prefix: str) -> Iterator[tuple[str, str, Path]]:
+    """``(backend, database URL, scratch folder)`` for ``backend`` ("both": SQLite, then
+    PostgreSQL): a SQLite file in a temporary folder, or a scratch PostgreSQL database, each
+    removed once the caller moves on to the next."""
+    backends = ["sqlite", "postgresql"] if backend == "both" else [backend]
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        for name in backends:
+            workdir = Path(scratch) / name
+            workdir.mkdir()
+            database = (
+                sqlite_database(workdir)
+                if name == "sqlite"
+                else scratch_postgres_database(postgres_url, "collider_bench")
+            )
+            with database as url:
+                yield name, url, workdir
+
+
 def collider_variables(slack: LocalSlack, database_url: str) -> dict[str, str]:
     """The environment of a benchmarked ``collider run --http``."""
     return {
@@ -246,19 +264,12 @@ def main() -> int:
         help="a PostgreSQL server where a scratch database may be created and dropped",
     )
     args = parser.parse_args()
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    results = []
-    with tempfile.TemporaryDirectory(prefix="collider-bench-") as scratch:
-        for backend in backends:
-            workdir = Path(scratch) / backend
-            workdir.mkdir()
-            database = (
-                sqlite_database(workdir)
-                if backend == "sqlite"
-                else scratch_postgres_database(args.postgres_url, "collider_bench")
-            )
-            with database as url:
-                results.append(run_backend(backend, url, args, workdir))
+    results = [
+        run_backend(backend, url, args, workdir)
+        for backend, url, workdir in each_backend(
+            args.backend, args.postgres_url, "collider-bench-"
+        )
+    ]
     print_table(results, args)
     return 0 if all(result.correct and result.on_target for result in results) else 1
 
