@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -39,6 +39,13 @@ class _Entry:
     last_id: int  # the newest idea in the index
     last_created: str  # and when it was created: a changed value means the table was rewritten
     built_at: float
+
+
+@dataclass(frozen=True)
+class _Plan:
+    rows: list[tuple[str, str]]  # (id, text) of the ideas to add, or of all for a refit
+    extend: bool  # add ``rows`` to the index as it is; else refit on them
+    last_created: str  # ``_IndexCache._created`` of the last of ``rows``
 
 
 class _IndexCache:
@@ -81,25 +88,9 @@ class _IndexCache:
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
-            if (
-                entry is not None
-                and now - entry.built_at < self.MAX_AGE_SECONDS
-                and self._created(session, entry.last_id) == entry.last_created
-            ):
-                newer = self._open_ideas(session, entry.last_id)
-                if self._extendable(entry, len(newer)):
-                    entry.index.extend(newer)
-                    if newer:
-                        entry.last_id = int(newer[-1][0])
-                        entry.last_created = self._created(session, entry.last_id)
-                    return entry.index
-            ideas = self._open_ideas(session)
-            index = SimilarityIndex(ideas)
-            last_id = int(ideas[-1][0]) if ideas else 0
-            self._entries[key] = _Entry(
-                index, len(ideas), last_id, self._created(session, last_id), now
-            )
-            return index
+            built = self._built(entry, self._plan(session, entry, now), now)
+            self._entries[key] = built
+            return built.index
 
     def current(self, database: Database) -> SimilarityIndex:
         """As ``index``, for the similar-idea sweeper, which has no session of its own.
@@ -115,28 +106,36 @@ class _IndexCache:
             # The database first, then this cache's lock: the order ``index`` takes them in.
             with self._lock:
                 entry = self._entries.get(key)
-            fresh = (
-                entry is not None
-                and now - entry.built_at < self.MAX_AGE_SECONDS
-                and self._created(session, entry.last_id) == entry.last_created
-            )
-            rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
-            extend = fresh and entry is not None and self._extendable(entry, len(rows))
-            if fresh and not extend:
-                rows = self._open_ideas(session)
-            last_created = self._created(session, int(rows[-1][0]) if rows else 0)
-        if extend and entry is not None:
-            entry.index.extend(rows)
-            if rows:
-                with self._lock:
-                    entry.last_id, entry.last_created = int(rows[-1][0]), last_created
-            return entry.index
-        index = SimilarityIndex(rows)
-        last_id = int(rows[-1][0]) if rows else 0
-        built = _Entry(index, len(rows), last_id, last_created, now)
+            plan = self._plan(session, entry, now)
+        built = self._built(entry, plan, now)
         with self._lock:
             self._entries[key] = built
-        return index
+        return built.index
+
+    def _plan(self, session: Session, entry: _Entry | None, now: float) -> _Plan:
+        """What to do with ``entry``: add the ideas newer than it, or refit on every open idea
+        (it is too old, the table was rewritten, or the pool grew too much)."""
+        fresh = (
+            entry is not None
+            and now - entry.built_at < self.MAX_AGE_SECONDS
+            and self._created(session, entry.last_id) == entry.last_created
+        )
+        rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
+        extend = fresh and entry is not None and self._extendable(entry, len(rows))
+        if fresh and not extend:
+            rows = self._open_ideas(session)
+        return _Plan(rows, extend, self._created(session, int(rows[-1][0]) if rows else 0))
+
+    @staticmethod
+    def _built(entry: _Entry | None, plan: _Plan, now: float) -> _Entry:
+        """``entry`` with ``plan``'s ideas added (in place, by transform), or a new fit."""
+        if plan.extend and entry is not None:
+            entry.index.extend(plan.rows)
+            if not plan.rows:
+                return entry
+            return replace(entry, last_id=int(plan.rows[-1][0]), last_created=plan.last_created)
+        last_id = int(plan.rows[-1][0]) if plan.rows else 0
+        return _Entry(SimilarityIndex(plan.rows), len(plan.rows), last_id, plan.last_created, now)
 
     def _extendable(self, entry: _Entry, new: int) -> bool:
         """Whether ``new`` ideas may join by transform, or the index is refitted instead."""
