@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from handlers import ids
@@ -78,6 +79,20 @@ def notice(text: str) -> dict[str, Any]:
 
 def _title(idea: Idea) -> str:
     return escape_within(idea.title, 150)
+
+
+def datepicker_input(block_id: str, label: str, initial: date | None, optional: bool) -> Block:
+    """A form's date field (Slack submits it as YYYY-MM-DD)."""
+    element: Block = {"type": "datepicker", "action_id": ids.VALUE}
+    if initial:
+        element["initial_date"] = initial.isoformat()
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:

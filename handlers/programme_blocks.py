@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
-from handlers import ids
 from handlers.blocks import (
     Block,
     button,
     context,
+    datepicker_input,
     form_modal,
     message,
     notice,
@@ -84,19 +83,6 @@ def stage_label(stage: Stage, language: str) -> str:
 
 def _metadata(**values: int) -> str:
     return json.dumps(values)
-
-
-def _datepicker(block_id: str, label: str, initial: date | None, optional: bool) -> Block:
-    element: Block = {"type": "datepicker", "action_id": ids.VALUE}
-    if initial:
-        element["initial_date"] = initial.isoformat()
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
 
 
 # -- charters ------------------------------------------------------------------------------------
@@ -187,6 +173,14 @@ def charter_home_text(charter: Charter | None, language: str) -> str | None:
 
 
 # -- experiment cards ----------------------------------------------------------------------------
+def _one_button_message(text: str, block_id: str, label: str, action_id: str, value: str) -> Block:
+    """A message that asks for one thing: its text, and a primary button to do it."""
+    actions = [button(label, action_id, value, "primary")]
+    return message(
+        [section(text), {"type": "actions", "block_id": block_id, "elements": actions}], text
+    )
+
+
 def experiment_prompt(experiment: Experiment, language: str) -> dict[str, Any]:
     """Sent when an idea becomes an experiment: fill in the card."""
     text = t(
@@ -195,23 +189,12 @@ def experiment_prompt(experiment: Experiment, language: str) -> dict[str, Any]:
         id=experiment.id,
         title=escape_within(experiment.title, 150),
     )
-    return message(
-        [
-            section(text),
-            {
-                "type": "actions",
-                "block_id": f"experiment_{experiment.id}",
-                "elements": [
-                    button(
-                        t("programme.experiment_fill", language),
-                        EXPERIMENT_OPEN,
-                        str(experiment.id),
-                        "primary",
-                    )
-                ],
-            },
-        ],
+    return _one_button_message(
         text,
+        f"experiment_{experiment.id}",
+        t("programme.experiment_fill", language),
+        EXPERIMENT_OPEN,
+        str(experiment.id),
     )
 
 
@@ -253,13 +236,13 @@ def experiment_modal(
         for name, limit, multiline, optional in texts
     ]
     blocks += [
-        _datepicker(
+        datepicker_input(
             fields["starts_on"],
             t("programme.field_starts_on", language),
             experiment.starts_on,
             True,
         ),
-        _datepicker(
+        datepicker_input(
             fields["ends_on"], t("programme.field_ends_on", language), experiment.ends_on, False
         ),
         text_input(
@@ -381,23 +364,12 @@ def result_request(experiment: Experiment, language: str) -> dict[str, Any]:
         date=experiment.ends_on.isoformat() if experiment.ends_on else "",
         measure=escape_within(experiment.measure, 400),
     )
-    return message(
-        [
-            section(text),
-            {
-                "type": "actions",
-                "block_id": f"result_{experiment.id}",
-                "elements": [
-                    button(
-                        t("programme.result_button", language),
-                        RESULT_OPEN,
-                        str(experiment.id),
-                        "primary",
-                    )
-                ],
-            },
-        ],
+    return _one_button_message(
         text,
+        f"result_{experiment.id}",
+        t("programme.result_button", language),
+        RESULT_OPEN,
+        str(experiment.id),
     )
 
 

@@ -12,13 +12,13 @@ from handlers.blocks import (
     THEME_VALUE,
     Block,
     context,
+    datepicker_input,
     form_modal,
     label_option,
     message,
     option,
     packed_lines,
     packed_sections,
-    plain,
     section,
     suggestions,
     text_input,
@@ -32,19 +32,6 @@ from services.ideas import MAX_THEME
 from services.themes import MAX_DESCRIPTION, MAX_TITLE, LabelUse, ThemeChoices
 
 
-def _datepicker(block_id: str, label: str, initial: date | None, optional: bool) -> Block:
-    element: Block = {"type": "datepicker", "action_id": ids.VALUE}
-    if initial:
-        element["initial_date"] = initial.isoformat()
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-
-
 def theme_modal(language: str, today: date) -> Block:
     fields = ids.THEME_FIELDS
     blocks = [
@@ -56,8 +43,8 @@ def theme_modal(language: str, today: date) -> Block:
             max_length=MAX_DESCRIPTION,
             optional=True,
         ),
-        _datepicker(fields["opens_on"], t("themes.field_opens_on", language), today, False),
-        _datepicker(fields["closes_on"], t("themes.field_closes_on", language), None, True),
+        datepicker_input(fields["opens_on"], t("themes.field_opens_on", language), today, False),
+        datepicker_input(fields["closes_on"], t("themes.field_closes_on", language), None, True),
     ]
     return form_modal(ids.THEME_MODAL, t("themes.modal_title", language), blocks, language)
 
