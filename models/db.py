@@ -163,12 +163,18 @@ class _FileLock:
 
 
 class _OneAtATime:
-    """The process's SQLite lock: held for the whole of each session (and driver transaction),
-    and with it the lock file that the machine's other processes take (``_FileLock``).
+    """The process's SQLite lock: held for the whole of each session (and driver transaction).
+    From its first write to its end, the outermost session also holds the lock file that the
+    machine's other processes take (``_FileLock``); a session that only reads never waits for
+    another process (WAL lets it read beside their writer), so a long report in one process
+    does not stop the acks of the others.
 
-    Whole sessions, not only their writes: a transaction that read first and then writes would
-    otherwise meet a writer that committed in between, and SQLite refuses that upgrade at once
-    (``SQLITE_BUSY_SNAPSHOT``), without the busy timeout.
+    Whole sessions, not only their writes, within a process: a transaction that read first and
+    then writes would otherwise meet a writer that committed in between, and SQLite refuses
+    that upgrade at once (``SQLITE_BUSY_SNAPSHOT``), without the busy timeout. Between
+    processes that cannot happen: Python's sqlite3 opens a transaction only at the first write
+    (reads before it are finished statements, not an open snapshot), and the lock file is taken
+    before that write.
 
     Why it cannot deadlock with the other locks of the process (``bot/rate_limit.py``'s token
     buckets and pacer, ``handlers/slack_users.py``'s directory, ``scheduler/context.py``, the
@@ -186,26 +192,64 @@ class _OneAtATime:
     def __init__(self, across_processes: _FileLock | None) -> None:
         self._lock = threading.RLock()
         self._across_processes = across_processes
-        # How deep the owning thread is (sessions nest): the file is locked by the outermost.
+        # Changed only by the thread that holds ``_lock``: how deep it is (sessions nest), and
+        # whether it holds the lock file, which the outermost session gives back.
+        self._owner: int | None = None
         self._depth = 0
+        self._file_held = False
 
     def __enter__(self) -> None:
         self._lock.acquire()
-        if self._depth == 0 and self._across_processes is not None:
-            try:
-                self._across_processes.acquire()
-            except BaseException:
-                self._lock.release()
-                raise
+        self._owner = threading.get_ident()
         self._depth += 1
         _held.depth = getattr(_held, "depth", 0) + 1
 
     def __exit__(self, *exc: object) -> None:
         _held.depth -= 1
         self._depth -= 1
-        if self._depth == 0 and self._across_processes is not None:
-            self._across_processes.release()
+        if self._depth == 0:
+            self._owner = None
+            if self._file_held:
+                self._file_held = False
+                assert self._across_processes is not None
+                self._across_processes.release()
         self._lock.release()
+
+    def before_writing(self) -> None:
+        """Called before each write statement: the session about to write takes the file from
+        the other processes, if it has not yet. Writes outside a session (migrations, a test's
+        cleanup) are left to SQLite's busy timeout, as before."""
+        if self._across_processes is None or self._file_held:
+            return
+        if self._owner != threading.get_ident():
+            return
+        self._across_processes.acquire()
+        self._file_held = True
+
+
+def _is_read(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() in ("SELECT", "PRAGMA")
+
+
+class _WritesTakeTheFile:
+    """A DB-API cursor that calls ``before_writing`` before a statement that writes."""
+
+    def __init__(self, cursor: Any, lock: _OneAtATime) -> None:
+        self._cursor = cursor
+        self._lock = lock
+
+    def execute(self, statement: str, *args: Any) -> Any:
+        if not _is_read(statement):
+            self._lock.before_writing()
+        return self._cursor.execute(statement, *args)
+
+    def executemany(self, statement: str, *args: Any) -> Any:
+        if not _is_read(statement):
+            self._lock.before_writing()
+        return self._cursor.executemany(statement, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
 
 
 class Database:
@@ -219,11 +263,17 @@ class Database:
         # over the moment it is free; the lock file does the same between processes.
         # Re-entrant, so a nested session in one thread still works. See ``_OneAtATime`` for why
         # it cannot deadlock with the process's other locks.
-        self._one_at_a_time: AbstractContextManager[object] = (
-            _OneAtATime(_file_lock_of(self.engine))
-            if self.engine.dialect.name == "sqlite"
-            else nullcontext()
-        )
+        self._one_at_a_time: AbstractContextManager[object] = nullcontext()
+        self._sqlite_lock: _OneAtATime | None = None
+        if self.engine.dialect.name == "sqlite":
+            sqlite_lock = _OneAtATime(_file_lock_of(self.engine))
+            self._one_at_a_time = self._sqlite_lock = sqlite_lock
+
+            def before_cursor_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+                if not _is_read(statement):
+                    sqlite_lock.before_writing()
+
+            event.listen(self.engine, "before_cursor_execute", before_cursor_execute)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -283,7 +333,7 @@ class Database:
                     driver.autocommit = True
                 cursor = connection.cursor()
                 try:
-                    result = work(cursor)
+                    result = work(self._watched(cursor))
                 finally:
                     cursor.close()
                 connection.commit()
@@ -307,6 +357,13 @@ class Database:
                 raise
             finally:
                 connection.close()
+
+    def _watched(self, cursor: Any) -> Any:
+        """``cursor``, or on SQLite one that takes the file from the other processes before it
+        writes (driver statements pass no SQLAlchemy event)."""
+        if self._sqlite_lock is None:
+            return cursor
+        return _WritesTakeTheFile(cursor, self._sqlite_lock)
 
     def upgrade(self) -> None:
         """Apply every Alembic migration (idempotent)."""

@@ -8,8 +8,10 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from models import Participant
 from models.db import Database
@@ -43,7 +45,7 @@ PROBE = textwrap.dedent(
     """
 )
 
-# A gevent worker's view: one greenlet opens a session while another process holds the file;
+# A gevent worker's view: one greenlet writes in a session while another process holds the file;
 # another greenlet counts. It says whether the session opened before the count reached 50
 # (it must not: the file is held), then, once the holder lets go, that the session opened.
 GEVENT_WORKER = textwrap.dedent(
@@ -51,13 +53,16 @@ GEVENT_WORKER = textwrap.dedent(
     from gevent import monkey
     monkey.patch_all()
     import sys, gevent
+    from models import Participant
     from models.db import Database
 
     database = Database(sys.argv[1])
     ticks, opened = [], []
 
     def open_session():
-        with database.session():
+        with database.session() as session:
+            session.add(Participant(team_id="T1", user_id="UGEVENT"))
+            session.flush()
             opened.append(len(ticks))
 
     def count():
@@ -96,16 +101,34 @@ def probe(path: Path) -> str:
     return done.stdout.strip()
 
 
-def test_a_session_holds_the_file_for_the_other_processes(sqlite_database: Database) -> None:
+def test_a_session_holds_the_file_from_its_first_write(sqlite_database: Database) -> None:
     path = lock_file(sqlite_database)
     with sqlite_database.session() as session:
+        session.scalars(select(Participant)).all()
+        assert probe(path) == "free"  # reading: other processes go on reading and writing
         session.add(Participant(team_id="T1", user_id="U1"))
         session.flush()
         with sqlite_database.session():  # a nested session keeps it, and gives it back once
             assert probe(path) == "taken"
         assert probe(path) == "taken"
     assert probe(path) == "free"
-    sqlite_database.in_driver_transaction(lambda cursor: cursor.execute("SELECT 1"))
+
+
+def test_a_driver_transaction_holds_the_file_while_it_writes(sqlite_database: Database) -> None:
+    path = lock_file(sqlite_database)
+    seen: list[str] = []
+
+    def work(cursor: Any) -> None:
+        cursor.execute("SELECT count(*) FROM participants")
+        seen.append(probe(path))
+        cursor.execute(
+            "INSERT INTO participants (team_id, user_id, opt_in, is_offline, created_at,"
+            " updated_at) VALUES ('T1', 'U2', 1, 0, '2026-01-01', '2026-01-01')"
+        )
+        seen.append(probe(path))
+
+    sqlite_database.in_driver_transaction(work)
+    assert seen == ["free", "taken"]
     assert probe(path) == "free"
 
 
