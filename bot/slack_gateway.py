@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.rate_limit import SlackPacer
-from bot.webhooks import ResponseUrlPoster
+from bot.webhooks import response_url_poster
 from models.db import holding_the_database
 from services.delivery import DeliveryError, FailureKind, Upload
 
@@ -78,8 +78,9 @@ class SlackGateway:
     def __init__(self, client: WebClient, pacer: SlackPacer | None = None):
         self.client = client
         self.pacer = pacer or SlackPacer()
-        # Kept-alive connections: a flood of suggestions posts hundreds to one host.
-        self.response_urls = ResponseUrlPoster(timeout=client.timeout)
+        # The process's kept-alive connections: a flood of suggestions posts hundreds to one
+        # host, and every ``respond`` in a listener goes there too.
+        self.response_urls = response_url_poster()
 
     def _call(
         self, method: str, *, pace_channel: str | None = None, **params: Any
@@ -249,8 +250,10 @@ class SlackGateway:
         """A response URL is not a Web API method: no token, no pacing; Slack answers 200."""
         try:
             status = self.response_urls.post(
-                response_url, {"response_type": "ephemeral", "replace_original": False, **message}
-            )
+                response_url,
+                {"response_type": "ephemeral", "replace_original": False, **message},
+                timeout=self.client.timeout,
+            ).status
         except (SlackClientError, OSError, http.client.HTTPException) as error:
             raise _connection_error("response_url", error) from error
         if status != 200:
