@@ -92,8 +92,8 @@ def create_app(
         logger=logging.getLogger("collider.bolt"),
     )
     install(app, deps)
-    # Listeners' ``respond`` over the process's kept-alive connections, as the gateway posts.
-    responding.install(app, gateway.response_urls, client.timeout)
+    # Listeners' ``respond`` through the gateway, over the process's kept-alive connections.
+    responding.install(app, gateway)
     # Before registration: app.error() then sets its handler on the runner that is used.
     listener_runner.install(app)
     for module in LISTENER_MODULES:

@@ -1,4 +1,5 @@
-"""Bolt's ``respond``, posted over the process's kept-alive connections (``bot/webhooks.py``).
+"""Bolt's ``respond``, posted by the gateway over the process's kept-alive connections
+(``bot/slack_gateway.py``, ``bot/webhooks.py``).
 
 Bolt gives every listener a ``respond`` that posts to the request's response URL through a new
 ``WebhookClient``: a new connection for each page click, withdraw click, refusal or error told
@@ -9,7 +10,7 @@ message with Bolt's own builder, and returns the same ``WebhookResponse``.
 
 What differs: a post whose kept connection had gone stale is sent once more on a new one,
 never a post over a new connection (Bolt's client retries those too, and could post twice what
-Slack had taken); the timeout is the app's Web API client's, not the webhook client's 30 s.
+Slack had taken); the timeout is the gateway's Web API client's, not the webhook client's 30 s.
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ from slack_sdk.models.attachments import Attachment
 from slack_sdk.models.blocks import Block
 from slack_sdk.webhook import WebhookResponse
 
-from bot.webhooks import ResponseUrlPoster
+from bot.slack_gateway import SlackGateway
 
 
 class KeptAliveRespond(Respond):
-    def __init__(self, *, response_url: str | None, poster: ResponseUrlPoster, timeout: float):
+    def __init__(self, *, response_url: str | None, gateway: SlackGateway):
         super().__init__(response_url=response_url)
-        self.poster = poster
-        self.timeout = timeout
+        self.gateway = gateway
 
     def __call__(
         self,
@@ -66,7 +66,7 @@ class KeptAliveRespond(Respond):
             )
         else:
             raise ValueError(f"The arg is unexpected type ({type(text)})")
-        answer = self.poster.post(self.response_url, message, timeout=self.timeout)
+        answer = self.gateway.post_to_response_url(self.response_url, message)
         return WebhookResponse(
             url=self.response_url,
             status_code=answer.status,
@@ -75,22 +75,18 @@ class KeptAliveRespond(Respond):
         )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> KeptAliveRespond:
-        # Bolt deep-copies a request for lazy listeners: the copy shares the process's poster.
-        return KeptAliveRespond(
-            response_url=self.response_url, poster=self.poster, timeout=self.timeout
-        )
+        # Bolt deep-copies a request for lazy listeners: the copy shares the gateway.
+        return KeptAliveRespond(response_url=self.response_url, gateway=self.gateway)
 
 
-def install(app: App, poster: ResponseUrlPoster, timeout: float) -> None:
+def install(app: App, gateway: SlackGateway) -> None:
     """Every request's ``respond`` (the listener argument and ``context.respond``) posts
-    through ``poster``."""
+    through ``gateway``, the one place that talks to Slack."""
 
     def respond_over_kept_alive(
         context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
-        context["respond"] = KeptAliveRespond(
-            response_url=context.response_url, poster=poster, timeout=timeout
-        )
+        context["respond"] = KeptAliveRespond(response_url=context.response_url, gateway=gateway)
         return next()
 
     app.middleware(respond_over_kept_alive)

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.rate_limit import SlackPacer
-from bot.webhooks import response_url_poster
+from bot.webhooks import Answer, response_url_poster
 from models.db import holding_the_database
 from services.delivery import DeliveryError, FailureKind, Upload
 
@@ -249,16 +249,20 @@ class SlackGateway:
     def respond(self, response_url: str, message: dict[str, Any]) -> None:
         """A response URL is not a Web API method: no token, no pacing; Slack answers 200."""
         try:
-            status = self.response_urls.post(
-                response_url,
-                {"response_type": "ephemeral", "replace_original": False, **message},
-                timeout=self.client.timeout,
+            status = self.post_to_response_url(
+                response_url, {"response_type": "ephemeral", "replace_original": False, **message}
             ).status
         except (SlackClientError, OSError, http.client.HTTPException) as error:
             raise _connection_error("response_url", error) from error
         if status != 200:
             kind = FailureKind.TEMPORARY if status >= 500 else FailureKind.PERMANENT
             raise DeliveryError(f"response_url_{status}", kind)
+
+    def post_to_response_url(self, response_url: str, message: dict[str, Any]) -> Answer:
+        """Post ``message`` as it is, over the process's kept-alive connections: what Slack
+        answered, whatever its status (Bolt's ``respond`` returns it so); a connection that
+        breaks raises (``OSError``, ``http.client.HTTPException``)."""
+        return self.response_urls.post(response_url, message, timeout=self.client.timeout)
 
     def permalink(self, channel: str, ts: str) -> str | None:
         """A message's permalink; None when Slack will not give one (the caller goes on without)."""

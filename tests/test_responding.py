@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 
 from bot.local.slack import LocalSlack
 from bot.responding import KeptAliveRespond
 from bot.settings import Settings
-from bot.webhooks import ResponseUrlPoster
+from bot.slack_gateway import SlackGateway
 from handlers import ids
 from i18n import t
 from models.db import Database
@@ -65,6 +66,10 @@ def serial(settings: Settings, database: Database, slack: LocalSlack) -> Iterato
     app.close()
 
 
+def _gateway(slack: LocalSlack) -> SlackGateway:
+    return SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url, timeout=5))
+
+
 def _posts_to(slack: LocalSlack, key: str) -> list[dict[str, Any]]:
     return [
         {name: value for name, value in call.items() if name != "_key"}
@@ -84,8 +89,7 @@ def _click_replies(slack: LocalSlack) -> list[tuple[dict[str, Any], int]]:
 
 
 def test_respond_posts_what_bolts_respond_posts_and_answers_alike(slack: LocalSlack) -> None:
-    poster = ResponseUrlPoster(timeout=5)
-    ours = KeptAliveRespond(response_url=slack.response_url("ours"), poster=poster, timeout=5)
+    ours = KeptAliveRespond(response_url=slack.response_url("ours"), gateway=_gateway(slack))
     bolts = Respond(response_url=slack.response_url("bolts"))
     whole = {"text": "whole", "replace_original": False}
     answers = [ours(**EVERY_ARGUMENT), bolts(**EVERY_ARGUMENT)]
@@ -98,8 +102,7 @@ def test_respond_posts_what_bolts_respond_posts_and_answers_alike(slack: LocalSl
 
 
 def test_respond_answers_a_refused_post_with_its_status_as_bolts_does(slack: LocalSlack) -> None:
-    poster = ResponseUrlPoster(timeout=5)
-    ours = KeptAliveRespond(response_url=slack.response_url("ours"), poster=poster, timeout=5)
+    ours = KeptAliveRespond(response_url=slack.response_url("ours"), gateway=_gateway(slack))
     slack.fail("response_url", status=404, error="no_active_hooks", times=2)
     bolts_answer = Respond(response_url=slack.response_url("bolts"))(text="late")
     answer = ours(text="late")
@@ -107,8 +110,8 @@ def test_respond_answers_a_refused_post_with_its_status_as_bolts_does(slack: Loc
     assert answer.status_code == 404
 
 
-def test_respond_without_a_response_url_refuses_as_bolts_does() -> None:
-    ours = KeptAliveRespond(response_url=None, poster=ResponseUrlPoster(), timeout=5)
+def test_respond_without_a_response_url_refuses_as_bolts_does(slack: LocalSlack) -> None:
+    ours = KeptAliveRespond(response_url=None, gateway=_gateway(slack))
     with pytest.raises(ValueError, match="no response_url"):
         ours(text="nowhere")
     with pytest.raises(ValueError, match="no response_url"):

@@ -90,9 +90,9 @@ def test_posts_share_one_kept_alive_connection(server: _Recorder) -> None:
 @pytest.mark.parametrize(
     "closing",
     [
-        # Seen closed before the post: not used.
+        # Closed after its answer: the next post finds it so and goes again on a new one.
         "answer then hang up",
-        # Closed just as the post goes out: sent on it, reset unread, sent again on a new one.
+        # Closed just as the post goes out: reset unread, and sent again on a new one.
         "answer, then hang up on the next post unread",
     ],
 )
