@@ -1,5 +1,5 @@
 """Response URLs are posted over kept-alive connections (``bot/webhooks.py``): many posts share
-one connection, also from many threads at once; one the server closed while idle is replaced
+one connection, also from many threads or greenlets at once; one the server closed while idle is replaced
 without losing or doubling a post, whether it is seen closed before the post or only when the
 post goes out; and a post the server hung up on over a new connection is not sent again."""
 
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import select
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from bot.local.slack import LocalSlack
 from bot.webhooks import ResponseUrlPoster
+from tests.http_process import REPO_ROOT, clean_environment
 
 
 class _Recorder(ThreadingHTTPServer):
@@ -156,3 +160,52 @@ def _post_at_once(poster: ResponseUrlPoster, server: _Recorder, count: int) -> N
 
     with ThreadPoolExecutor(count) as pool:
         assert list(pool.map(post_together, range(count))) == [200] * count
+
+
+# Run under gevent, as a gunicorn worker does: short-lived greenlets post at once, then others.
+GEVENT_POSTS = """
+from gevent import monkey
+
+monkey.patch_all()
+import sys
+
+import gevent
+
+from bot.webhooks import response_url_poster
+
+url = sys.argv[1]
+
+
+def post(wave, number):
+    return response_url_poster().post(url, {"text": f"{wave} {number}"}).status
+
+
+for wave in ("first", "second"):
+    greenlets = [gevent.spawn(post, wave, number) for number in range(20)]
+    gevent.joinall(greenlets, raise_error=True)
+    assert [g.value for g in greenlets] == [200] * 20
+    print(wave, response_url_poster().idle_connections(), flush=True)
+"""
+
+
+def test_greenlets_share_the_processs_connections_and_they_outlive_the_greenlets() -> None:
+    with LocalSlack() as slack:
+        done = subprocess.run(
+            [sys.executable, "-c", GEVENT_POSTS, slack.response_url("g")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO_ROOT,
+            env=clean_environment({}),
+        )
+        assert done.returncode == 0, done.stderr
+        posts = [call["text"] for call in slack.calls_to("response_url")]
+        connections = slack.connections_of("response_url")
+    waves = [line.split() for line in done.stdout.splitlines()]
+    assert [wave for wave, _ in waves] == ["first", "second"]
+    assert sorted(posts) == sorted(f"{w} {n}" for w in ("first", "second") for n in range(20))
+    first_wave = {c for c, text in zip(connections, posts, strict=True) if text.startswith("f")}
+    second_wave = {c for c, text in zip(connections, posts, strict=True) if text.startswith("s")}
+    # The second wave's greenlets are new, and still post over the first wave's connections.
+    assert second_wave <= first_wave
+    assert int(waves[1][1]) == len(first_wave)

@@ -169,6 +169,10 @@ def _decode(value: str) -> Any:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of new connections (a pool of
+    # kept-alive ones filling at once) overflowed it, and connections were reset or waited a
+    # second for their SYN to be sent again, as Slack never makes a client do.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up waiting (a timeout test) leaves a broken pipe: not news.
