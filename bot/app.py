@@ -8,7 +8,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import listener_runner
+from bot import listener_runner, responding
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -92,6 +92,8 @@ def create_app(
         logger=logging.getLogger("collider.bolt"),
     )
     install(app, deps)
+    # Listeners' ``respond`` through the gateway, over the process's kept-alive connections.
+    responding.install(app, gateway)
     # Before registration: app.error() then sets its handler on the runner that is used.
     listener_runner.install(app)
     for module in LISTENER_MODULES:

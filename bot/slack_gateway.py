@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.rate_limit import SlackPacer
-from bot.webhooks import ResponseUrlPoster
+from bot.webhooks import Answer, response_url_poster
 from models.db import holding_the_database
 from services.delivery import DeliveryError, FailureKind, Upload
 
@@ -78,8 +78,9 @@ class SlackGateway:
     def __init__(self, client: WebClient, pacer: SlackPacer | None = None):
         self.client = client
         self.pacer = pacer or SlackPacer()
-        # Kept-alive connections: a flood of suggestions posts hundreds to one host.
-        self.response_urls = ResponseUrlPoster(timeout=client.timeout)
+        # The process's kept-alive connections: a flood of suggestions posts hundreds to one
+        # host, and every ``respond`` in a listener goes there too.
+        self.response_urls = response_url_poster()
 
     def _call(
         self, method: str, *, pace_channel: str | None = None, **params: Any
@@ -248,14 +249,20 @@ class SlackGateway:
     def respond(self, response_url: str, message: dict[str, Any]) -> None:
         """A response URL is not a Web API method: no token, no pacing; Slack answers 200."""
         try:
-            status = self.response_urls.post(
+            status = self.post_to_response_url(
                 response_url, {"response_type": "ephemeral", "replace_original": False, **message}
-            )
+            ).status
         except (SlackClientError, OSError, http.client.HTTPException) as error:
             raise _connection_error("response_url", error) from error
         if status != 200:
             kind = FailureKind.TEMPORARY if status >= 500 else FailureKind.PERMANENT
             raise DeliveryError(f"response_url_{status}", kind)
+
+    def post_to_response_url(self, response_url: str, message: dict[str, Any]) -> Answer:
+        """Post ``message`` as it is, over the process's kept-alive connections: what Slack
+        answered, whatever its status (Bolt's ``respond`` returns it so); a connection that
+        breaks raises (``OSError``, ``http.client.HTTPException``)."""
+        return self.response_urls.post(response_url, message, timeout=self.client.timeout)
 
     def permalink(self, channel: str, ts: str) -> str | None:
         """A message's permalink; None when Slack will not give one (the caller goes on without)."""

@@ -63,6 +63,8 @@ class Call:
     at: float = field(default_factory=time.time)
     # What the local Slack answered (the console needs ids it made up, e.g. a view's id).
     result: dict[str, Any] | None = None
+    # Which connection carried it, numbered from 1 as the server accepted them.
+    connection: int = 0
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,10 @@ def _decode(value: str) -> Any:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of new connections (a pool of
+    # kept-alive ones filling at once) overflowed it, and connections were reset or waited a
+    # second for their SYN to be sent again, as Slack never makes a client do.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up waiting (a timeout test) leaves a broken pipe: not news.
@@ -186,6 +192,9 @@ class LocalSlack:
         self.uploads: dict[str, bytes] = {}
         self.files: dict[str, UploadedFile] = {}
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        # Calls of a method whose connection is closed after the answer (``hang_up_after``).
+        self._hang_ups: Counter[str] = Counter()
+        self._connections = itertools.count(1)
         self._chaos: _Chaos | None = None
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -256,6 +265,19 @@ class LocalSlack:
         with self._lock:
             for _ in range(times):
                 self._faults[method].append(Fault(status, error, retry_after, delay, where))
+
+    def hang_up_after(self, method: str, *, times: int = 1) -> None:
+        """Close the connection of each of the next ``times`` calls of ``method`` right after
+        answering it, without saying so in the answer: as a server closes a kept-alive
+        connection that has been idle too long."""
+        with self._lock:
+            self._hang_ups[method] += times
+
+    def connections_of(self, method: str) -> list[int]:
+        """The connection that carried each call of ``method``, in order (a kept-alive client
+        sends many calls over one)."""
+        with self._lock:
+            return [call.connection for call in self.calls if call.method == method]
 
     def chaos(
         self,
@@ -343,11 +365,24 @@ class LocalSlack:
                 return self._chaos.draw(method)
             return None
 
-    def _record(self, method: str, params: dict[str, Any], token: str | None) -> Call:
-        call = Call(method, params, token)
+    def _record(
+        self, method: str, params: dict[str, Any], token: str | None, connection: int = 0
+    ) -> Call:
+        call = Call(method, params, token, connection=connection)
         with self._lock:
             self.calls.append(call)
         return call
+
+    def _new_connection(self) -> int:
+        with self._lock:
+            return next(self._connections)
+
+    def _hangs_up_after(self, method: str) -> bool:
+        with self._lock:
+            if self._hang_ups[method] <= 0:
+                return False
+            self._hang_ups[method] -= 1
+            return True
 
     def calls_since(self, index: int) -> list[Call]:
         """Every call recorded after the first ``index`` ones, in order."""
@@ -629,6 +664,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep tests quiet
         return
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection_number = self.slack._new_connection()
+
     def _send(self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None):
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(status)
@@ -676,7 +715,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path.startswith("/respond/"):
             fault = slack._next_fault("response_url", params)
-            slack._record("response_url", {**params, "_key": path.rsplit("/", 1)[1]}, None)
+            key = path.rsplit("/", 1)[1]
+            slack._record("response_url", {**params, "_key": key}, None, self.connection_number)
+            if slack._hangs_up_after("response_url"):
+                self.close_connection = True
             if fault:
                 time.sleep(fault.delay)
                 if fault.status != 200:
@@ -692,7 +734,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         method = path.removeprefix("/api/")
         fault = slack._next_fault(method, params)
-        call = slack._record(method, params, token)
+        call = slack._record(method, params, token, self.connection_number)
+        if slack._hangs_up_after(method):
+            self.close_connection = True
         if fault:
             time.sleep(fault.delay)
             if fault.status == 429:
