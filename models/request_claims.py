@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 
 from models.capture import datetime_binder
+from models.driver_sql import for_driver
 from models.queries import REQUEST_DONE, REQUEST_PENDING
 
 _CLAIM = (
@@ -27,22 +28,13 @@ _CLAIM = (
 _SETTLE = "UPDATE handled_requests SET result = :done WHERE key = :key"
 
 
-def _in_dialect(statement: str, dialect: Dialect) -> str:
-    """``:name`` parameters as the driver wants them (psycopg: ``%(name)s``)."""
-    if dialect.name != "postgresql":
-        return statement
-    for name in ("key", "pending", "now", "stale", "done"):
-        statement = statement.replace(f":{name}", f"%({name})s")
-    return statement
-
-
 def claim_interaction(
     cursor: Any, dialect: Dialect, key: str, now: datetime, stale_before: datetime
 ) -> bool:
     """Claim ``key`` as pending; True when this caller may act on it."""
     bind = datetime_binder(dialect)
     cursor.execute(
-        _in_dialect(_CLAIM, dialect),
+        for_driver(_CLAIM, dialect),
         {"key": key, "pending": REQUEST_PENDING, "now": bind(now), "stale": bind(stale_before)},
     )
     return cursor.fetchone() is not None
@@ -50,4 +42,4 @@ def claim_interaction(
 
 def settle_interaction(cursor: Any, dialect: Dialect, key: str) -> None:
     """Mark ``key`` done (for a listener whose effect was not a database write)."""
-    cursor.execute(_in_dialect(_SETTLE, dialect), {"key": key, "done": REQUEST_DONE})
+    cursor.execute(for_driver(_SETTLE, dialect), {"key": key, "done": REQUEST_DONE})
