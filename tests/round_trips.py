@@ -25,9 +25,6 @@ from sqlalchemy import event
 
 from models.db import Database
 
-# A string in libpq's trace: quoted, with inner quotes doubled.
-_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
-
 
 @contextmanager
 def statements_sent(database: Database) -> Iterator[list[str]]:
@@ -60,7 +57,7 @@ def statements_sent(database: Database) -> Iterator[list[str]]:
         if postgres:
             dbapi_connection.pgconn.untrace()  # flushes what libpq wrote
             traced.seek(0)
-            statements = _round_trips(traced.read())
+            statements = _round_trips(traced.read(), _prepared_statements(dbapi_connection))
             traced.close()
         else:
             dbapi_connection.set_trace_callback(None)
@@ -84,24 +81,39 @@ def statements_sent(database: Database) -> Iterator[list[str]]:
                 dbapi_connection.set_trace_callback(None)
 
 
-def _round_trips(trace: str) -> list[str]:
+def _round_trips(trace: str, prepared: dict[str, str]) -> list[str]:
     """One entry per exchange that ended with the server's ``ReadyForQuery``: the statement the
-    client sent (a prepared one, sent again without its text, as ``prepared NAME``)."""
+    client sent (one prepared earlier, sent again by name only, by its text in ``prepared``)."""
     found: list[str] = []
     current: list[str] = []
-    for line in trace.splitlines():
+    for line in _MESSAGE.split(trace):
         direction, _length, message, text = [*line.split("\t", 3), "", "", ""][:4]
-        quoted = _QUOTED.findall(text)
-        if direction == "F" and message == "Query" and quoted:
-            current.append(quoted[0])
-        elif direction == "F" and message == "Parse" and len(quoted) > 1:
-            current.append(quoted[1])
-        elif direction == "F" and message == "Bind" and len(quoted) > 1:
-            current.append(f"prepared {quoted[1]}")
+        text = text.strip()
+        if direction == "F" and message in _STATEMENT_IN:
+            match = _STATEMENT_IN[message].match(text)
+            if match:
+                current.append(match["query"] or prepared.get(match["name"], text))
         elif direction == "B" and message == "ReadyForQuery":
             found.append(current[0] if current else "(no statement)")
             current = []
     return found
+
+
+# Each message of the trace starts a line with its direction (a statement's text may span lines).
+_MESSAGE = re.compile(r"\n(?=[FB]\t)")
+# Where the statement is in the messages that carry one (libpq quotes strings as they are).
+_STATEMENT_IN = {
+    "Query": re.compile(r'^"(?P<query>.*)"$(?P<name>)', re.DOTALL),
+    "Parse": re.compile(r'^"(?P<name>[^"]*)" "(?P<query>.*)" \d+(?: \S+)*$', re.DOTALL),
+    "Bind": re.compile(r'^"[^"]*" "(?P<name>[^"]*)"(?P<query>)'),
+}
+
+
+def _prepared_statements(dbapi_connection: Any) -> dict[str, str]:
+    """psycopg prepares a statement it has run five times, then sends only its name: the
+    texts by name, from psycopg's own book of them."""
+    names = dbapi_connection._prepared._names
+    return {name.decode(): query.decode() for (query, _types), name in names.items()}
 
 
 def count(statements: list[str], starting: str) -> int:
