@@ -103,7 +103,7 @@ def turn_ideas_page(
 
 def edit_form(body: dict[str, Any], action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """The edit button: the idea form, filled in (for its author only)."""
-    with deps.database.session() as session:
+    with deps.database.reading() as session:
         idea = ideas.idea_for_editing(session, person.user, _idea_id(action))
         metadata = {"idea_id": idea.id, **_origin(body)}
         return blocks.idea_modal(person.language, idea=idea, metadata=metadata)
