@@ -20,7 +20,12 @@ from models.db import Database
 from services.delivery import Gateway
 from services.errors import InvalidInput
 from services.outgoing import Outbound
-from services.participants import SlackUser, remember_slack_locale, sender_language
+from services.participants import (
+    SenderLanguage,
+    SlackUser,
+    remember_slack_locale,
+    sender_language,
+)
 
 if TYPE_CHECKING:
     # Types only: handlers/ never imports bot/ at run time (bot/app.py builds these).
@@ -44,9 +49,11 @@ class Deps:
     # ``users.info`` with a short timeout; None where no Slack is at hand.
     directory: SlackDirectory | None = None
 
-    def language(self, user: SlackUser) -> str:
-        """The profile's language, else the Slack locale (asked once, then kept), else default."""
-        found = sender_language(self.database, user, self.settings.default_language)
+    def language(self, user: SlackUser, found: SenderLanguage | None = None) -> str:
+        """The profile's language, else the Slack locale (asked once, then kept), else default.
+        ``found``: what the database said already (else it is asked)."""
+        if found is None:
+            found = sender_language(self.database, user, self.settings.default_language)
         if found.language is not None:
             return found.language
         return self.slack_language(user, found.participant_id)

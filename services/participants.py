@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from i18n import LANGUAGES, normalize_language
 from models import OrganisationType, Participant, ProfileRole
 from models.db import Database
-from models.languages import stored_language
+from models.languages import StoredLanguage, stored_language
 from models.queries import find_participant, insert_ignoring_conflict
 from services.errors import InvalidInput
 from services.text import clean_text
@@ -87,6 +87,11 @@ def sender_language(database: Database, user: SlackUser, default: str) -> Sender
         lambda cursor: stored_language(cursor, dialect, user.team_id, user.user_id),
         single_statement=dialect.name == "postgresql",
     )
+    return sender_language_of(stored, default)
+
+
+def sender_language_of(stored: StoredLanguage | None, default: str) -> SenderLanguage:
+    """What the row ``stored`` (None: no row) says of its person's language."""
     if stored is None:
         return SenderLanguage(None, None)
     language = known_language(stored.language, stored.slack_locale, default)
