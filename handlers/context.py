@@ -17,11 +17,15 @@ from slack_sdk.errors import SlackApiError
 from handlers.slack_users import SlackDirectory
 from i18n import normalize_language
 from models.db import Database
-from models.queries import find_participant
 from services.delivery import Gateway
 from services.errors import InvalidInput
 from services.outgoing import Outbound
-from services.participants import SlackUser, language_of, remember_slack_locale
+from services.participants import (
+    SenderLanguage,
+    SlackUser,
+    remember_slack_locale,
+    sender_language,
+)
 
 if TYPE_CHECKING:
     # Types only: handlers/ never imports bot/ at run time (bot/app.py builds these).
@@ -45,14 +49,14 @@ class Deps:
     # ``users.info`` with a short timeout; None where no Slack is at hand.
     directory: SlackDirectory | None = None
 
-    def language(self, user: SlackUser) -> str:
-        """The profile's language, else the Slack locale (asked once, then kept), else default."""
-        default = self.settings.default_language
-        with self.database.session() as session:
-            participant = find_participant(session, user.team_id, user.user_id)
-            if participant is not None and (participant.language or participant.slack_locale):
-                return language_of(participant, default)
-        return self.slack_language(user, participant.id if participant else None)
+    def language(self, user: SlackUser, found: SenderLanguage | None = None) -> str:
+        """The profile's language, else the Slack locale (asked once, then kept), else default.
+        ``found``: what the database said already (else it is asked)."""
+        if found is None:
+            found = sender_language(self.database, user, self.settings.default_language)
+        if found.language is not None:
+            return found.language
+        return self.slack_language(user, found.participant_id)
 
     def slack_language(self, user: SlackUser, participant_id: int | None) -> str:
         """For someone whose row has no language yet: their Slack locale, kept once known."""

@@ -82,7 +82,7 @@ def share_idea(
 
 def list_ideas(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
     """``/ideas [WORDS]``: the first page of ideas, filtered by the words."""
-    with deps.database.session() as session:
+    with deps.database.reading() as session:
         page = ideas.list_ideas(session, command.get("text"))
         answer = blocks.idea_page(page, person.user.user_id, person.language)
     ack(response_type="ephemeral", **answer)
@@ -95,7 +95,7 @@ def turn_ideas_page(
     query, number = read_json(
         action.get("value"), lambda wanted: (str(wanted.get("q", "")), int(wanted.get("p", 1)))
     )
-    with deps.database.session() as session:
+    with deps.database.reading() as session:
         page = ideas.list_ideas(session, query, number)
         answer = blocks.idea_page(page, person.user.user_id, person.language)
     respond(response_type="ephemeral", replace_original=True, **answer)
@@ -103,7 +103,7 @@ def turn_ideas_page(
 
 def edit_form(body: dict[str, Any], action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """The edit button: the idea form, filled in (for its author only)."""
-    with deps.database.session() as session:
+    with deps.database.reading() as session:
         idea = ideas.idea_for_editing(session, person.user, _idea_id(action))
         metadata = {"idea_id": idea.id, **_origin(body)}
         return blocks.idea_modal(person.language, idea=idea, metadata=metadata)

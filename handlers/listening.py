@@ -34,7 +34,7 @@ from handlers.context import Deps, open_modal, user_from_command, user_from_inte
 from handlers.roles import is_facilitator, refuse
 from i18n import t
 from services.errors import DomainError
-from services.participants import SlackUser
+from services.participants import SenderLanguage, SlackUser, sender_language_of
 
 logger = logging.getLogger(__name__)
 
@@ -56,25 +56,30 @@ class Person:
         self.user = user
         self._deps = deps
         self._language: str | None = None
+        self._stored: SenderLanguage | None = None
 
     @property
     def language(self) -> str:
         """Their profile's language, else their Slack locale, else the default, even when the
         database is what just failed."""
         if self._language is None:
-            self._language = _language_of(self._deps, self.user)
+            self._language = _language_of(self._deps, self.user, self._stored)
         return self._language
 
     def knows_language(self, language: str) -> None:
         self._language = language
 
+    def knows_stored(self, stored: SenderLanguage) -> None:
+        """What their row says, read along with something else (a click's claim)."""
+        self._stored = stored
+
     def __repr__(self) -> str:
         return f"Person({self.user.team_id}/{self.user.user_id})"
 
 
-def _language_of(deps: Deps, user: SlackUser) -> str:
+def _language_of(deps: Deps, user: SlackUser, stored: SenderLanguage | None) -> str:
     try:
-        return deps.language(user)
+        return deps.language(user, stored)
     except Exception as error:
         # Said after a failure too, so the lookup must not fail in turn: Slack's locale instead.
         logger.warning("language of %s from Slack only: %s", user.user_id, type(error).__name__)
@@ -262,11 +267,16 @@ def listener(
     def answered(**kwargs: Any) -> Any:
         context: BoltContext = kwargs["context"]
         person: Person | None = context.get("person")
-        if person is not None and not language_later:
-            person.language  # noqa: B018 (looked up now, outside any transaction)
         deps: Deps = context["deps"]
         body = kwargs["body"]
-        claimed = replays.claim(deps.database, body)
+        sender = person.user if person is not None and not language_later else None
+        # A click's claim reads the sender's language with it (one statement, not two).
+        claimed = replays.claim(deps.database, body, sender)
+        if person is not None and claimed is not None and claimed.sender_read:
+            default = deps.settings.default_language
+            person.knows_stored(sender_language_of(claimed.sender_row, default))
+        if person is not None and sender is not None:
+            person.language  # noqa: B018 (looked up now, outside any transaction)
         if claimed is not None and claimed.replayed:
             logger.info("replayed %s: acked, not acted on again", describe(body))
             context.ack()

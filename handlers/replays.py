@@ -45,7 +45,9 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from models import request_claims
 from models.base import utcnow
 from models.db import Database
+from models.languages import StoredLanguage
 from models.queries import release_interaction, settle_interaction
+from services.participants import SlackUser
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,9 @@ class Claim:
     # Another attempt holds the key, or settled it: this one only acks.
     replayed: bool = False
     settled: bool = False
+    # The sender's language columns, when asked for with the claim (None: no row).
+    sender_read: bool = False
+    sender_row: StoredLanguage | None = None
 
 
 _acting: ContextVar[Claim | None] = ContextVar("interaction_claim", default=None)
@@ -87,20 +92,31 @@ def interaction_key(body: dict[str, Any]) -> str | None:
     return f"{kind}:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
 
-def claim(database: Database, body: dict[str, Any]) -> Claim | None:
+def claim(
+    database: Database, body: dict[str, Any], sender: SlackUser | None = None
+) -> Claim | None:
     """This request's claim (``replayed`` if another attempt holds or settled it), or None when
-    the request is not keyed."""
+    the request is not keyed. Given ``sender``, their language columns are read with it."""
     key = interaction_key(body)
     if key is None:
         return None
     dialect = database.engine.dialect
     now = utcnow()
     # One driver statement, not an ORM session: every click and form submission pays it.
-    owned = database.in_driver_transaction(
-        lambda cursor: request_claims.claim_interaction(cursor, dialect, key, now, now - LEASE),
+    if sender is None:
+        owned = database.in_driver_transaction(
+            lambda cursor: request_claims.claim_interaction(cursor, dialect, key, now, now - LEASE),
+            single_statement=dialect.name == "postgresql",
+        )
+        return Claim(key, replayed=not owned)
+    who = (sender.team_id, sender.user_id)
+    owned, row = database.in_driver_transaction(
+        lambda cursor: request_claims.claim_with_language(
+            cursor, dialect, key, now, now - LEASE, who
+        ),
         single_statement=dialect.name == "postgresql",
     )
-    return Claim(key, replayed=not owned)
+    return Claim(key, replayed=not owned, sender_read=True, sender_row=row)
 
 
 @contextmanager

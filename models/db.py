@@ -281,6 +281,27 @@ class Database:
         with self._one_at_a_time, self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (a search, a page of a list): on PostgreSQL outside any
+        transaction (the connection in autocommit, as SQLAlchemy sets it), which saves the
+        BEGIN and COMMIT round trips; each statement sees what was committed when it began.
+        Elsewhere it is ``session()`` (SQLite opens no transaction for reads anyway).
+
+        A write in it is refused (each statement would commit by itself).
+        """
+        if self.engine.dialect.name != "postgresql":
+            with self.session() as session:
+                event.listen(session, "before_flush", _refuse_writes)
+                yield session
+            return
+        with (
+            self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+            self._sessions(bind=connection) as session,
+        ):
+            event.listen(session, "before_flush", _refuse_writes)
+            yield session
+
     def in_transaction(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a transaction, once more if the connection turned out dead.
 
@@ -394,6 +415,11 @@ def alembic_config(url: str) -> Config:
 def redacted_url(url: str) -> str:
     """The URL without its password, for logs and messages."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _refuse_writes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a reading session does not write")
 
 
 def _reset(connection: Any, single_statement: bool) -> None:

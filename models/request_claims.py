@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 
 from models.capture import datetime_binder
+from models.driver_sql import for_driver
+from models.languages import StoredLanguage, stored_language
 from models.queries import REQUEST_DONE, REQUEST_PENDING
 
 _CLAIM = (
@@ -25,15 +27,14 @@ _CLAIM = (
     " RETURNING id"
 )
 _SETTLE = "UPDATE handled_requests SET result = :done WHERE key = :key"
-
-
-def _in_dialect(statement: str, dialect: Dialect) -> str:
-    """``:name`` parameters as the driver wants them (psycopg: ``%(name)s``)."""
-    if dialect.name != "postgresql":
-        return statement
-    for name in ("key", "pending", "now", "stale", "done"):
-        statement = statement.replace(f":{name}", f"%({name})s")
-    return statement
+# The claim and the sender's language columns (``models/languages.py``) in one statement: a
+# data-modifying CTE runs whether or not a row comes back from it, and one row always comes.
+_CLAIM_WITH_LANGUAGE = (
+    f"WITH claim AS ({_CLAIM})"
+    " SELECT EXISTS (SELECT 1 FROM claim), participants.id, participants.language,"
+    " participants.slack_locale FROM (SELECT 1) AS one LEFT JOIN participants"
+    " ON participants.team_id = :team_id AND participants.user_id = :user_id"
+)
 
 
 def claim_interaction(
@@ -42,12 +43,46 @@ def claim_interaction(
     """Claim ``key`` as pending; True when this caller may act on it."""
     bind = datetime_binder(dialect)
     cursor.execute(
-        _in_dialect(_CLAIM, dialect),
+        for_driver(_CLAIM, dialect),
         {"key": key, "pending": REQUEST_PENDING, "now": bind(now), "stale": bind(stale_before)},
     )
     return cursor.fetchone() is not None
 
 
+def claim_with_language(
+    cursor: Any,
+    dialect: Dialect,
+    key: str,
+    now: datetime,
+    stale_before: datetime,
+    sender: tuple[str, str],
+) -> tuple[bool, StoredLanguage | None]:
+    """As ``claim_interaction``, and the language columns of ``sender`` (team id, user id),
+    which nearly every listener needs: on PostgreSQL in the same statement (one round trip for
+    both), elsewhere one statement after the other in the claim's transaction."""
+    team_id, user_id = sender
+    if dialect.name != "postgresql":
+        owned = claim_interaction(cursor, dialect, key, now, stale_before)
+        return owned, stored_language(cursor, dialect, team_id, user_id)
+    bind = datetime_binder(dialect)
+    cursor.execute(
+        for_driver(_CLAIM_WITH_LANGUAGE, dialect),
+        {
+            "key": key,
+            "pending": REQUEST_PENDING,
+            "now": bind(now),
+            "stale": bind(stale_before),
+            "team_id": team_id,
+            "user_id": user_id,
+        },
+    )
+    owned, participant_id, language, slack_locale = cursor.fetchone()
+    found = (
+        None if participant_id is None else StoredLanguage(participant_id, language, slack_locale)
+    )
+    return bool(owned), found
+
+
 def settle_interaction(cursor: Any, dialect: Dialect, key: str) -> None:
     """Mark ``key`` done (for a listener whose effect was not a database write)."""
-    cursor.execute(_in_dialect(_SETTLE, dialect), {"key": key, "done": REQUEST_DONE})
+    cursor.execute(for_driver(_SETTLE, dialect), {"key": key, "done": REQUEST_DONE})

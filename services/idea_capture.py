@@ -14,13 +14,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from i18n import LANGUAGES, normalize_language
 from models import Idea, IdeaKind, IdeaStatus, PendingSuggestion
 from models.base import utcnow
 from models.capture import Captured, NewIdea, capture_idea, single_statement
 from models.db import Database
 from services.ideas import IdeaInput, Submission, search_text, submit_idea, validate
-from services.participants import SlackUser
+from services.participants import SlackUser, known_language
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,10 @@ def share_idea(
         with database.session() as session:
             earlier = submit_idea(session, user, data, request_key=request_key)
             author = earlier.idea.author
-            language = _known(author.language, author.slack_locale, default_language)
+            language = known_language(author.language, author.slack_locale, default_language)
             return Shared(earlier, author.id, language)
     idea.id = captured.idea_id  # type: ignore[assignment]
-    language = _known(captured.language, captured.slack_locale, default_language)
+    language = known_language(captured.language, captured.slack_locale, default_language)
     return Shared(Submission(idea=idea, duplicate=False), captured.author_id, language)
 
 
@@ -105,12 +104,3 @@ def queue_suggestions(session: Session, idea_id: int, to: SuggestionsTo) -> None
             idea_id=idea_id, reply_url=to.reply_url, channel_id=to.channel_id, created_at=utcnow()
         )
     )
-
-
-def _known(language: str | None, slack_locale: str | None, default: str) -> str | None:
-    """As ``participants.language_of``, from the two columns; None when both are empty."""
-    if not (language or slack_locale):
-        return None
-    if language in LANGUAGES:
-        return language
-    return normalize_language(slack_locale, default)

@@ -8,9 +8,10 @@ import math
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Row, func, or_, select
+from sqlalchemy.orm import Session, defer, joinedload
 
 from matching.similar import query_stems, search_terms
 from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Theme
@@ -209,31 +210,57 @@ def _word_condition(word: str):  # type: ignore[no-untyped-def]
 def list_ideas(
     session: Session, query: str | None = None, page: int = 1, page_size: int = PAGE_SIZE
 ) -> IdeaPage:
-    """Open ideas and needs, newest first; every word of ``query`` must occur, in any form."""
+    """Open ideas and needs, newest first; every word of ``query`` must occur, in any form.
+
+    A page past the end shows the last page. The page, the count of all that match and
+    whether each idea has co-authors come in one statement (``count(*) OVER ()``); the
+    co-authors are asked for only when an idea on the page has some, and the count only
+    when the page asked for is past the end.
+    """
     query = clean_text((query or "")[: MAX_QUERY * RAW_SLACK])[:MAX_QUERY]
     words = unicodedata.normalize("NFC", query).casefold().split()
     conditions = [Idea.status == IdeaStatus.OPEN]
     conditions += [_word_condition(word) for word in words]
-    total = session.scalar(select(func.count()).select_from(Idea).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / page_size))
-    page = min(max(1, page), pages)
-    ideas = list(
-        session.scalars(
-            select(Idea)
-            .options(joinedload(Idea.author), joinedload(Idea.challenge))
+    page = max(1, page)
+    rows = _page_of(session, conditions, page, page_size)
+    if rows:
+        total = rows[0].total
+    elif page > 1:
+        total = session.scalar(select(func.count()).select_from(Idea).where(*conditions)) or 0
+        page = max(1, math.ceil(total / page_size))
+        rows = _page_of(session, conditions, page, page_size) if total else []
+        total = rows[0].total if rows else 0
+    else:
+        total = 0
+    with_coauthors = [row.Idea.id for row in rows if row.has_coauthors]
+    return IdeaPage(
+        ideas=[row.Idea for row in rows],
+        page=page,
+        pages=max(1, math.ceil(total / page_size)),
+        total=total,
+        query=query,
+        coauthors=coauthors_of(session, with_coauthors) if with_coauthors else {},
+    )
+
+
+def _page_of(session: Session, conditions: list[Any], page: int, page_size: int) -> list[Row[Any]]:
+    """Page ``page`` of the open ideas matching ``conditions``: each row the idea (with its
+    author and theme), the count of all that match, and whether it has co-authors."""
+    has_coauthors = (
+        select(IdeaCoauthor.id)
+        .where(IdeaCoauthor.idea_id == Idea.id)
+        .exists()
+        .label("has_coauthors")
+    )
+    return list(
+        session.execute(
+            select(Idea, func.count().over().label("total"), has_coauthors)
+            .options(joinedload(Idea.author), joinedload(Idea.challenge), defer(Idea.search_text))
             .where(*conditions)
             .order_by(Idea.created_at.desc(), Idea.id.desc())
             .offset((page - 1) * page_size)
             .limit(page_size)
         )
-    )
-    return IdeaPage(
-        ideas=ideas,
-        page=page,
-        pages=pages,
-        total=total,
-        query=query,
-        coauthors=coauthors_of(session, [idea.id for idea in ideas]),
     )
 
 

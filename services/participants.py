@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from i18n import LANGUAGES, normalize_language
 from models import OrganisationType, Participant, ProfileRole
+from models.db import Database
+from models.languages import StoredLanguage, stored_language
 from models.queries import find_participant, insert_ignoring_conflict
 from services.errors import InvalidInput
 from services.text import clean_text
@@ -53,9 +55,47 @@ def language_of(participant: Participant | None, default: str) -> str:
     """The language chosen in the profile, else the one of the Slack locale, else ``default``."""
     if participant is None:
         return default
-    if participant.language in LANGUAGES:
-        return participant.language
-    return normalize_language(participant.slack_locale, default)
+    return known_language(participant.language, participant.slack_locale, default) or default
+
+
+def known_language(language: str | None, slack_locale: str | None, default: str) -> str | None:
+    """As ``language_of``, from a row's two columns; None when both are empty (then Slack may
+    be asked for the locale)."""
+    if not (language or slack_locale):
+        return None
+    if language in LANGUAGES:
+        return language
+    return normalize_language(slack_locale, default)
+
+
+@dataclass(frozen=True)
+class SenderLanguage:
+    # None: no row (a first contact, or someone forgotten).
+    participant_id: int | None
+    # None: the row names no language and no Slack locale yet.
+    language: str | None
+
+
+def sender_language(database: Database, user: SlackUser, default: str) -> SenderLanguage:
+    """What the database knows of the language of the person who sent a request.
+
+    Read on nearly every request, so in one driver statement; on PostgreSQL without a
+    transaction around it (a single SELECT needs none): one round trip.
+    """
+    dialect = database.engine.dialect
+    stored = database.in_driver_transaction(
+        lambda cursor: stored_language(cursor, dialect, user.team_id, user.user_id),
+        single_statement=dialect.name == "postgresql",
+    )
+    return sender_language_of(stored, default)
+
+
+def sender_language_of(stored: StoredLanguage | None, default: str) -> SenderLanguage:
+    """What the row ``stored`` (None: no row) says of its person's language."""
+    if stored is None:
+        return SenderLanguage(None, None)
+    language = known_language(stored.language, stored.slack_locale, default)
+    return SenderLanguage(stored.participant_id, language)
 
 
 def remember_slack_locale(session: Session, participant_id: int, locale: str) -> None:

@@ -27,8 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import Engine, String, cast, delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from i18n import t
@@ -49,7 +51,7 @@ from models import (
 )
 from models.base import utcnow
 from models.entities import Participant
-from models.queries import find_participant, insert_ignoring_conflict
+from models.queries import insert_ignoring_conflict
 from services.charters import add_goal_question
 from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
@@ -102,11 +104,24 @@ _LINE = re.compile(r"^\s*([^\W\d_]+)\s*:\s*(.+)$")
 
 
 # -- the answer key ------------------------------------------------------------------------------
+# The stored key, per database, read once per process: it is written once (the first insert
+# wins) and nothing changes or deletes it after, while a poll answer would otherwise read it
+# each time. Only a key known to be committed is kept: one this session inserted is kept
+# when its transaction commits (a rollback leaves nothing stored, and nothing kept).
+_stored_keys: WeakKeyDictionary[Engine, bytes] = WeakKeyDictionary()
+
+
 def answer_key(session: Session, configured: str | None) -> bytes:
     """The key for respondent hashes: the configured one, else one generated and stored once."""
     if configured:
         return configured.encode()
+    engine = session.get_bind().engine
+    kept = _stored_keys.get(engine)
+    if kept is not None:
+        return kept
     stored = session.scalar(select(AppSecret.value).where(AppSecret.name == ANSWER_KEY_NAME))
+    if stored is not None and not session.info.get(_INSERTED_KEY):
+        _stored_keys[engine] = stored.encode()
     if stored is None:
         # Two processes may race on first use: the unique name keeps the first key for both.
         insert_ignoring_conflict(
@@ -115,8 +130,25 @@ def answer_key(session: Session, configured: str | None) -> bytes:
             {"name": ANSWER_KEY_NAME, "value": secrets.token_hex(32), "created_at": utcnow()},
         )
         stored = session.scalar(select(AppSecret.value).where(AppSecret.name == ANSWER_KEY_NAME))
-    assert stored is not None
+        assert stored is not None
+        session.info[_INSERTED_KEY] = True
+        inserted = stored.encode()
+        event.listen(
+            session,
+            "after_commit",
+            lambda _session: _stored_keys.__setitem__(engine, inserted),
+            once=True,
+        )
     return stored.encode()
+
+
+_INSERTED_KEY = "answer key inserted"
+
+
+def forget_kept_answer_keys() -> None:
+    """For a database whose ``app_secrets`` was emptied under this process (the tests' clean
+    slate between tests; nothing in the app does it): the next use reads the table again."""
+    _stored_keys.clear()
 
 
 def respondent_key(key: bytes, poll_id: int, participant_id: int) -> str:
@@ -558,17 +590,21 @@ def unreported_failures(session: Session) -> dict[int, list[PollDelivery]]:
 
 # -- answering -----------------------------------------------------------------------------------
 def _delivery_for(session: Session, poll_id: int, user: SlackUser) -> tuple[Poll, PollDelivery]:
-    poll = session.get(Poll, poll_id)
-    participant = find_participant(session, user.team_id, user.user_id)
-    if poll is None or participant is None or poll.team_id != user.team_id:
-        raise NotAllowed("polls.not_yours")
-    delivery = session.scalars(
-        select(PollDelivery).where(
-            PollDelivery.poll_id == poll_id, PollDelivery.participant_id == participant.id
+    """The poll and its delivery to ``user``, in one statement (every answer click reads them)."""
+    found = session.execute(
+        select(Poll, PollDelivery)
+        .join(PollDelivery, PollDelivery.poll_id == Poll.id)
+        .join(Participant, Participant.id == PollDelivery.participant_id)
+        .where(
+            Poll.id == poll_id,
+            Poll.team_id == user.team_id,
+            Participant.team_id == user.team_id,
+            Participant.user_id == user.user_id,
         )
     ).one_or_none()
-    if delivery is None:
+    if found is None:
         raise NotAllowed("polls.not_yours")
+    poll, delivery = found
     return poll, delivery
 
 
@@ -615,27 +651,31 @@ def record_answers(
         if not value:
             session.execute(delete(PollAnswer).where(*where))
             continue
-        changed = session.execute(
-            update(PollAnswer).where(*where).values(value=value).returning(PollAnswer.id)
-        ).first()
-        if changed is None:
-            inserted = insert_ignoring_conflict(
-                session,
-                PollAnswer.__table__,  # type: ignore[arg-type]
-                {
-                    "poll_id": poll.id,
-                    "respondent": respondent,
-                    "think_tank_id": delivery.think_tank_id,
-                    "question_key": name,
-                    "value": value,
-                    "participant_id": None if poll.anonymous else delivery.participant_id,
-                },
+        # One statement, new or changed: a double click that raced us updates the row its
+        # twin inserted (the unique key waits for it).
+        upsert_answer = _upsert(session)(PollAnswer).values(
+            poll_id=poll.id,
+            respondent=respondent,
+            think_tank_id=delivery.think_tank_id,
+            question_key=name,
+            value=value,
+            participant_id=None if poll.anonymous else delivery.participant_id,
+        )
+        session.execute(
+            upsert_answer.on_conflict_do_update(
+                index_elements=["poll_id", "respondent", "question_key"],
+                set_={"value": upsert_answer.excluded.value},
             )
-            if not inserted:  # a double click raced us: the other insert won, update it
-                session.execute(update(PollAnswer).where(*where).values(value=value))
+        )
     current = own_answers(session, poll, delivery.participant_id, key)
     delivery.answered = bool(current)
     return poll, current
+
+
+def _upsert(session: Session) -> Any:
+    """The dialect's ``insert`` (both have ``on_conflict_do_update``)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def own_answers(session: Session, poll: Poll, participant_id: int, key: bytes) -> dict[str, str]:

@@ -11,10 +11,12 @@ from bot.app import create_app
 from bot.local.slack import LocalSlack
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from handlers import ids
 from handlers.slack_users import SlackDirectory
 from models import Participant
 from models.db import Database
 from tests.conftest import SIGNING_SECRET
+from tests.round_trips import count, statements_sent
 from tests.slack_driver import SlackDriver, response_json, text_of
 
 
@@ -108,3 +110,40 @@ def test_admin_flags_are_read(slack: LocalSlack, settings: Settings) -> None:
     directory = SlackDirectory(make_web_client(settings))
     assert directory.profile("UADM").is_admin
     assert not directory.profile("UPLAIN").is_admin
+
+
+def test_a_known_persons_language_costs_one_statement(
+    settings: Settings, database: Database, slack: LocalSlack
+) -> None:
+    """Read for nearly every request: one statement with the two columns, and on PostgreSQL
+    without BEGIN and COMMIT around it (one round trip, not three)."""
+    # No suggestion sweeper beside it: only the request's own statements are counted.
+    app = create_app(settings, database, client=make_web_client(settings, timeout=2))
+    driver = SlackDriver(app, slack, SIGNING_SECRET)
+    with database.session() as session:
+        session.add(Participant(team_id="T0LOCAL", user_id="UFI", slack_locale="fi-FI"))
+    with statements_sent(database) as sent:
+        shown = text_of(response_json(driver.command("/collider", "help", user="UFI")))
+    assert "jaa idea" in shown.lower()
+    assert len(sent) == 1, sent
+    assert sent[0].startswith("SELECT id, language, slack_locale FROM participants")
+
+
+def test_a_click_reads_the_language_with_its_claim(
+    settings: Settings, database: Database, slack: LocalSlack
+) -> None:
+    """A click's claim brings the sender's row along (on PostgreSQL in the same statement):
+    the answer is in their profile's language, with no statement of its own for it."""
+    app = create_app(settings, database, client=make_web_client(settings, timeout=2))
+    driver = SlackDriver(app, slack, SIGNING_SECRET)
+    with database.session() as session:
+        session.add(Participant(team_id="T0LOCAL", user_id="USV", language="sv"))
+    with statements_sent(database) as sent:
+        driver.click(ids.IDEAS_PAGE, '{"q": "", "p": 1}', user="USV")
+        [page] = driver.click_replies()
+    assert "Idéer och behov" in text_of(page)
+    alone = count(sent, "SELECT id, language, slack_locale")
+    if database.engine.dialect.name == "postgresql":
+        assert (alone, count(sent, "WITH claim AS")) == (0, 1), sent
+    else:
+        assert alone == 1, sent  # in the claim's transaction

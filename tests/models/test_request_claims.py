@@ -7,9 +7,11 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from models import Participant
 from models.base import utcnow
 from models.db import Database
-from models.request_claims import claim_interaction, settle_interaction
+from models.languages import StoredLanguage
+from models.request_claims import claim_interaction, claim_with_language, settle_interaction
 
 LEASE = timedelta(seconds=30)
 
@@ -59,3 +61,29 @@ def test_copies_in_flight_at_once_get_one_claim(database: Database) -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(won) == [False] * 7 + [True]
+
+
+def test_a_claim_with_the_senders_language_claims_as_the_claim_alone(database: Database) -> None:
+    """The sender's row comes back whether the key was claimed now or before; no row, None."""
+    dialect = database.engine.dialect
+
+    def claim_as(
+        key: str, user_id: str, later: timedelta = timedelta(0)
+    ) -> tuple[bool, StoredLanguage | None]:
+        now = utcnow() + later
+        return database.in_driver_transaction(
+            lambda cursor: claim_with_language(
+                cursor, dialect, key, now, now - LEASE, ("T1", user_id)
+            ),
+            single_statement=dialect.name == "postgresql",
+        )
+
+    with database.session() as session:
+        session.add(Participant(team_id="T1", user_id="UROW", language="fi"))
+    owned, row = claim_as("block_actions:b", "UROW")
+    assert owned and row is not None and (row.language, row.slack_locale) == ("fi", None)
+    again, same = claim_as("block_actions:b", "UROW")
+    assert not again and same == row
+    assert not claim_as("block_actions:b", "UROW", later=LEASE / 2)[0]
+    assert claim_as("block_actions:b", "UROW", later=LEASE * 2)[0]
+    assert claim_as("block_actions:c", "UNOBODY") == (True, None)
