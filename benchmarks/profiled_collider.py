@@ -3,9 +3,9 @@
     COLLIDER_PROFILE_DIR=/tmp/prof python -m benchmarks.profiled_collider run --http ...
 
 Each worker profiles itself from the end of its start-up (the app built) to its exit, by the
-process's CPU clock (a gevent worker runs every request, the sweeper and its sends in one
-thread, so one profiler sees them all; with gthread only the main thread would be seen), and
-writes ``worker-PID.prof`` into the folder. ``python -m benchmarks.profiled_collider --report
+process's CPU clock (a gevent worker runs every request in one thread, so one profiler sees
+them all; with gthread only the main thread would be seen; the sweeper and the scheduler run in
+the background process, which is not profiled), and writes ``worker-PID.prof`` into the folder. ``python -m benchmarks.profiled_collider --report
 DIR`` prints the workers' stats together.
 """
 
