@@ -7,6 +7,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ import pytest
 
 from bot.local.requests import LocalRequests
 from bot.local.slack import LocalSlack
-from tests.http_process import HttpCollider
+from tests.http_process import HttpCollider, clean_environment
 from tests.scheduler.conftest import eventually
 from tests.slack_driver import sign
 
@@ -36,16 +38,20 @@ def local_slack() -> Iterator[LocalSlack]:
         yield server
 
 
-def start_collider(
-    database_url: str, local_slack: LocalSlack, workdir: Path, workers: int = 2
-) -> HttpCollider:
-    variables = {
+def variables(database_url: str, local_slack: LocalSlack, **more: str) -> dict[str, str]:
+    return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": local_slack.api_url,
         "DATABASE_URL": database_url,
+        **more,
     }
-    return HttpCollider(variables, workdir, workers=workers)
+
+
+def start_collider(
+    database_url: str, local_slack: LocalSlack, workdir: Path, workers: int = 2, **more: str
+) -> HttpCollider:
+    return HttpCollider(variables(database_url, local_slack, **more), workdir, workers=workers)
 
 
 def pids(log: str, pattern: str) -> list[int]:
@@ -161,3 +167,48 @@ def test_a_killed_supervisor_takes_its_processes_with_it(
         server.process.wait(5)
         # Else gunicorn would go on holding the port, and a new start could not bind it.
         assert eventually(lambda: all(gone(pid) for pid in children), timeout=20)
+
+
+def test_with_the_scheduler_off_the_background_process_only_sweeps(
+    database_url: str, local_slack: LocalSlack, tmp_path: Path
+) -> None:
+    off = {"COLLIDER_SCHEDULER": "off"}
+    with start_collider(database_url, local_slack, tmp_path, workers=1, **off) as server:
+        assert eventually(lambda: len(background_pids(server)) == 1, timeout=10)
+        (background,) = background_pids(server)
+        sweeping = eventually(
+            lambda: background in holders(server.log(), "sweeps similar-idea"),
+            timeout=RESTART_SECONDS,
+        )
+        log = server.log()
+    assert sweeping
+    assert "scheduler off in this process (COLLIDER_SCHEDULER=off)" in log
+    assert holders(log, "leads the scheduler") == []
+
+
+def test_collider_scheduler_runs_the_scheduler_and_the_sweeper(
+    database_url: str, local_slack: LocalSlack, tmp_path: Path
+) -> None:
+    log_path = tmp_path / "scheduler.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "scheduler"],
+            env=clean_environment(variables(database_url, local_slack)),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            leading = eventually(
+                lambda: (
+                    {process.pid}
+                    == set(holders(log_path.read_text(), "sweeps similar-idea"))
+                    == set(holders(log_path.read_text(), "leads the scheduler"))
+                ),
+                timeout=RESTART_SECONDS,
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            exit_code = process.wait(30)
+    assert leading, log_path.read_text()
+    assert exit_code == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.commands.common import open_database
@@ -136,13 +138,16 @@ def serve_http(args: argparse.Namespace) -> int:
         monkey.patch_all()
     settings = args.settings
     settings.require_slack(http=True)
-    from bot.app import create_app
     from bot.http import CollideWsgi, GunicornServer
     from bot.server_options import server_options
     from models.db import Database
 
     def build() -> CollideWsgi:
-        # After the fork: each worker opens its own pool. The master opens none.
+        # After the fork, in each worker: its own pool (the master opens none), and the app's
+        # imports, which the master must not make: numpy's OpenBLAS starts a thread pool when
+        # it is imported, and the master forks again whenever a worker dies.
+        from bot.app import create_app
+
         worker_database = Database(settings.database_url)
         return CollideWsgi(create_app(settings, worker_database), worker_database)
 
@@ -153,6 +158,7 @@ def serve_http(args: argparse.Namespace) -> int:
         threads=args.threads,
         log_level=settings.log_level.lower(),
     )
+    options["pre_fork"] = check_single_threaded
     logger.info(
         "serving HTTP on %s:%s (%s %s workers)",
         args.host,
@@ -162,3 +168,15 @@ def serve_http(args: argparse.Namespace) -> int:
     )
     GunicornServer(build, options).run()
     return 0
+
+
+def check_single_threaded(_arbiter: object, _worker: object) -> None:
+    """gunicorn's ``pre_fork`` hook: a thread running in the master at a fork would leave the
+    worker with whatever lock or socket it held. By design there is none (nothing but
+    gunicorn runs in the master); this says so in the debug log, and loudly if it changes."""
+    tasks = Path("/proc/self/task")
+    count = len(list(tasks.iterdir())) if tasks.exists() else threading.active_count()
+    if count == 1:
+        logger.debug("the master forks a worker with 1 thread")
+    else:
+        logger.error("the master forks a worker with %s threads: it should have 1", count)
