@@ -165,8 +165,13 @@ def test_a_killed_supervisor_takes_its_processes_with_it(
         assert len(children) == 2
         server.process.send_signal(signal.SIGKILL)
         server.process.wait(5)
-        # Else gunicorn would go on holding the port, and a new start could not bind it.
-        assert eventually(lambda: all(gone(pid) for pid in children), timeout=20)
+        try:
+            # Else gunicorn would go on holding the port, and a new start could not bind it.
+            assert eventually(lambda: all(gone(pid) for pid in children), timeout=20)
+        finally:
+            for pid in children:
+                if not gone(pid):
+                    os.kill(pid, signal.SIGTERM)  # not left behind by a failed run
 
 
 def test_with_the_scheduler_off_the_background_process_only_sweeps(
