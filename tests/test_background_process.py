@@ -22,6 +22,9 @@ from tests.http_process import HttpCollider, clean_environment
 from tests.scheduler.conftest import eventually
 from tests.slack_driver import sign
 
+# The servers write to the tests' database; its fixture empties it after each test.
+pytestmark = pytest.mark.usefixtures("database")
+
 BOT_TOKEN = "xoxb-background-process-bot-token"
 SIGNING_SECRET = "background-process-signing-secret"
 FORM = "application/x-www-form-urlencoded"
