@@ -3,9 +3,9 @@
     COLLIDER_PROFILE_DIR=/tmp/prof python -m benchmarks.profiled_collider run --http ...
 
 Each worker profiles itself from the end of its start-up (the app built) to its exit, by the
-process's CPU clock (a gevent worker runs every request, the sweeper and its sends in one
-thread, so one profiler sees them all; with gthread only the main thread would be seen), and
-writes ``worker-PID.prof`` into the folder. ``python -m benchmarks.profiled_collider --report
+process's CPU clock (a gevent worker runs every request in one thread, so one profiler sees
+them all; with gthread only the main thread would be seen; the sweeper and the scheduler run in
+the background process, which is not profiled), and writes ``worker-PID.prof`` into the folder. ``python -m benchmarks.profiled_collider --report
 DIR`` prints the workers' stats together.
 """
 
@@ -58,12 +58,18 @@ def main() -> int:
     if sys.argv[1:2] == ["--report"]:
         report(Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 60)
         return 0
-    if "gevent" in sys.argv or "gthread" not in sys.argv:
-        # As ``collider run --http`` does before its imports; this wrapper imports first.
-        from gevent import monkey
+    # ``collider run --http`` supervises a web and a background process, each started as
+    # ``python -m ENTRY_MODULE``: this wrapper again, which profiles only the web one.
+    from bot import supervisor
 
-        monkey.patch_all()
-    install(Path(os.environ["COLLIDER_PROFILE_DIR"]))
+    supervisor.ENTRY_MODULE = "benchmarks.profiled_collider"
+    if "--role" in sys.argv and "web" in sys.argv:
+        if "gevent" in sys.argv or "gthread" not in sys.argv:
+            # As ``collider run --http`` does before its imports; this wrapper imports first.
+            from gevent import monkey
+
+            monkey.patch_all()
+        install(Path(os.environ["COLLIDER_PROFILE_DIR"]))
     from bot.cli import main as collider
 
     return collider()

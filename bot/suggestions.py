@@ -1,12 +1,15 @@
 """The similar-idea sweeper of a process: elected, so one runs per deployment.
 
-Every bot process (each gunicorn worker, a Socket Mode process, the console) starts one; they
-compete for a leadership of their own (a PostgreSQL advisory lock, or a lease row on SQLite,
+Every process that does background work (the background process of ``collider run --http``,
+``collider scheduler``, a Socket Mode process, the console) starts one; they compete for a
+leadership of their own (a PostgreSQL advisory lock, or a lease row on SQLite,
 as the scheduler does, under another key), and only the leader sweeps
 (``services.suggestion_sweep.sweep_once``) every ``interval`` seconds; in a flood it rests
-twice as long as each batch computed, so it takes at most a third of a core from the acks.
+twice as long as each batch computed, so it takes at most a third of a core from the acks
+(on the same machine; in HTTP mode it never runs in a request worker).
 When the leader exits, a standby takes over within ``retry_seconds`` (PostgreSQL) or once the
-lease has expired (SQLite, 30 s); the queue is in the database, so nothing is lost meanwhile.
+lease has expired (SQLite, 30 s, or at once when the holder was a process of this host that is
+gone); the queue is in the database, so nothing is lost meanwhile.
 
 Sending is ``send_suggestion``, through ``services.delivery.reply``: a response URL (``/idea``)
 or an ephemeral message where a form was opened, else the author's DM.

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, create_engine, delete, or_, text, update
+from sqlalchemy import Connection, Engine, create_engine, delete, or_, select, text, update
 from sqlalchemy.pool import NullPool
 
 from models.base import utcnow
@@ -41,6 +41,22 @@ DEFAULT_LEASE_SECONDS = 30.0
 
 def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_dead_local_holder(holder: str | None) -> bool:
+    """True only when ``holder`` (``host:pid``) names a process of this host that is gone: a
+    leader killed outright (its supervisor starts a new process at once) need not wait for
+    its lease to expire. Any doubt (another host, pid alive or not ours) means alive."""
+    host, _, pid = (holder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
 
 
 class Leadership(Protocol):
@@ -167,12 +183,16 @@ class LeaseLeadership:
             }
             if insert_ignoring_conflict(session, SchedulerLease.__table__, values):  # type: ignore[arg-type]
                 return True
+            free = or_(SchedulerLease.holder == self.holder, SchedulerLease.expires_at < now)
+            held_by = session.scalar(
+                select(SchedulerLease.holder).where(SchedulerLease.name == self.name)
+            )
+            if is_dead_local_holder(held_by):
+                logger.warning("%s lease: its holder %s is gone; taking over", self.name, held_by)
+                free = or_(free, SchedulerLease.holder == held_by)
             taken = session.execute(
                 update(SchedulerLease)
-                .where(
-                    SchedulerLease.name == self.name,
-                    or_(SchedulerLease.holder == self.holder, SchedulerLease.expires_at < now),
-                )
+                .where(SchedulerLease.name == self.name, free)
                 .values(holder=self.holder, acquired_at=now, expires_at=now + self.ttl)
                 .execution_options(synchronize_session=False)
             )

@@ -1,6 +1,7 @@
 """The scheduler of a process, and the service that lets it run only while it leads.
 
-Every instance (each gunicorn worker, each Socket Mode process, ``collider scheduler``) starts a
+Every instance (the background process of each ``collider run --http``, each Socket Mode
+process, ``collider scheduler``) starts a
 ``SchedulerService``. All of them start their APScheduler *paused* on the shared job store, so
 any of them can add or remove jobs; only the one holding leadership resumes it and runs jobs.
 When the leader dies, a standby acquires leadership within ``retry_seconds`` (PostgreSQL) or

@@ -81,7 +81,9 @@ class HttpProcess:
         finally:
             connection.close()
 
-    def wait_until_healthy(self, timeout: float = 20) -> dict[str, Any]:
+    def wait_until_healthy(self, timeout: float = 60) -> dict[str, Any]:
+        # Generous: the supervisor, gunicorn's master, each worker and the background process
+        # start as interpreters of their own, and a busy 2-core machine may take a while.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -122,6 +122,8 @@ def test_secrets_never_reach_the_logs(
     log = server.log()
     assert "Booting worker" in log  # the log is really being written, and at debug level:
     assert " DEBUG " in log
+    # Nothing but gunicorn runs in its master: no thread is there to be forked half-way.
+    assert "the master forks a worker with 1 thread" in log
     assert BOT_TOKEN not in log
     assert SIGNING_SECRET not in log
 

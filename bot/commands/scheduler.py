@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -20,10 +18,11 @@ DOUBT_AFTER = timedelta(minutes=5)
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "scheduler",
-        help="run scheduled work (polls, matchmaking) in this process alone",
+        help="run scheduled work (polls, matchmaking) and similar-idea suggestions alone",
         description=(
-            "Run the scheduler without serving Slack (for deployments that keep it apart; set "
-            "COLLIDER_SCHEDULER=off for `collider run` then). Several may run: one is elected."
+            "Run the scheduler and the similar-idea sweeper without serving Slack (for "
+            "deployments that keep them apart; set COLLIDER_SCHEDULER=off for `collider run` "
+            "then). Several may run: one of each is elected."
         ),
     )
     parser.add_argument(
@@ -41,19 +40,11 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if not settings.slack_bot_token:
             raise CommandFailed("SLACK_BOT_TOKEN is required: scheduled jobs message Slack")
-        from bot.scheduling import scheduler_service
+        from bot.background import run_background
 
-        service = scheduler_service(settings, database)
-        stopping = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-        service.start()
-        try:
-            stopping.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            service.stop()
-        return 0
+        # The scheduler and the similar-idea sweeper, each elected: the same background work
+        # `collider run --http` runs beside its workers.
+        return run_background(settings, database, scheduler=True)
     finally:
         database.dispose()
 

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -79,3 +83,22 @@ def test_the_lease_works_on_every_backend(database: Database) -> None:
     assert not leader.confirm() and not leader.try_acquire()
     standby.release()
     assert leader.try_acquire()
+
+
+def test_a_lease_held_by_a_dead_process_of_this_host_is_taken_at_once(database: Database) -> None:
+    # As when the background process is killed and its supervisor starts another at once.
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    here = socket.gethostname()
+    dead = LeaseLeadership(database, name="crash", holder=f"{here}:{gone.pid}", seconds=30)
+    alive = LeaseLeadership(database, name="crash", holder=f"{here}:{os.getppid()}", seconds=30)
+    elsewhere = LeaseLeadership(database, name="far", holder=f"other-{here}:{gone.pid}")
+    successor = LeaseLeadership(database, name="crash", seconds=30)
+    assert dead.try_acquire()
+    assert successor.try_acquire()  # the lease had 30 s left
+    assert not dead.confirm()
+    # A living holder, or one on another host (its pid means nothing here), keeps its lease.
+    successor.release()
+    assert alive.try_acquire() and not successor.try_acquire()
+    assert elsewhere.try_acquire()
+    assert not LeaseLeadership(database, name="far").try_acquire()
