@@ -122,11 +122,14 @@ def test_a_known_persons_language_costs_one_statement(
     driver = SlackDriver(app, slack, SIGNING_SECRET)
     with database.session() as session:
         session.add(Participant(team_id="T0LOCAL", user_id="UFI", slack_locale="fi-FI"))
-    with statements_sent(database) as sent:
-        shown = text_of(response_json(driver.command("/collider", "help", user="UFI")))
-    assert "jaa idea" in shown.lower()
-    assert len(sent) == 1, sent
-    assert sent[0].startswith("SELECT id, language, slack_locale FROM participants")
+    # Eight times: psycopg prepares a statement the fifth time a connection runs it, in a round
+    # trip of its own that is not the request's (tests/round_trips.py leaves it out).
+    for _ in range(8):
+        with statements_sent(database) as sent:
+            shown = text_of(response_json(driver.command("/collider", "help", user="UFI")))
+        assert "jaa idea" in shown.lower()
+        assert len(sent) == 1, sent
+        assert sent[0].startswith("SELECT id, language, slack_locale FROM participants")
 
 
 def test_a_click_reads_the_language_with_its_claim(
