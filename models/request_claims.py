@@ -41,12 +41,15 @@ def claim_interaction(
     cursor: Any, dialect: Dialect, key: str, now: datetime, stale_before: datetime
 ) -> bool:
     """Claim ``key`` as pending; True when this caller may act on it."""
-    bind = datetime_binder(dialect)
-    cursor.execute(
-        for_driver(_CLAIM, dialect),
-        {"key": key, "pending": REQUEST_PENDING, "now": bind(now), "stale": bind(stale_before)},
-    )
+    cursor.execute(for_driver(_CLAIM, dialect), _claim_parameters(dialect, key, now, stale_before))
     return cursor.fetchone() is not None
+
+
+def _claim_parameters(
+    dialect: Dialect, key: str, now: datetime, stale_before: datetime
+) -> dict[str, Any]:
+    bind = datetime_binder(dialect)
+    return {"key": key, "pending": REQUEST_PENDING, "now": bind(now), "stale": bind(stale_before)}
 
 
 def claim_with_language(
@@ -64,17 +67,10 @@ def claim_with_language(
     if dialect.name != "postgresql":
         owned = claim_interaction(cursor, dialect, key, now, stale_before)
         return owned, stored_language(cursor, dialect, team_id, user_id)
-    bind = datetime_binder(dialect)
+    parameters = _claim_parameters(dialect, key, now, stale_before)
     cursor.execute(
         for_driver(_CLAIM_WITH_LANGUAGE, dialect),
-        {
-            "key": key,
-            "pending": REQUEST_PENDING,
-            "now": bind(now),
-            "stale": bind(stale_before),
-            "team_id": team_id,
-            "user_id": user_id,
-        },
+        {**parameters, "team_id": team_id, "user_id": user_id},
     )
     owned, participant_id, language, slack_locale = cursor.fetchone()
     found = (
