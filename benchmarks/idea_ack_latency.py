@@ -36,7 +36,7 @@ from bot.local.slack import LocalSlack  # noqa: E402
 from models import Idea  # noqa: E402
 from models.db import Database  # noqa: E402
 from tests.databases import scratch_postgres_database  # noqa: E402
-from tests.http_process import HttpCollider  # noqa: E402
+from tests.http_process import HttpCollider, HttpEndpoint  # noqa: E402
 from tests.slack_driver import SlackDriver, sign  # noqa: E402
 
 P99_TARGET_MS = 300.0
@@ -112,12 +112,12 @@ def collider_variables(slack: LocalSlack, database_url: str) -> dict[str, str]:
     }
 
 
-def send_commands(
-    server: HttpCollider, forms: list[str], concurrency: int
-) -> tuple[list[float], int, float]:
-    """Latencies (ms) of the successful acks, the number of failures, and the wall time."""
+def send_forms(
+    server: HttpEndpoint, forms: list[str], concurrency: int
+) -> tuple[list[tuple[str, float | None]], float]:
+    """Each form with its ack's latency in ms (None: no good ack), and the wall time."""
 
-    def send(form: str) -> float | None:
+    def send(form: str) -> tuple[str, float | None]:
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             **sign(SIGNING_SECRET, form),
@@ -126,15 +126,22 @@ def send_commands(
         try:
             status, body = server.request("POST", "/slack/events", form, headers)
         except OSError:
-            return None
+            return form, None
         elapsed = (time.perf_counter() - started) * 1000
-        return elapsed if status == 200 and b"Saved your idea" in body else None
+        return form, elapsed if status == 200 and b"Saved your idea" in body else None
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         outcomes = list(pool.map(send, forms))
-    seconds = time.perf_counter() - started
-    latencies = [outcome for outcome in outcomes if outcome is not None]
+    return outcomes, time.perf_counter() - started
+
+
+def send_commands(
+    server: HttpEndpoint, forms: list[str], concurrency: int
+) -> tuple[list[float], int, float]:
+    """Latencies (ms) of the successful acks, the number of failures, and the wall time."""
+    outcomes, seconds = send_forms(server, forms, concurrency)
+    latencies = [latency for _, latency in outcomes if latency is not None]
     return latencies, len(outcomes) - len(latencies), seconds
 
 

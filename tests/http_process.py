@@ -49,11 +49,37 @@ def run_collider(
     )
 
 
-class HttpProcess:
+class HttpEndpoint:
+    """A server on 127.0.0.1:``port``, asked one request per new connection (as Slack does)."""
+
+    def __init__(self, port: int, timeout: float = 10):
+        self.port = port
+        self.timeout = timeout
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=self.timeout if timeout is None else timeout
+        )
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+
+class HttpProcess(HttpEndpoint):
     """A WSGI server process on 127.0.0.1 (``python -m MODULE ...``), output in ``log_path``."""
 
     def __init__(self, module_args: list[str], variables: dict[str, str], workdir: Path, port: int):
-        self.port = port
+        super().__init__(port)
         self.log_path = workdir / f"server-{self.port}.log"
         self._log = self.log_path.open("w")
         # A file, not a pipe: debug logs would fill a pipe nobody reads and stall the server.
@@ -64,22 +90,6 @@ class HttpProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: str | bytes | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: float = 10,
-    ) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
 
     def wait_until_healthy(self, timeout: float = 60) -> dict[str, Any]:
         # Generous: the supervisor, gunicorn's master, each worker and the background process
@@ -157,3 +167,17 @@ class HttpCollider(HttpProcess):
     def __enter__(self) -> HttpCollider:
         super().__enter__()
         return self
+
+
+def stalled_clients(port: int, count: int) -> list[socket.socket]:
+    """``count`` connections that send a request's headers and then nothing more (a slow or
+    hostile client: the body they announce never comes)."""
+    clients = []
+    for _ in range(count):
+        client = socket.create_connection(("127.0.0.1", port), timeout=5)
+        client.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\n"
+        )
+        clients.append(client)
+    return clients

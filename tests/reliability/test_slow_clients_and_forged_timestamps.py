@@ -4,12 +4,11 @@ and stall cannot starve the server, and a timestamp of non-ASCII digits is refus
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 
 from models.db import Database
-from tests.http_process import HttpCollider
+from tests.http_process import HttpCollider, stalled_clients
 from tests.slack_driver import SlackDriver, sign
 
 # The HTTP-mode server and its helpers, shared (the fixtures start one server per module).
@@ -22,19 +21,6 @@ from tests.test_http_mode import (  # noqa: F401
     slack_form,
     store,
 )
-
-
-def stalled_clients(port: int, count: int) -> list[socket.socket]:
-    """``count`` connections that send a request's headers and then nothing more."""
-    clients = []
-    for _ in range(count):
-        client = socket.create_connection(("127.0.0.1", port), timeout=5)
-        client.sendall(
-            b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\n"
-        )
-        clients.append(client)
-    return clients
 
 
 def test_slow_clients_cannot_starve_the_server(server: HttpCollider) -> None:
