@@ -68,8 +68,9 @@ def message(blocks: list[Block], fallback: str) -> dict[str, Any]:
     """Arguments for ack/respond/chat.postMessage: blocks plus notification text.
 
     ``fallback`` is mrkdwn, like a section's text: Slack parses it for mentions and links, so
-    any user text in it is escaped by the caller (``handlers.mrkdwn``), as in blocks."""
-    return {"blocks": blocks, "text": truncate(fallback, 3000)}
+    any user text in it is escaped by the caller (``handlers.mrkdwn``), as in blocks, and it
+    is cut as blocks are (``fit``: never inside an entity such as ``&lt;``)."""
+    return {"blocks": blocks, "text": fit(fallback, 3000)}
 
 
 def notice(text: str) -> dict[str, Any]:
