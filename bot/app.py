@@ -8,7 +8,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import listener_runner, responding
+from bot import listener_runner, responding, response_urls
 from bot.rate_limit import SlackPacer
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -92,6 +92,9 @@ def create_app(
         logger=logging.getLogger("collider.bolt"),
     )
     install(app, deps)
+    # Beside the well-formed check (``install``): a request whose response URL is not Slack's
+    # is refused before any listener, so nothing is stored or posted for it.
+    response_urls.install(app, settings.slack_api_url)
     # Listeners' ``respond`` through the gateway, over the process's kept-alive connections.
     responding.install(app, gateway)
     # Before registration: app.error() then sets its handler on the runner that is used.

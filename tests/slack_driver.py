@@ -25,6 +25,7 @@ class SlackDriver(LocalRequests):
         channel: str = "C001",
         ts: str = "1700000000.000100",
         author: str = "U002",
+        response_url: str | None = None,
     ) -> BoltResponse:
         payload = {
             "type": "message_action",
@@ -33,7 +34,7 @@ class SlackDriver(LocalRequests):
             "channel": {"id": channel, "name": "general"},
             "message": {"type": "message", "user": author, "ts": ts, "text": text},
             "message_ts": ts,
-            "response_url": self.new_response_url("sc"),
+            "response_url": response_url or self.new_response_url("sc"),
         }
         return self.interaction(payload)
 

@@ -241,8 +241,12 @@ class LocalRequests:
         user: str = "U001",
         user_name: str | None = None,
         view_id: str | None = None,
+        response_urls: list[dict[str, Any]] | None = None,
     ) -> BoltResponse:
-        """Submit a modal the app opened, with ``values`` as :func:`view_state` takes them."""
+        """Submit a modal the app opened, with ``values`` as :func:`view_state` takes them.
+        ``response_urls``: what Slack adds for a form whose input asks for a response URL
+        (``response_url_enabled``), each ``{"response_url", "block_id", "action_id",
+        "channel_id"}``."""
         payload = {
             "type": "view_submission",
             **self.actor(user, user_name),
@@ -253,6 +257,7 @@ class LocalRequests:
                 "state": {"values": view_state(view, values)},
                 "hash": "h1",
             },
+            "response_urls": response_urls or [],
         }
         return self.interaction(payload)
 
