@@ -33,6 +33,7 @@ from handlers.outgoing_views import SlackViews
 from handlers.slack_users import SlackDirectory
 from models.db import Database
 from services.outgoing import Outbound
+from services.programme_home import ProgrammeHome
 
 # Bolt tries listeners in this order. collider comes after every module with ``/collider``
 # subcommands (its catch-all answers unknown ones); errors comes last: its catch-alls answer
@@ -62,11 +63,13 @@ def create_app(
     listener_executor: Executor | None = None,
     worker_executor: Executor | None = None,
     pacer: SlackPacer | None = None,
+    programme_home: ProgrammeHome | None = None,
 ) -> App:
     """Build the app. Nothing here runs at import time; the caller decides how it is served.
 
     ``listener_executor`` and ``worker_executor`` replace the listener pool and the pool for long
     work (the console passes pools it can watch, to know when the work after an ack is done).
+    ``programme_home`` keeps App Home's programme figures (the tests pass one with their clock).
     """
     client = client or make_web_client(settings)
     gateway = SlackGateway(client, pacer)
@@ -78,6 +81,7 @@ def create_app(
         gateway=gateway,
         outbound=Outbound(database, gateway, SlackViews(), settings),
         directory=SlackDirectory(client),
+        programme_home=programme_home or ProgrammeHome(),
     )
     app = App(
         client=client,

@@ -55,6 +55,8 @@ PERMANENT_ERRORS = PERSON_ERRORS | {
     "invalid_name_specials",
     "no_permission",
 }
+# What files.delete answers for a file that is not there (any more): the delete is done.
+FILE_GONE = {"file_not_found", "file_deleted"}
 MARKER_EVENT = "collider_marker"
 # Calls that create something: when the connection breaks, Slack may have done it.
 NOT_IDEMPOTENT = {"chat.postMessage", "files.upload_v2"}
@@ -296,6 +298,16 @@ class SlackGateway:
         blocks (``slack_file``), e.g. a chart on a facilitator's App Home."""
         response = self._upload(Upload(content, filename, title), channel=None)
         return str(response["file"]["id"])
+
+    def delete_file(self, file_id: str) -> None:
+        """Delete a file the app uploaded (files.delete). One that is gone already
+        (``file_not_found``, ``file_deleted``: deleted before, or by an admin) is no error."""
+        try:
+            self._call("files.delete", file=file_id)
+        except DeliveryError as error:
+            if error.code not in FILE_GONE:
+                raise
+            logger.info("file %s was gone already (%s)", file_id, error.code)
 
     def _upload(self, upload: Upload, *, channel: str | None) -> dict[str, Any]:
         self.pacer.before("files.upload_v2")

@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import Respond
@@ -26,6 +26,7 @@ from services.participants import (
     remember_slack_locale,
     sender_language,
 )
+from services.programme_home import ProgrammeHome
 
 if TYPE_CHECKING:
     # Types only: handlers/ never imports bot/ at run time (bot/app.py builds these).
@@ -48,6 +49,8 @@ class Deps:
     outbound: Outbound
     # ``users.info`` with a short timeout; None where no Slack is at hand.
     directory: SlackDirectory | None = None
+    # App Home's programme figures, kept a minute per team, and their chart files.
+    programme_home: ProgrammeHome = field(default_factory=ProgrammeHome)
 
     def language(self, user: SlackUser, found: SenderLanguage | None = None) -> str:
         """The profile's language, else the Slack locale (asked once, then kept), else default.

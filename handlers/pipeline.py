@@ -121,8 +121,8 @@ def register(app: App, deps: Deps) -> None:
 
 def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
     language, user = person.language, person.user
-    facilitator = is_facilitator(deps, user)
-    figures = programme.home_programme(deps, user, language) if facilitator else []
+    home = programme.home_figures(deps, user, language) if is_facilitator(deps, user) else None
+    figures = programme.home_programme(home, language) if home is not None else []
     with deps.database.session() as session:
         sections = HomeSections(
             language=language,
@@ -136,11 +136,15 @@ def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
         )
         view = home_view(sections)
     text_only = without_images(view)
-    if _publish(client, user.user_id, view) == "invalid_blocks" and view != text_only:
+    error = _publish(client, user.user_id, view)
+    if error == "invalid_blocks" and view != text_only:
         # Slack would not show the chart's file (removed, or not processed yet): the figures
         # are there as text too, so the Home is published without the image.
         logger.warning("App Home of %s: its chart was refused; text only", user.user_id)
-        _publish(client, user.user_id, text_only)
+        error = _publish(client, user.user_id, text_only)
+    if home is not None and error is None:
+        # Only now, with a Home published that no longer shows them, are old charts deleted.
+        programme.home_published(deps, user, home)
 
 
 def _publish(client: WebClient, user_id: str, view: dict[str, Any]) -> str | None:

@@ -39,6 +39,11 @@ def slack_date(when: datetime) -> str:
     return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
+def slack_time(when: datetime) -> str:
+    """A time of day Slack shows in the reader's own time zone (the fallback is UTC)."""
+    return f"<!date^{int(when.timestamp())}^{{time}}|{when.strftime('%H:%M UTC')}>"
+
+
 def poll_title(poll: Poll, language: str) -> str:
     return poll.title or t("polls.default_title", language)
 

@@ -41,13 +41,9 @@ from models.base import utcnow
 from services import charters, experiments, polls, stage_evaluations, strategy_goals, themes
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
-from services.programme_report import build_report, parse_period
-from services.programme_workflow import (
-    deliver_programme_report,
-    home_chart,
-    post_charter,
-    send_card,
-)
+from services.programme_home import HomeFigures
+from services.programme_report import parse_period
+from services.programme_workflow import deliver_programme_report, post_charter, send_card
 
 logger = logging.getLogger(__name__)
 
@@ -202,13 +198,19 @@ def home_sections(session: Session, user: SlackUser) -> dict[str, Any]:
     return {"charters": charters.charters_of(session, tank_ids)}
 
 
-def home_programme(deps: Deps, user: SlackUser, language: str) -> list[views.Block]:
-    """A facilitator's programme figures, with their charts from the Slack file uploaded for
-    these figures (outside any transaction: it may upload)."""
-    with deps.database.session() as session:
-        report = build_report(session, user.team_id, parse_period(None, None, utcnow().date()))
-    chart = home_chart(deps.outbound, user.team_id, report, language) if deps.outbound else None
-    return views.home_summary(report, language, chart)
+def home_figures(deps: Deps, user: SlackUser, language: str) -> HomeFigures:
+    """A facilitator's programme figures (counted at most once a minute per team) with their
+    chart's Slack file; outside any transaction: it may count, and upload."""
+    return deps.programme_home.figures(deps.outbound, user.team_id, language)
+
+
+def home_programme(home: HomeFigures, language: str) -> list[views.Block]:
+    return views.home_summary(home.report, language, home.chart_file_id, home.counted_at)
+
+
+def home_published(deps: Deps, user: SlackUser, home: HomeFigures) -> None:
+    """The Home showing ``home`` is published: the chart files it replaced are deleted."""
+    deps.programme_home.published(deps.outbound, user.team_id, home)
 
 
 # -- /collider subcommands -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from handlers.blocks import (
@@ -26,7 +27,7 @@ from handlers.blocks import (
     theme_option,
 )
 from handlers.mrkdwn import escape_within, quote, truncate
-from handlers.poll_blocks import slack_date
+from handlers.poll_blocks import slack_date, slack_time
 from i18n import format_number, t
 from models import (
     Charter,
@@ -632,10 +633,11 @@ HOME_CHART_BLOCK = "programme_chart"
 
 
 def home_summary(
-    report: ProgrammeReport, language: str, chart_file_id: str | None = None
+    report: ProgrammeReport, language: str, chart_file_id: str | None, counted_at: datetime
 ) -> list[Block]:
-    """The facilitator's App Home: the year's figures at a glance, and their charts when the
-    chart's file is there (an image shown from a Slack file the app uploaded)."""
+    """The facilitator's App Home: the year's figures at a glance, when they were counted (they
+    are kept for a minute), and their charts when the chart's file is there (an image shown
+    from a Slack file the app uploaded)."""
     lines = report_lines(report, language)
     blocks = [
         {"type": "divider"},
@@ -644,7 +646,8 @@ def home_summary(
     ]
     if chart_file_id:
         blocks.append(chart_image(report, lines, chart_file_id, language))
-    return [*blocks, context(t("programme.home_hint", language))]
+    counted = t("programme.home_counted_at", language, time=slack_time(counted_at))
+    return [*blocks, context(f"{counted} {t('programme.home_hint', language)}")]
 
 
 def chart_image(report: ProgrammeReport, lines: list[str], file_id: str, language: str) -> Block:

@@ -16,6 +16,7 @@ from models.entities import (
     Theme,
     ThemeStatus,
 )
+from models.home_charts import HomeChart, RetiredHomeChart
 from models.polls import (
     AppSecret,
     DeliveryState,
@@ -84,6 +85,8 @@ __all__ = [
     "ThinkTankMember",
     "Base",
     "HandledRequest",
+    "HomeChart",
+    "RetiredHomeChart",
     "Idea",
     "IdeaKind",
     "IdeaStage",

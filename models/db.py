@@ -178,7 +178,7 @@ class _OneAtATime:
 
     Why it cannot deadlock with the other locks of the process (``bot/rate_limit.py``'s token
     buckets and pacer, ``handlers/slack_users.py``'s directory, ``scheduler/context.py``, the
-    similar-idea index cache): those are held only around a few dict and arithmetic steps, and
+    similar-idea index cache, ``services/programme_home.py``'s kept figures): those are held only around a few dict and arithmetic steps, and
     nothing is called under them that takes another lock, opens a session or asks Slack (a
     paced call sleeps *outside* the bucket's lock). The one nesting is this lock, then the index
     cache's (``services/similar_ideas.py``: a request holds a session when it asks the cache,

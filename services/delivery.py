@@ -195,6 +195,10 @@ class Gateway(Protocol):
         its file id."""
         ...
 
+    def delete_file(self, file_id: str) -> None:
+        """Delete a file the app uploaded; one that is gone already is no error."""
+        ...
+
 
 @dataclass(frozen=True)
 class Recipient:

@@ -79,6 +79,8 @@ NOTHING_PERSONAL = {
     "think_tanks": "a group's number, language and conversation; who is in it: think_tank_members",
     "similar_suggestions": "pairs of idea ids the bot suggested; the ideas say whose they are",
     "stage_evaluations": "which stage of which idea was evaluated; who was asked: the invites",
+    "home_charts": "the Slack file of each team's programme chart: aggregates of 3 or more",
+    "retired_home_charts": "replaced programme chart files (aggregates), until Slack deletes them",
 }
 
 

@@ -29,17 +29,15 @@ from services.delivery import (
     DeliveryError,
     Message,
     Outcome,
-    Posted,
     Recipient,
     Status,
     Upload,
     deliver,
     deliver_file,
-    once,
 )
 from services.outgoing import Outbound
 from services.participants import SlackUser, language_of
-from services.programme_report import Period, ProgrammeReport, build_report, report_digest
+from services.programme_report import Period, build_report
 
 logger = logging.getLogger(__name__)
 
@@ -334,29 +332,3 @@ def deliver_programme_report(
     shared = deliver_file(out.gateway, upload, where)
     if not shared.delivered:
         logger.warning("could not share the programme chart: %s", shared.code)
-
-
-# -- the facilitator's App Home ------------------------------------------------------------------
-def home_chart(out: Outbound, team_id: str, report: ProgrammeReport, language: str) -> str | None:
-    """The id of the Slack file that shows ``report``'s charts in ``language``, for an image
-    block on App Home; None when there is none to show this time (the figures stay as text).
-
-    Uploaded once per set of figures: the key names their digest, so every facilitator's Home
-    shows the one remembered file until a figure changes, and two Homes opened at once upload
-    it once (the other, busy, shows text this time). The file is shared in no channel: it is
-    private to the app, which may show it in its own views.
-    """
-    key = f"programme:{team_id}:home-chart:{language}:{report_digest(report)}"
-    title = t("programme.report_title", language)
-
-    def upload() -> Posted:
-        chart = out.views.programme_chart(report, language)
-        return Posted(None, out.gateway.upload_image(chart, "programme-report.png", title))
-
-    outcome = once(out.database, key, upload, holder=out.holder)
-    if not outcome.delivered or not outcome.ts:
-        logger.info(
-            "no programme chart for App Home this time: %s %s", outcome.status, outcome.code
-        )
-        return None
-    return outcome.ts  # where the upload "landed": the file's id

@@ -19,6 +19,8 @@ from bot.suggestions import SuggestionSweeper, start_suggestion_sweeper
 from models import Base
 from models.db import Database
 from services import polls
+from services.programme_home import ProgrammeHome
+from tests.clock import ManualClock
 from tests.databases import scratch_postgres_database
 from tests.slack_driver import SlackDriver
 
@@ -89,8 +91,20 @@ def suggestion_sweeper(
     sweeper.stop()
 
 
+@pytest.fixture
+def home_clock() -> ManualClock:
+    """The clock of App Home's programme figures in the ``driver``'s app: it stands still
+    (figures are kept for a minute) until a test advances it."""
+    return ManualClock()
+
+
 def local_app(
-    settings: Settings, database: Database, listeners: Executor, workers: Executor
+    settings: Settings,
+    database: Database,
+    listeners: Executor,
+    workers: Executor,
+    *,
+    home_clock: ManualClock | None = None,
 ) -> App:
     """The real app against the local Slack, with the tests' own pools."""
     return create_app(
@@ -101,6 +115,7 @@ def local_app(
         pacer=SlackPacer(speedup=1000),
         listener_executor=listeners,
         worker_executor=workers,
+        programme_home=ProgrammeHome(clock=home_clock) if home_clock else None,
     )
 
 
@@ -110,10 +125,11 @@ def driver(
     database: Database,
     slack: LocalSlack,
     suggestion_sweeper: SuggestionSweeper,
+    home_clock: ManualClock,
 ) -> Iterator[SlackDriver]:
     listeners = ThreadPoolExecutor(8, thread_name_prefix="test-listener")
     workers = ThreadPoolExecutor(4, thread_name_prefix="test-work")
-    app = local_app(settings, database, listeners, workers)
+    app = local_app(settings, database, listeners, workers, home_clock=home_clock)
     yield SlackDriver(app, slack, SIGNING_SECRET)
     # Work a test started after the ack ends with the test, not in the next one.
     listeners.shutdown(wait=True)

@@ -8,9 +8,10 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
+from bot.local.console import WatchedPools
 from bot.local.requests import LocalRequests, response_json, sign
 
-__all__ = ["SlackDriver", "response_json", "sign", "text_of"]
+__all__ = ["SlackDriver", "finished", "response_json", "sign", "text_of"]
 
 
 class SlackDriver(LocalRequests):
@@ -91,3 +92,11 @@ def text_of(message: dict[str, Any], *, formatted_only: bool = False) -> str:
 
     walk(message.get("blocks") or [])
     return "\n".join(parts)
+
+
+def finished(pools: WatchedPools, timeout: float = 10.0) -> None:
+    """Until the app's pools have finished the work of the requests sent so far."""
+    deadline = time.monotonic() + timeout
+    while pools.busy:
+        assert time.monotonic() < deadline, "work after the ack did not finish"
+        time.sleep(0.01)

@@ -291,3 +291,25 @@ def test_local_slack_shows_only_images_it_holds() -> None:
             assert refused.value.response["error"] == "invalid_blocks"
         assert [v.method for v in slack.violations] == ["views.publish", "views.publish"]
         assert "invalid slack file" in str(slack.violations[0])
+
+
+def test_local_slack_deletes_files_as_slack_documents_it() -> None:
+    # files.delete: {"ok": true}; then file_deleted for that file, file_not_found for one it
+    # never had; a deleted image can no longer be shown.
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    with LocalSlack(token="xoxb-t") as slack:
+        client = WebClient(token="xoxb-t", base_url=slack.api_url)
+        file_id = client.files_upload_v2(file=png, filename="chart.png", title="Chart")["file"][
+            "id"
+        ]
+        assert client.files_delete(file=file_id)["ok"] is True
+        assert file_id not in slack.files and slack.deleted_files == {file_id}
+        for gone, error in ((file_id, "file_deleted"), ("F99999999", "file_not_found")):
+            with pytest.raises(SlackApiError) as refused:
+                client.files_delete(file=gone)
+            assert refused.value.response["error"] == error
+        with pytest.raises(SlackApiError):
+            client.views_publish(
+                user_id="U1", view={"type": "home", "blocks": [image(slack_file={"id": file_id})]}
+            )
+        slack.violations.clear()  # expected: the publish of the deleted image was refused

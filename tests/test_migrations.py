@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select, text
 
-from models import Base
-from models.db import Database
+from models import Base, HomeChart, RetiredHomeChart
+from models.db import Database, alembic_config
+from tests.conftest import BACKENDS
+from tests.databases import scratch_postgres_database
 
 
 def test_migrations_match_the_models(migrated_database: Database) -> None:
@@ -19,3 +28,45 @@ def test_migrations_match_the_models(migrated_database: Database) -> None:
 def test_upgrade_is_safe_to_repeat(migrated_database: Database) -> None:
     migrated_database.upgrade()
     migrated_database.upgrade()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        with scratch_postgres_database(os.environ["TEST_DATABASE_URL"]) as url:
+            yield url
+
+
+def test_charts_uploaded_before_0037_are_shown_or_retired(empty_database_url: str) -> None:
+    # Before 0037 every chart App Home uploaded stayed in Slack, remembered by its send key only.
+    database = Database(empty_database_url)
+    try:
+        with database.engine.begin() as connection:
+            config = alembic_config(empty_database_url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0036")
+            sends = [
+                ("programme:T1:home-chart:fi:aaa", "sent", "2026-01-01 10:00", " F1"),
+                ("programme:T1:home-chart:fi:bbb", "sent", "2026-01-02 10:00", " F2"),
+                ("programme:T1:home-chart:en:aaa", "sent", "2026-01-01 11:00", " F3"),
+                ("programme:T1:home-chart:sv:ccc", "failed", None, None),
+                ("poll:1:to:2", "sent", "2026-01-01 12:00", "D1 1.0"),
+            ]
+            for key, state, sent_at, result in sends:
+                connection.execute(
+                    text(
+                        "INSERT INTO scheduled_sends (key, state, attempts, claimed_at, sent_at,"
+                        " result) VALUES (:key, :state, 1, '2026-01-01 09:00', :sent_at, :result)"
+                    ),
+                    {"key": key, "state": state, "sent_at": sent_at, "result": result},
+                )
+            command.upgrade(config, "0037")
+        with database.session() as session:
+            shown = {(c.language, c.file_id, c.digest) for c in session.scalars(select(HomeChart))}
+            retired = [(r.file_id, r.team_id) for r in session.scalars(select(RetiredHomeChart))]
+        assert shown == {("fi", "F2", "bbb"), ("en", "F3", "aaa")}
+        assert retired == [("F1", "T1")]
+    finally:
+        database.dispose()

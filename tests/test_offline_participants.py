@@ -4,7 +4,6 @@ and their ideas claimed by the member with the same e-mail after a confirming cl
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from tests.handlers.test_rounds import (
     wait_for_round,
     wait_for_text,
 )
-from tests.slack_driver import SlackDriver, response_json, text_of
+from tests.slack_driver import SlackDriver, finished, response_json, text_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importing"
 # Three Slack members who write about bicycles, like the imported proposals.
@@ -288,13 +287,6 @@ def watched(
     app = local_app(settings, database, *pools.pools)
     yield SlackDriver(app, slack, SIGNING_SECRET), pools
     pools.shutdown(wait=True)
-
-
-def finished(pools: WatchedPools, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while pools.busy:
-        assert time.monotonic() < deadline, "work after the ack did not finish"
-        time.sleep(0.01)
 
 
 def joined(slack: LocalSlack, user: str) -> dict:

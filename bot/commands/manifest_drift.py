@@ -33,6 +33,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     # One person: an IM; two to eight: a group DM.
     "conversations.open": ("im:write", "mpim:write"),
     "files.completeUploadExternal": ("files:write",),
+    # The App Home chart a newer one replaced.
+    "files.delete": ("files:write",),
     "conversations.create": ("groups:write",),
     "conversations.invite": ("groups:write",),
     "conversations.list": ("groups:read",),

@@ -842,6 +842,8 @@ class Console:
                 self.say(f"(collider shared the file(s) {titles} in {self._where(channel)})")
             else:
                 self.say(f"(collider uploaded the file(s) {titles}, shared in no channel)")
+        elif method == "files.delete":
+            self.say(f"(collider deleted the file {params.get('file')})")
         else:
             self.say(f"(collider called {method})")
 

@@ -191,6 +191,8 @@ class LocalSlack:
         # Bytes posted to an upload URL, by file id; a file exists once its upload is completed.
         self.uploads: dict[str, bytes] = {}
         self.files: dict[str, UploadedFile] = {}
+        # Ids of files deleted (files.delete), which Slack then answers with ``file_deleted``.
+        self.deleted_files: set[str] = set()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         # Calls of a method whose connection is closed after the answer (``hang_up_after``).
         self._hang_ups: Counter[str] = Counter()
@@ -638,6 +640,20 @@ class LocalSlack:
                 for f in files
             ],
         }
+
+    def _api_files_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As Slack documents it: ``{"ok": true}``; ``file_deleted`` for a file deleted before,
+        ``file_not_found`` for one that never was (or that the app cannot see)."""
+        file_id = str(params.get("file") or "")
+        if not file_id:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            if self.files.pop(file_id, None) is not None:
+                self.deleted_files.add(file_id)
+                return {"ok": True}
+            if file_id in self.deleted_files:
+                return {"ok": False, "error": "file_deleted"}
+        return {"ok": False, "error": "file_not_found"}
 
 
 def _uploaded_bytes(raw: bytes, content_type: str) -> bytes:
