@@ -12,6 +12,8 @@ from handlers.mrkdwn import escape_within, fit, quote, truncate
 from i18n import LANGUAGES, t
 from models import Idea, IdeaKind, OrganisationType, Participant, ProfileRole, Theme
 from services.ideas import IdeaPage
+from services.outgoing import NotReached
+from services.stage_evaluations import CLOSED_UNSENT
 
 Block = dict[str, Any]
 MAX_SECTION = 3000
@@ -55,6 +57,34 @@ def packed_sections(lines: Sequence[str], limit: int = MAX_SECTION) -> list[Bloc
 def more_line(count: int, language: str, key: str = "common.and_more", **params: Any) -> str:
     """ "…and 16 more" (and how to see them), said wherever a list is cut."""
     return t(key, language, count=count, **params)
+
+
+# Our own reasons for a message that did not go out, said in words (Slack's are error codes).
+OWN_REASONS = {CLOSED_UNSENT: "programme.undelivered_closed"}
+# People listed by name under a message that did not reach them; the rest are counted.
+MAX_NOT_REACHED = 200
+
+
+def not_reached_lines(
+    people: Sequence[NotReached],
+    language: str,
+    *,
+    limit: int = MAX_NOT_REACHED,
+    more_key: str = "common.and_more",
+) -> list[str]:
+    """One line per person a message did not reach: a mention (someone not in Slack by name,
+    with the mark that others must ask them) and why; past ``limit`` the rest are counted."""
+    lines = []
+    for person in people[:limit]:
+        if person.user_id is None:
+            lines.append(f"• {offline_label(person.name, language)}")
+            continue
+        own = OWN_REASONS.get(person.code)
+        reason = t(own, language) if own else f"`{escape_within(person.code, 60)}`"
+        lines.append(f"• <@{person.user_id}>: {reason}")
+    if len(people) > limit:
+        lines.append(more_line(len(people) - limit, language, more_key))
+    return lines
 
 
 def file_button(action_id: str, value: str, language: str) -> Block:

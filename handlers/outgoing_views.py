@@ -19,7 +19,13 @@ from handlers import (
 from handlers.pipeline_blocks import stage_moved_notice
 from models import Charter, Experiment, Idea, IdeaStage, Poll, Round, StageEvaluation
 from services.claims import ClaimOffer
-from services.outgoing import Intro, RoundSummary, Unplaced
+from services.outgoing import (
+    Intro,
+    MoveFailures,
+    ResultRequestFailures,
+    RoundSummary,
+    Unplaced,
+)
 from services.poll_reports import Report
 from services.programme_report import ProgrammeReport
 
@@ -92,6 +98,12 @@ class SlackViews:
 
     def stage_moved(self, idea: Idea, change: IdeaStage, language: str) -> Message:
         return stage_moved_notice(idea, change, language)
+
+    def move_failures(self, failures: MoveFailures) -> Message:
+        return programme_blocks.move_failures_message(failures)
+
+    def result_request_failures(self, failures: ResultRequestFailures) -> Message:
+        return programme_blocks.result_request_failures_message(failures)
 
     def notice(self, text: str) -> Message:
         return blocks.notice(text)

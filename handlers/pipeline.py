@@ -34,8 +34,7 @@ from i18n import t
 from models.queries import find_participant
 from services import matchmaking, pipeline, polls
 from services.errors import DomainError, InvalidInput
-from services.pipeline_workflow import tell_author
-from services.programme_workflow import follow_up_move
+from services.pipeline_workflow import follow_up_move
 
 logger = logging.getLogger(__name__)
 
@@ -78,26 +77,17 @@ def stage_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) 
         response_action="update",
         view=blocks.done_modal(t("pipeline.modal_title", language), done_text, language),
     )
-    # The facilitator already has their answer: a failed notice to the author is logged.
+    # The facilitator already has their answer: the author's notice, the card to fill in and
+    # the evaluation of the stage just finished follow, and whom they missed comes by DM.
     run_after_ack(
         deps,
-        tell_author,
+        follow_up_move,
         deps.outbound,
-        move.change.id,
-        what=f"stage notice to the author of idea #{idea_id}",
+        person.user,
+        *follow_up,
+        what=f"follow-up of the move of idea #{idea_id}",
         person=person,
     )
-    if follow_up[1] is not None or follow_up[2] is not None:
-        # The card to fill in, and the evaluation of the stage just finished (services/).
-        run_after_ack(
-            deps,
-            follow_up_move,
-            deps.outbound,
-            person.user,
-            *follow_up,
-            what=f"programme follow-up of idea #{idea_id}",
-            person=person,
-        )
 
 
 def home_opened(event: dict[str, Any], client: WebClient, person: Person, deps: Deps) -> None:

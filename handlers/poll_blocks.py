@@ -15,6 +15,7 @@ from handlers.blocks import (
     context,
     file_button,
     message,
+    not_reached_lines,
     option,
     packed_lines,
     packed_sections,
@@ -27,6 +28,7 @@ from handlers.blocks import (
 from handlers.mrkdwn import as_written, escape_within, quote
 from i18n import format_number, t
 from models import Poll, PollTemplate, QuestionKind, Round
+from services.outgoing import NotReached
 from services.poll_reports import GroupResult, Report
 from services.polls import LIKERT, MAX_TEXT_ANSWER, label
 
@@ -168,13 +170,12 @@ MAX_FAILURES_LISTED = 200
 
 def failures_message(poll: Poll, problems: list[tuple[str, str]], language: str) -> dict[str, Any]:
     lines = [t("polls.failures_header", language, poll=poll.id, count=len(problems))]
-    lines += [
-        f"• <@{user_id}>: `{escape_within(code, 60)}`"
-        for user_id, code in problems[:MAX_FAILURES_LISTED]
-    ]
-    if len(problems) > MAX_FAILURES_LISTED:
-        rest = len(problems) - MAX_FAILURES_LISTED
-        lines.append(t("polls.failures_more", language, count=rest))
+    lines += not_reached_lines(
+        [NotReached(user_id, code) for user_id, code in problems],
+        language,
+        limit=MAX_FAILURES_LISTED,
+        more_key="polls.failures_more",
+    )
     return message(packed_sections(lines)[:MAX_MESSAGE_BLOCKS], lines[0])
 
 

@@ -84,7 +84,13 @@ def charter_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps
         return
     _done(ack, "programme.charter_title", "programme.charter_saved", person.language)
     run_after_ack(
-        deps, post_charter, deps.outbound, charter_id, what=f"charter {charter_id}", person=person
+        deps,
+        post_charter,
+        deps.outbound,
+        charter_id,
+        person.user,
+        what=f"charter {charter_id}",
+        person=person,
     )
 
 

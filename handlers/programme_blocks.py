@@ -15,6 +15,7 @@ from handlers.blocks import (
     datepicker_input,
     form_modal,
     message,
+    not_reached_lines,
     notice,
     option,
     packed_lines,
@@ -41,6 +42,7 @@ from models import (
     Theme,
 )
 from services import charters, experiments, stage_evaluations
+from services.outgoing import MoveFailures, ResultRequestFailures
 from services.programme_report import NO_GOAL, ProgrammeReport
 
 # action_id / callback_id / block_id values, shared with handlers/programme.py.
@@ -494,6 +496,53 @@ def evaluation_modal(
     return modal
 
 
+# -- what did not go out, for the facilitator whose doing it was ---------------------------------
+def move_failures_message(failures: MoveFailures) -> dict[str, Any]:
+    """Whom a stage move's messages did not reach: the author's notice, the card's prompt in
+    the group's conversation, the invitations to evaluate the stage (never who answered)."""
+    language = failures.language
+    title = escape_within(failures.idea_title, 150)
+    header = t("programme.undelivered_move", language, id=failures.idea_id, title=title)
+    lines = [header]
+    if failures.author is not None:
+        lines += [t("programme.undelivered_author", language)]
+        lines += not_reached_lines([failures.author], language)
+    if failures.think_tank is not None:
+        reason = f"`{escape_within(failures.think_tank, 60)}`"
+        lines.append(t("programme.undelivered_prompt", language, reason=reason))
+    if failures.invitations is not None:
+        invitations = failures.invitations
+        lines.append(
+            t(
+                "programme.undelivered_invitations",
+                language,
+                count=len(invitations.not_reached),
+                invited=invitations.invited,
+                stage=stage_label(invitations.stage, language),
+            )
+        )
+        lines += not_reached_lines(invitations.not_reached, language)
+    blocks = packed_sections(lines)
+    hint = "programme.undelivered_hint"
+    if failures.invitations is not None:
+        hint = "programme.undelivered_invitations_hint"
+    return message([*blocks, context(t(hint, language))], header)
+
+
+def result_request_failures_message(failures: ResultRequestFailures) -> dict[str, Any]:
+    language = failures.language
+    header = t(
+        "programme.undelivered_results",
+        language,
+        id=failures.experiment_id,
+        title=escape_within(failures.title, 150),
+        count=len(failures.not_reached),
+    )
+    lines = [header, *not_reached_lines(failures.not_reached, language)]
+    hint = context(t("programme.undelivered_results_hint", language))
+    return message([*packed_sections(lines), hint], header)
+
+
 # -- strategy goals ------------------------------------------------------------------------------
 def goals_list(goals: Sequence[StrategyGoal], language: str) -> dict[str, Any]:
     if not goals:
@@ -608,6 +657,9 @@ def report_message(report: ProgrammeReport, language: str) -> dict[str, Any]:
         blocks += [section("\n".join(group)) for group in sections[-MAX_RATING_BLOCKS:]]
     else:
         blocks.append(context(t("programme.report_no_ratings", language)))
+    if report.invitations_not_delivered:
+        count = report.invitations_not_delivered
+        blocks.append(context(t("programme.report_undelivered", language, count=count)))
     if report.goals:
         lines = [
             t(

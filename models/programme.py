@@ -120,6 +120,8 @@ class StageEvaluation(Base):
 
     Open until ``closes_at``: invitations Slack could not take are retried until then, answers
     are taken until then. When it closes (``closed_at``), who answered is forgotten, as for polls.
+    Once no invitation is waiting any more, the facilitator who moved the idea is told which
+    could not be delivered (``failures_reported_at``: claimed before, released if not told).
     """
 
     __tablename__ = "stage_evaluations"
@@ -139,6 +141,7 @@ class StageEvaluation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closes_at: Mapped[datetime] = mapped_column(default=_evaluation_closes)
     closed_at: Mapped[datetime | None]
+    failures_reported_at: Mapped[datetime | None]
 
     invites: Mapped[list[StageEvaluationInvite]] = relationship(
         back_populates="evaluation", order_by="StageEvaluationInvite.id"

@@ -9,6 +9,7 @@ entry points compose it (``bot/app.py``, ``bot/scheduling.py``) into an ``Outbou
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -16,11 +17,20 @@ from typing import TYPE_CHECKING, Protocol
 from i18n import normalize_language
 from models.db import Database
 from models.queries import find_participant
-from services.delivery import Gateway, Message
+from services.delivery import Gateway, Message, Outcome, Recipient, Status, deliver
 from services.participants import language_of, remember_slack_locale
 
 if TYPE_CHECKING:
-    from models import Charter, Experiment, Idea, IdeaStage, Poll, Round, StageEvaluation
+    from models import (
+        Charter,
+        Experiment,
+        Idea,
+        IdeaStage,
+        Poll,
+        Round,
+        Stage,
+        StageEvaluation,
+    )
     from services.claims import ClaimOffer
     from services.poll_reports import Report
     from services.programme_report import ProgrammeReport
@@ -73,6 +83,52 @@ class RoundSummary:
     offline: tuple[str, ...] = ()
     notices: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NotReached:
+    """Someone a message did not reach, and Slack's reason (or ours, e.g. a closed evaluation).
+    Someone not in Slack (imported) has no ``user_id`` (never their made-up one), only a name."""
+
+    user_id: str | None
+    code: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class InvitationFailures:
+    """A stage evaluation's invitations that were not delivered, once none is waiting any more.
+    Who was asked is no secret (answers are): who answered is never part of it."""
+
+    evaluation_id: int
+    stage: Stage  # the stage evaluated
+    invited: int
+    not_reached: tuple[NotReached, ...]
+
+
+@dataclass(frozen=True)
+class MoveFailures:
+    """To the facilitator who moved an idea: what of the move's messages Slack did not take.
+
+    ``author``: the stage notice; ``think_tank``: the error of the card prompt in the group's
+    conversation; ``invitations``: the evaluation of the stage just finished."""
+
+    idea_id: int
+    idea_title: str
+    language: str
+    author: NotReached | None = None
+    think_tank: str | None = None
+    invitations: InvitationFailures | None = None
+
+
+@dataclass(frozen=True)
+class ResultRequestFailures:
+    """To the facilitator who started an experiment: owners its result request did not reach."""
+
+    experiment_id: int
+    title: str
+    language: str
+    not_reached: tuple[NotReached, ...]
 
 
 class Views(Protocol):
@@ -140,6 +196,14 @@ class Views(Protocol):
         """To an idea's author: it moved to another stage of the pipeline."""
         ...
 
+    def move_failures(self, failures: MoveFailures) -> Message:
+        """To the facilitator who moved an idea: who its messages did not reach."""
+        ...
+
+    def result_request_failures(self, failures: ResultRequestFailures) -> Message:
+        """To the facilitator who started an experiment: whom its result request missed."""
+        ...
+
     def notice(self, text: str) -> Message:
         """A one-line notice the bot wrote (e.g. "something went wrong")."""
         ...
@@ -200,3 +264,36 @@ def person_language(out: Outbound, team_id: str, user_id: str) -> str:
         except Exception as error:
             logger.warning("could not keep the locale of %s: %s", user_id, type(error).__name__)
     return normalize_language(locale, default)
+
+
+def tell_facilitator(
+    out: Outbound,
+    team_id: str,
+    user_id: str | None,
+    message_for: Callable[[str], Message],
+    *,
+    key: str,
+) -> Outcome | None:
+    """DM a facilitator, in their language, which messages of their own doing (a stage move,
+    an experiment) Slack did not take, so they can reach those people another way; once per
+    ``key``. None when there is nobody to tell (they were forgotten)."""
+    if not user_id:
+        return None
+    message = message_for(person_language(out, team_id, user_id))
+    to = Recipient(user_id=user_id)
+    outcome = deliver(out.database, out.gateway, message, to, key=key, holder=out.holder)
+    if not outcome.delivered:
+        logger.warning(
+            "%s: facilitator %s not told (%s %s)", key, user_id, outcome.status, outcome.code
+        )
+    return outcome
+
+
+def tell_later(outcome: Outcome | None) -> bool:
+    """Whether a facilitator not told this time is to be told by a later run: Slack did not take
+    it this time, or another process is sending it right now (it may yet fail)."""
+    return outcome is not None and outcome.status in (
+        Status.TEMPORARY,
+        Status.RETRY_AFTER,
+        Status.BUSY,
+    )

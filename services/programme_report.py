@@ -25,11 +25,13 @@ from models import (
     IdeaKind,
     IdeaStage,
     IdeaStatus,
+    InviteState,
     Participant,
     Round,
     Stage,
     StageEvaluation,
     StageEvaluationAnswer,
+    StageEvaluationInvite,
     StrategyGoal,
     Theme,
     ThinkTank,
@@ -101,6 +103,9 @@ class ProgrammeReport:
     participants_total: int
     ratings: list[RatingCell]
     goals: list[GoalRow] = field(default_factory=list)
+    # Stage evaluation invitations of the period that never reached their person (each one was
+    # told by name to the facilitator who moved the idea).
+    invitations_not_delivered: int = 0
 
     @property
     def pilots(self) -> int:
@@ -256,6 +261,21 @@ def _ratings(session: Session, team_id: str, period: Period) -> list[RatingCell]
     ]
 
 
+def _invitations_not_delivered(session: Session, team_id: str, period: Period) -> int:
+    return (
+        session.scalar(
+            select(func.count(StageEvaluationInvite.id))
+            .join(StageEvaluation, StageEvaluation.id == StageEvaluationInvite.evaluation_id)
+            .where(
+                StageEvaluation.team_id == team_id,
+                _in(StageEvaluation.created_at, period),
+                StageEvaluationInvite.state == InviteState.FAILED,
+            )
+        )
+        or 0
+    )
+
+
 def _goals(session: Session, team_id: str, period: Period) -> list[GoalRow]:
     """Ideas (through their theme) and experiments grouped by the strategy goal they serve."""
     titles = dict(
@@ -315,6 +335,7 @@ def build_report(session: Session, team_id: str, period: Period) -> ProgrammeRep
         participants_total=total,
         ratings=_ratings(session, team_id, period),
         goals=_goals(session, team_id, period),
+        invitations_not_delivered=_invitations_not_delivered(session, team_id, period),
     )
 
 

@@ -8,12 +8,17 @@ Every message goes through ``services.delivery.deliver`` under a key naming that
 that runs twice, in two processes, or again after a crash never sends it twice. Only answers to
 what someone just asked (their saved card, the report they asked for) go without a key.
 Invitations Slack did not take are sent again by the scheduler's ``run_evaluation_sweep``
-(after a growing pause, a few times at most, never after the evaluation closes).
+(after a growing pause, a few times at most, never after the evaluation closes). What never
+went out is told to the facilitator whose doing it was, once: the invitations nobody received
+to the one who moved the idea (``evaluation:{id}:undelivered``, when none is waiting any more),
+the result requests nobody received to the one who started the experiment
+(``experiment:{id}:result:undelivered``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -21,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from i18n import t
-from models import Charter, Experiment, Idea, StageEvaluation, ThinkTank
+from models import Charter, Experiment, Idea, Participant, StageEvaluation, ThinkTank
 from models.base import utcnow
 from models.queries import find_participant
 from services import charters, experiments, stage_evaluations
@@ -35,7 +40,15 @@ from services.delivery import (
     deliver,
     deliver_file,
 )
-from services.outgoing import Outbound
+from services.outgoing import (
+    MoveFailures,
+    NotReached,
+    Outbound,
+    ResultRequestFailures,
+    person_language,
+    tell_facilitator,
+    tell_later,
+)
 from services.participants import SlackUser, language_of
 from services.programme_report import Period, build_report
 
@@ -61,9 +74,10 @@ def _charter_post(out: Outbound, charter_id: int) -> _CharterPost | None:
         return _CharterPost(tank.conversation_id, message, charter.message_ts, charter.pinned)
 
 
-def post_charter(out: Outbound, charter_id: int) -> None:
+def post_charter(out: Outbound, charter_id: int, saver: SlackUser | None = None) -> None:
     """Post the charter in the group's conversation once (later edits change that message in
-    place), and pin it once."""
+    place), and pin it once. If Slack takes neither, ``saver`` (who was told it is posted) is
+    told it is not, by DM: saving again is the retry."""
     post = _charter_post(out, charter_id)
     if post is None:
         return
@@ -73,6 +87,7 @@ def post_charter(out: Outbound, charter_id: int) -> None:
             out.gateway.update(post.channel, ts, post.message)
         except DeliveryError as error:
             logger.warning("charter %s: could not edit its message (%s)", charter_id, error.code)
+            _charter_not_posted(out, saver, error.code)
     else:
         outcome = deliver(
             out.database,
@@ -84,11 +99,24 @@ def post_charter(out: Outbound, charter_id: int) -> None:
         )
         if not outcome.delivered or not outcome.ts:
             logger.warning("charter %s: not posted (%s)", charter_id, outcome.status)
+            if outcome.failed:
+                _charter_not_posted(out, saver, outcome.code or outcome.status.value)
             return
         ts = outcome.ts
     pinned = post.pinned or _pin(out, post.channel, ts, charter_id)
     with out.database.session() as session:
         charters.record_message(session, charter_id, ts, pinned)
+
+
+def _charter_not_posted(out: Outbound, saver: SlackUser | None, code: str) -> None:
+    if saver is None:
+        return
+    language = person_language(out, saver.team_id, saver.user_id)
+    message = out.views.notice(t("programme.charter_not_posted", language, reason=f"`{code}`"))
+    # An answer to their own save, just now: saving again is the retry, so no send key.
+    told = deliver(out.database, out.gateway, message, Recipient(user_id=saver.user_id), key=None)
+    if not told.delivered:
+        logger.warning("charter: %s not told it is not posted (%s)", saver.user_id, told.code)
 
 
 def _pin(out: Outbound, channel: str, ts: str, charter_id: int) -> bool:
@@ -101,29 +129,15 @@ def _pin(out: Outbound, channel: str, ts: str, charter_id: int) -> bool:
     return True
 
 
-# -- after a stage move --------------------------------------------------------------------------
-def follow_up_move(
-    out: Outbound,
-    mover: SlackUser,
-    change_id: int,
-    experiment_id: int | None,
-    evaluation_id: int | None,
-) -> None:
-    """Invite the card's people to fill it in, and everyone involved to evaluate the stage."""
-    if experiment_id is not None:
-        prompt_card(out, mover, change_id, experiment_id)
-    if evaluation_id is not None:
-        send_invites(out, evaluation_id)
-
-
-def prompt_card(out: Outbound, mover: SlackUser, change_id: int, experiment_id: int) -> None:
+# -- after a stage move (``services.pipeline_workflow.follow_up_move``) ---------------------------
+def prompt_card(out: Outbound, mover: SlackUser, change_id: int, experiment_id: int) -> str | None:
     """Ask the think tank (in its conversation) and the facilitator who moved the idea (by DM)
-    to fill in the experiment card."""
+    to fill in the experiment card; Slack's error when the group's prompt was not posted."""
     default = out.settings.default_language
     with out.database.session() as session:
         experiment = session.get(Experiment, experiment_id)
         if experiment is None:
-            return
+            return None
         tank = (
             session.get(ThinkTank, experiment.think_tank_id) if experiment.think_tank_id else None
         )
@@ -137,6 +151,7 @@ def prompt_card(out: Outbound, mover: SlackUser, change_id: int, experiment_id: 
             (target, to, out.views.experiment_prompt(experiment, language))
             for target, to, language in prompts
         ]
+    not_posted = None
     for target, to, message in messages:
         key = f"experiment:{experiment_id}:prompt:{change_id}:{target}"
         outcome = deliver(out.database, out.gateway, message, to, key=key, holder=out.holder)
@@ -144,6 +159,9 @@ def prompt_card(out: Outbound, mover: SlackUser, change_id: int, experiment_id: 
             logger.warning(
                 "experiment %s: no prompt to the %s (%s)", experiment_id, target, outcome.code
             )
+            if target == "tank":
+                not_posted = outcome.code or outcome.status.value
+    return not_posted
 
 
 def send_invites(
@@ -221,6 +239,8 @@ def _attempt(outcome: Outcome) -> stage_evaluations.Attempt:
 class EvaluationSweep:
     sent: int = 0
     closed: list[int] = field(default_factory=list)
+    # Evaluations whose undelivered invitations the facilitator was told about this time.
+    reported: list[int] = field(default_factory=list)
 
 
 def run_evaluation_sweep(out: Outbound, now: datetime | None = None) -> EvaluationSweep:
@@ -239,9 +259,74 @@ def run_evaluation_sweep(out: Outbound, now: datetime | None = None) -> Evaluati
             logger.exception("stage evaluation %s: invitations could not be retried", evaluation_id)
     with out.database.session() as session:
         result.closed = stage_evaluations.close_due_evaluations(session, now)
-    if result.sent or result.closed:
+        unreported = stage_evaluations.unreported_failures(session)
+    for evaluation_id in unreported:
+        try:
+            if report_invitation_failures(out, evaluation_id, now=now):
+                result.reported.append(evaluation_id)
+        except Exception:  # noqa: BLE001 - one evaluation's problem never stops the others
+            logger.exception("stage evaluation %s: its failures could not be told", evaluation_id)
+    if result.sent or result.closed or result.reported:
         logger.info("stage evaluation sweep: %s", result)
     return result
+
+
+def claimed_invitation_failures(
+    out: Outbound, evaluation_id: int, now: datetime | None = None
+) -> stage_evaluations.FailureReport | None:
+    """The evaluation's undelivered invitations, claimed for telling (once); None when none is
+    to be told (yet): some are still waiting, all were delivered, or someone told already.
+    The caller tells the facilitator through ``tell_of_invitations``."""
+    with out.database.session() as session:
+        if not stage_evaluations.claim_failure_report(session, evaluation_id, now):
+            return None
+        return stage_evaluations.failure_report(session, evaluation_id)
+
+
+def tell_of_invitations(
+    out: Outbound,
+    claimed: stage_evaluations.FailureReport | None,
+    to: SlackUser | None,
+    message_for: Callable[[str], Message],
+    *,
+    key: str,
+) -> Outcome | None:
+    """Tell ``to`` (``tell_facilitator``) a message that holds the ``claimed`` invitation
+    failures, if any; the claim is given back when they were not told this time (or the telling
+    broke), so that a later sweep tells them: nothing is lost, nothing told twice."""
+    team_id, user_id = (to.team_id, to.user_id) if to is not None else ("", None)
+    try:
+        outcome = tell_facilitator(out, team_id, user_id, message_for, key=key)
+    except Exception:
+        if claimed is not None:
+            _release_invitation_failures(out, claimed.failures.evaluation_id)
+        raise
+    if claimed is not None and tell_later(outcome):
+        _release_invitation_failures(out, claimed.failures.evaluation_id)
+    return outcome
+
+
+def _release_invitation_failures(out: Outbound, evaluation_id: int) -> None:
+    with out.database.session() as session:
+        stage_evaluations.release_failure_report(session, evaluation_id)
+
+
+def report_invitation_failures(out: Outbound, evaluation_id: int, *, now: datetime) -> bool:
+    """Tell the facilitator who moved the idea which invitations of the evaluation were not
+    delivered, once none is waiting any more; True when this call told (or tried for good)."""
+    report = claimed_invitation_failures(out, evaluation_id, now)
+    if report is None:
+        return False
+
+    def message(language: str) -> Message:
+        failures = MoveFailures(
+            report.idea_id, report.idea_title, language, invitations=report.failures
+        )
+        return out.views.move_failures(failures)
+
+    key = f"evaluation:{evaluation_id}:undelivered"
+    outcome = tell_of_invitations(out, report, report.mover, message, key=key)
+    return not tell_later(outcome)
 
 
 # -- the experiment's end date (the scheduler's ``ask_experiment_results``) ----------------------
@@ -259,7 +344,7 @@ def ask_due_results(out: Outbound, today: date) -> int:
             if not experiments.claim_result_request(session, experiment_id):
                 continue  # another run took it
             messages = _result_requests(out, session, experiment_id)
-        retry = False
+        retry, not_reached = False, []
         for participant_id, user_id, message in messages:
             outcome = deliver(
                 out.database,
@@ -275,10 +360,37 @@ def ask_due_results(out: Outbound, today: date) -> int:
                 logger.warning(
                     "experiment %s: could not ask %s (%s)", experiment_id, user_id, outcome.code
                 )
+                not_reached.append(NotReached(user_id, outcome.code or outcome.status.value))
+        # Those Slack will never take are told to the card's facilitator once the rest are
+        # asked; if even that does not go out, the next run asks (and tells) again.
+        if not retry and not_reached:
+            retry = tell_later(_tell_result_failures(out, experiment_id, not_reached))
         if retry:
             with out.database.session() as session:
                 experiments.release_result_request(session, experiment_id)
     return asked
+
+
+def _tell_result_failures(
+    out: Outbound, experiment_id: int, not_reached: list[NotReached]
+) -> Outcome | None:
+    with out.database.session() as session:
+        experiment = session.get(Experiment, experiment_id)
+        assert experiment is not None
+        creator = (
+            session.get(Participant, experiment.created_by_id) if experiment.created_by_id else None
+        )
+        if creator is None or creator.forgotten_at is not None:
+            logger.warning("experiment %s: nobody to tell whom it did not ask", experiment_id)
+            return None
+        team_id, user_id, title = experiment.team_id, creator.user_id, experiment.title
+
+    def message(language: str) -> Message:
+        failures = ResultRequestFailures(experiment_id, title, language, tuple(not_reached))
+        return out.views.result_request_failures(failures)
+
+    key = f"experiment:{experiment_id}:result:undelivered"
+    return tell_facilitator(out, team_id, user_id, message, key=key)
 
 
 def _result_requests(

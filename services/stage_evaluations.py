@@ -12,6 +12,11 @@ it closes, invitations still unsent are recorded as failed, answers are no longe
 ``answered`` is erased from every invite, as polls do at their close (``forget_who_answered``):
 with two answers, "who answered" would tell whose answers they are. The answers themselves stay
 (their count and ratings are what reports need).
+
+Once no invitation is waiting any more (each was sent or failed, at the latest at the close),
+the facilitator who moved the idea is told, once, which could not be delivered and to whom
+(``claim_failure_report``): invitations are not anonymous, answers are, so who answered is
+never part of it.
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from models import (
     EVALUATION_OPEN_FOR,
     Experiment,
+    Idea,
     IdeaStage,
     InviteState,
     Participant,
@@ -42,6 +48,7 @@ from models.queries import find_participant, insert_ignoring_conflict
 from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.experiments import people_of_idea, think_tank_of_idea
+from services.outgoing import InvitationFailures, NotReached
 from services.participants import SlackUser
 from services.text import clean_text
 
@@ -56,6 +63,8 @@ ORDER = (Stage.IDEA, Stage.THINK_TANK, Stage.EXPERIMENT, Stage.PILOT, Stage.ADOP
 MAX_INVITE_ATTEMPTS = 10
 # Why an invitation still unsent when its evaluation closed was given up.
 CLOSED_UNSENT = "evaluation_closed"
+# Why someone involved who is not in Slack (imported) was not invited there.
+NOT_IN_SLACK = "not_in_slack"
 
 
 def finishes_stage(previous: Stage, new: Stage) -> bool:
@@ -103,14 +112,18 @@ def open_evaluation(
     for person in people_of_idea(
         session, change.idea_id, think_tank_of_idea(session, change.idea_id)
     ):
+        # Someone not in Slack (imported) is never messaged: recorded as not reached at once,
+        # so the facilitator is told to ask them in person.
+        offline = person.is_offline
         insert_ignoring_conflict(
             session,
             StageEvaluationInvite.__table__,  # type: ignore[arg-type]
             {
                 "evaluation_id": evaluation.id,
                 "participant_id": person.id,
-                "state": InviteState.PENDING.value,
+                "state": (InviteState.FAILED if offline else InviteState.PENDING).value,
                 "answered": False,
+                "error": NOT_IN_SLACK if offline else None,
             },
         )
     return evaluation
@@ -145,6 +158,7 @@ def pending_invites(
         .where(
             StageEvaluationInvite.evaluation_id == evaluation_id,
             Participant.forgotten_at.is_(None),
+            Participant.is_offline.is_(False),
             *_due(now or utcnow()),
         )
         .order_by(StageEvaluationInvite.id)
@@ -232,6 +246,106 @@ def forget_who_answered(session: Session, evaluation_ids: Sequence[int]) -> None
         .where(StageEvaluationInvite.evaluation_id.in_(evaluation_ids))
         .values(answered=False)
         .execution_options(synchronize_session=False)
+    )
+
+
+def _failures_to_report() -> list[ColumnElement[bool]]:
+    """An invitation was not delivered, none is waiting any more, and nobody was told yet."""
+    invite = aliased(StageEvaluationInvite)  # its own, inside a query of invites too
+    of_it = invite.evaluation_id == StageEvaluation.id
+    return [
+        StageEvaluation.failures_reported_at.is_(None),
+        exists().where(of_it, invite.state == InviteState.FAILED),
+        ~exists().where(of_it, invite.state == InviteState.PENDING),
+    ]
+
+
+def unreported_failures(session: Session) -> list[int]:
+    """Evaluations whose undelivered invitations nobody was told about yet. Found from the
+    failed invitations (few, and indexed by state), not by reading every evaluation."""
+    invite = StageEvaluationInvite
+    return list(
+        session.scalars(
+            select(invite.evaluation_id)
+            .join(StageEvaluation, StageEvaluation.id == invite.evaluation_id)
+            .where(invite.state == InviteState.FAILED, *_failures_to_report())
+            .group_by(invite.evaluation_id)
+            .order_by(invite.evaluation_id)
+        )
+    )
+
+
+def claim_failure_report(session: Session, evaluation_id: int, now: datetime | None = None) -> bool:
+    """Take the telling of the evaluation's undelivered invitations; False when there is nothing
+    to tell (yet), or another run took it (told once)."""
+    claimed = session.execute(
+        update(StageEvaluation)
+        .where(StageEvaluation.id == evaluation_id, *_failures_to_report())
+        .values(failures_reported_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def release_failure_report(session: Session, evaluation_id: int) -> None:
+    """Give the claim back: the facilitator could not be told this time (a later sweep tells)."""
+    session.execute(
+        update(StageEvaluation)
+        .where(StageEvaluation.id == evaluation_id)
+        .values(failures_reported_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class FailureReport:
+    """What the facilitator who moved the idea is told; ``mover`` is None when nobody can be
+    (they were forgotten): the programme report still counts the invitations."""
+
+    mover: SlackUser | None
+    idea_id: int
+    idea_title: str
+    failures: InvitationFailures
+
+
+def failure_report(session: Session, evaluation_id: int) -> FailureReport:
+    evaluation = session.get(StageEvaluation, evaluation_id)
+    assert evaluation is not None
+    change = session.get(IdeaStage, evaluation.idea_stage_id)
+    mover = (
+        session.get(Participant, change.changed_by_id) if change and change.changed_by_id else None
+    )
+    reachable = mover is not None and mover.forgotten_at is None and not mover.is_offline
+    not_reached = session.execute(
+        select(
+            Participant.user_id,
+            Participant.is_offline,
+            Participant.display_name,
+            StageEvaluationInvite.error,
+        )
+        .join(Participant, Participant.id == StageEvaluationInvite.participant_id)
+        .where(
+            StageEvaluationInvite.evaluation_id == evaluation_id,
+            StageEvaluationInvite.state == InviteState.FAILED,
+        )
+        .order_by(StageEvaluationInvite.id)
+    ).all()
+    invited = session.scalar(
+        select(func.count()).where(StageEvaluationInvite.evaluation_id == evaluation_id)
+    )
+    return FailureReport(
+        mover=SlackUser(mover.team_id, mover.user_id) if reachable and mover else None,
+        idea_id=evaluation.idea_id,
+        idea_title=session.scalar(select(Idea.title).where(Idea.id == evaluation.idea_id)) or "",
+        failures=InvitationFailures(
+            evaluation_id=evaluation_id,
+            stage=evaluation.stage,
+            invited=int(invited or 0),
+            not_reached=tuple(
+                NotReached(None, error or "", name) if offline else NotReached(user_id, error or "")
+                for user_id, offline, name, error in not_reached
+            ),
+        ),
     )
 
 

@@ -5,7 +5,7 @@ close), and when the evaluation closes, who answered is forgotten, as for polls.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -55,6 +55,19 @@ def finish_stage(driver: SlackDriver, idea_id: int) -> None:
     """Move the idea into a think tank and stop it there: the think tank stage is evaluated."""
     move(driver, idea_id, "think_tank")
     move(driver, idea_id, "stopped")
+
+
+def finish_with_one_invitation_waiting(
+    driver: SlackDriver, database: Database, slack: LocalSlack
+) -> datetime:
+    """A finished stage whose evaluation has Ben's invitation waiting for another try; when the
+    evaluation closes."""
+    _, idea_id, _ = setup_tank(database, slack)
+    slack.fail("conversations.open", error=UNAVAILABLE, where={"users": "UBEN"})
+    finish_stage(driver, idea_id)
+    assert eventually(lambda: states(database) == ["pending", "sent", "sent"], timeout=10)
+    with database.session() as session:
+        return session.scalars(select(StageEvaluation.closes_at)).one()
 
 
 def test_an_invitation_slack_did_not_take_is_sent_by_the_scheduler_exactly_once(
@@ -127,12 +140,7 @@ def test_an_invitation_is_given_up_after_its_last_try_and_recorded_failed(
 def test_an_invitation_still_unsent_when_the_evaluation_closes_is_given_up(
     driver: SlackDriver, database: Database, slack: LocalSlack, settings: Settings
 ) -> None:
-    _, idea_id, _ = setup_tank(database, slack)
-    slack.fail("conversations.open", error=UNAVAILABLE, where={"users": "UBEN"})
-    finish_stage(driver, idea_id)
-    assert eventually(lambda: states(database) == ["pending", "sent", "sent"], timeout=10)
-    with database.session() as session:
-        closes_at = session.scalars(select(StageEvaluation.closes_at)).one()
+    closes_at = finish_with_one_invitation_waiting(driver, database, slack)
     assert closes_at > utcnow() + timedelta(days=13)  # two weeks to answer
     out = outbound(settings, database, gateway(settings)).held_by("test")
     closed = run_evaluation_sweep(out, closes_at)
