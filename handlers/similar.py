@@ -38,15 +38,16 @@ def _pair(action: dict[str, Any]) -> tuple[int, int]:
 
 def _choose(
     deps: Deps, person: Person, action: dict[str, Any], change: Change
-) -> tuple[dict[str, str], str | None, tuple[int, int]]:
+) -> tuple[dict[str, str], str | None, tuple[int, int], int]:
     """Apply the choice; the escaped titles (own and other), the other idea's author's Slack id
-    (None for someone not in Slack: an imported author is never messaged), and the pair."""
+    (None for someone not in Slack: an imported author is never messaged), the pair, and the
+    participant id of the one who chose."""
     own_id, other_id = _pair(action)
     with deps.database.session() as session:
         own, other = change(session, person.user, own_id, other_id)
         titles = {"own": escape_within(own.title, 150), "title": escape_within(other.title, 150)}
         author = None if other.author.is_offline else other.author.user_id
-        return titles, author, (own.id, other.id)
+        return titles, author, (own.id, other.id), own.author_id
 
 
 def join_similar(
@@ -55,7 +56,7 @@ def join_similar(
     """Join the similar idea as a co-author; its author hears of it in their language, once
     for the pair (``coauthor:{own}:{other}``), however often the click arrives."""
     ack()
-    titles, other_author, (own_id, other_id) = _choose(
+    titles, other_author, (own_id, other_id), joiner = _choose(
         deps, person, action, similar_ideas.join_as_coauthor
     )
     language = person.language
@@ -73,6 +74,7 @@ def join_similar(
         blocks.notice(text),
         Recipient(user_id=other_author),
         key=f"coauthor:{own_id}:{other_id}",
+        about=joiner,  # it tells of their joining: forget-me takes it with them
     )
     if not outcome.delivered:
         # They joined all the same; the author sees the co-author in /ideas.
@@ -83,7 +85,7 @@ def link_similar(
     ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
 ) -> None:
     ack()
-    titles, _, _ = _choose(deps, person, action, similar_ideas.link_related)
+    titles, *_ = _choose(deps, person, action, similar_ideas.link_related)
     respond(replace_original=True, **blocks.notice(t("ideas.linked", person.language, **titles)))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, Float, LargeBinary, String, Table, Unicode
+from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String, Table, Unicode
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -53,6 +53,11 @@ class ScheduledSend(Base):
     # What Slack gave back (e.g. a message ts), or why it failed.
     result: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(String(255))
+    # Whose DM it went to (a Slack user id; None for a shared conversation), and whom it is
+    # about when that is someone else (a co-author joining another's idea): forget-me finds
+    # every message to or about a person by these, whatever the send's key says.
+    recipient: Mapped[str | None] = mapped_column(String(32), index=True)
+    about_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
 
 
 class SchedulerLease(Base):

@@ -50,8 +50,13 @@ def claim(
     holder: str,
     due_at: datetime | None = None,
     now: datetime | None = None,
+    recipient: str | None = None,
+    about_id: int | None = None,
 ) -> bool:
     """Take the send ``key``; True when this caller may send it (new, or failed before).
+
+    ``recipient`` (whose DM it goes to) and ``about_id`` (whom it is about, if someone else)
+    are recorded with the first claim: forget-me finds the row by them.
 
     A concurrent claim of the same key waits for the first one's commit and then finds the
     row: exactly one caller wins.
@@ -64,6 +69,8 @@ def claim(
         "attempts": 1,
         "claimed_by": holder,
         "claimed_at": now,
+        "recipient": recipient,
+        "about_id": about_id,
     }
     if insert_ignoring_conflict(session, _table(), values):
         return True

@@ -202,7 +202,10 @@ class Gateway(Protocol):
 
 @dataclass(frozen=True)
 class Recipient:
-    """Where a message goes: a conversation, or a person's DM (opened when needed)."""
+    """Where a message goes: a conversation, or a person's DM (opened when needed).
+
+    ``user_id`` names the person whenever it goes to their DM, even by its recorded ``channel``
+    (``deliver`` records them on the send, for forget-me); a shared conversation has none."""
 
     channel: str | None = None
     user_id: str | None = None
@@ -264,8 +267,13 @@ def once(
     due_at: datetime | None = None,
     clock: Clock = utcnow,
     in_doubt_after: timedelta = timedelta(0),
+    recipient: str | None = None,
+    about: int | None = None,
 ) -> Outcome:
     """Run ``action`` (one Slack call) at most once per ``key``; what became of it.
+
+    ``recipient`` is whose DM it goes to, ``about`` the participant it is about when that is
+    someone else: both are stored with the claim, so forget-me finds it.
 
     A claim someone else holds is ``BUSY`` while younger than ``in_doubt_after``, ``IN_DOUBT``
     after that. ``action`` raises ``DeliveryError``: in doubt, the claim stays; any other kind
@@ -273,7 +281,10 @@ def once(
     """
     now = clock()
     with database.session() as session:
-        if not claim(session, key, holder=holder, due_at=due_at, now=now):
+        claimed = claim(
+            session, key, holder=holder, due_at=due_at, now=now, recipient=recipient, about_id=about
+        )
+        if not claimed:
             return _claimed_elsewhere(session, key, now, in_doubt_after)
     try:
         posted = action()
@@ -316,6 +327,7 @@ def deliver(
     clock: Clock = utcnow,
     in_doubt_after: timedelta = timedelta(0),
     settle_in_doubt: bool = False,
+    about: int | None = None,
 ) -> Outcome:
     """Send ``message`` to ``to``, once per ``key``.
 
@@ -324,7 +336,8 @@ def deliver(
     the key in the message's metadata so an in-doubt post can be found; ``settle_in_doubt``
     settles one right away (for callers that hold a lease, so nobody else is sending it) and
     sends it when Slack does not have it. A post of this very call that broke off stays in
-    doubt: it may still land, so it is settled on a later call.
+    doubt: it may still land, so it is settled on a later call. The send records whose DM it
+    went to (``to.user_id``) and ``about``, the participant it is about if someone else.
     """
 
     def post() -> Posted:
@@ -337,7 +350,13 @@ def deliver(
         except DeliveryError as error:
             return Outcome.of_error(error)
         return Outcome(Status.SENT, posted.channel, posted.ts)
-    options: dict[str, Any] = {"holder": holder, "due_at": due_at, "clock": clock}
+    options: dict[str, Any] = {
+        "holder": holder,
+        "due_at": due_at,
+        "clock": clock,
+        "recipient": to.user_id,
+        "about": about,
+    }
     outcome = once(database, key, post, in_doubt_after=in_doubt_after, **options)
     # Only a claim an earlier attempt left: a post that broke off just now may still land.
     if outcome.status is Status.IN_DOUBT and outcome.earlier and settle_in_doubt and marked:

@@ -105,11 +105,36 @@ def _rows(rows: Sequence[Base]) -> list[dict[str, Any]]:
     return [row_as_dict(row) for row in rows]
 
 
-def _own_send_keys(participant_id: int) -> Any:
-    """Outbox rows of messages to this person (their poll DM and its reminder)."""
+def _dm_channels(session: Session, user: SlackUser, participant_id: int | None) -> set[str]:
+    """Their DM channel(s), wherever the bot recorded one: a send to them, a poll they were
+    sent, a round preview they were shown."""
+    results = session.scalars(
+        select(ScheduledSend.result).where(ScheduledSend.recipient == user.user_id)
+    )
+    channels = {result.partition(" ")[0] for result in results if result}
+    if participant_id is not None:
+        channels.update(
+            session.scalars(
+                select(PollDelivery.channel).where(PollDelivery.participant_id == participant_id)
+            )
+        )
+    previews = select(Round.preview_channel).where(
+        Round.team_id == user.team_id, Round.created_by == user.user_id
+    )
+    channels.update(session.scalars(previews))
+    return {channel for channel in channels if channel}
+
+
+def _messages(session: Session, user: SlackUser, participant_id: int | None) -> Any:
+    """The outbox rows of messages to them (sent to their DM: recorded so, or found by its
+    channel) and about them: what forget-me erases and my-data lists."""
+    channels = _dm_channels(session, user, participant_id)
+    about = [] if participant_id is None else [ScheduledSend.about_id == participant_id]
     return or_(
-        ScheduledSend.key.like(f"%:to:{participant_id}"),
-        ScheduledSend.key.like(f"%:remind:{participant_id}"),
+        ScheduledSend.recipient == user.user_id,
+        *about,
+        # "channel ts" (models.sends): sent there, whoever was recorded (or not) as its recipient.
+        *(ScheduledSend.result.startswith(f"{c} ", autoescape=True) for c in sorted(channels)),
     )
 
 
@@ -126,7 +151,6 @@ def _participant_references(pid: int) -> dict[str, tuple[type[Base], Any]]:
         "round_notices": (RoundNotice, RoundNotice.participant_id == pid),
         "poll_deliveries": (PollDelivery, PollDelivery.participant_id == pid),
         "attributed_poll_answers": (PollAnswer, PollAnswer.participant_id == pid),
-        "messages_sent": (ScheduledSend, _own_send_keys(pid)),
         "strategy_goals_created": (StrategyGoal, StrategyGoal.created_by_id == pid),
         "charters_edited": (Charter, Charter.updated_by_id == pid),
         "experiments": (
@@ -157,10 +181,6 @@ def _slack_id_references(team_id: str, user_id: str) -> dict[str, tuple[type[Bas
                 Participant.claim_declined_by == user_id,
             ),
         ),
-        "imported_ideas_offers_sent": (
-            ScheduledSend,
-            ScheduledSend.key.like(f"claim:%:{user_id}"),
-        ),
         "rounds_created_or_confirmed": (
             Round,
             (Round.team_id == team_id)
@@ -190,6 +210,7 @@ def section_tables() -> dict[str, str]:
         "participant": "participants",
         "anonymous_poll_answers": "poll_answers",
         "anonymous_stage_evaluation_answers": "stage_evaluation_answers",
+        "messages_sent": "scheduled_sends",
         **{name: model.__tablename__ for name, (model, _) in references.items()},  # type: ignore[attr-defined]
     }
 
@@ -234,6 +255,10 @@ def personal_data(
     """
     participant = find_participant(session, user.team_id, user.user_id)
     by_slack_id = _fetch(session, _slack_id_references(user.team_id, user.user_id))
+    sent = _messages(session, user, participant.id if participant else None)
+    by_slack_id["messages_sent"] = list(
+        session.scalars(select(ScheduledSend).where(sent).order_by(ScheduledSend.id))
+    )
     if participant is None and not any(by_slack_id.values()):
         return None
     data: dict[str, Any] = {
@@ -287,9 +312,11 @@ def forget(
     ``answer_key`` their text answers to anonymous polls are erased as well.
     """
     participant = find_participant(session, user.team_id, user.user_id)
+    # First: their poll deliveries and round previews still say where their DM is.
+    messages = _forget_messages(session, user, participant.id if participant else None)
     named = _forget_slack_id(session, user)
     if participant is None:
-        if not named:
+        if not (named or messages):
             return None
         checkpoint_after_commit(session)
         return Forgotten(participant_id=None, ideas=0)
@@ -322,6 +349,18 @@ def _tombstone(participant: Participant) -> None:
     # A role such as "councillor" picks a person out of a small city's programme.
     participant.role = None
     participant.forgotten_at = utcnow()
+
+
+def _forget_messages(session: Session, user: SlackUser, participant_id: int | None) -> bool:
+    """The outbox rows of messages to or about them go, keys (which may name them) and DM
+    channels with them; True when there was any. Each send was claimed once: nothing of theirs
+    is sent again (their deliveries, invites and Slack id go too)."""
+    deleted = session.execute(
+        delete(ScheduledSend)
+        .where(_messages(session, user, participant_id))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(deleted.rowcount)  # type: ignore[attr-defined]
 
 
 def _forget_relations(session: Session, pid: int) -> None:
@@ -404,22 +443,6 @@ def _forget_poll_traces(session: Session, pid: int, anonymous: list[PollAnswer])
             continue
         answer.participant_id = None
         answer.respondent = fresh[answer.poll_id]
-    session.execute(delete(ScheduledSend).where(_own_send_keys(pid)))
-    channels = [
-        channel
-        for channel in session.scalars(
-            select(PollDelivery.channel).where(
-                PollDelivery.participant_id == pid, PollDelivery.channel.is_not(None)
-            )
-        )
-    ]
-    for channel in set(channels):
-        session.execute(
-            update(ScheduledSend)
-            .where(ScheduledSend.result.contains(channel))
-            .values(result=None)
-            .execution_options(synchronize_session=False)
-        )
     session.execute(delete(PollDelivery).where(PollDelivery.participant_id == pid))
 
 
@@ -435,8 +458,6 @@ def _forget_slack_id(session: Session, user: SlackUser) -> bool:
             author.claim_offered_to = author.display_name = None
         if author.claim_declined_by == user.user_id:
             author.claim_declined_by = None  # someone else's ideas: that name stays
-    for sent in references["imported_ideas_offers_sent"]:
-        session.delete(sent)
     for round_ in references["rounds_created_or_confirmed"]:
         if round_.created_by == user.user_id:
             round_.created_by = FORGOTTEN_USER

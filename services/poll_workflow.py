@@ -150,12 +150,14 @@ def remind(out: Outbound, delivery_id: int, *, now: datetime) -> bool:
         poll = delivery.poll
         language = language_of(delivery.participant, out.settings.default_language)
         message = out.views.reminder(poll, language)
-        channel, send_key = delivery.channel, f"poll:{poll.id}:remind:{delivery.participant_id}"
+        send_key = f"poll:{poll.id}:remind:{delivery.participant_id}"
+        # Their DM, by the channel the poll went to.
+        to = Recipient(channel=delivery.channel, user_id=delivery.participant.user_id)
     outcome = deliver(
         out.database,
         out.gateway,
         message,
-        Recipient(channel=channel),
+        to,
         key=send_key,
         holder=out.holder,
         marked=False,  # a reminder in doubt is not looked up: at most once is enough

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from models import Base, HomeChart, RetiredHomeChart
 from models.db import Database, alembic_config
@@ -70,3 +70,39 @@ def test_charts_uploaded_before_0037_are_shown_or_retired(empty_database_url: st
         assert retired == [("F1", "T1")]
     finally:
         database.dispose()
+
+
+def test_sends_before_0039_learn_whose_dm_they_went_to(tmp_path: Path) -> None:
+    """Sends claimed before sends recorded their recipient are found by forget-me all the same:
+    the migration reads it from their keys."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0036")
+            connection.execute(
+                text(
+                    "INSERT INTO participants (id, team_id, user_id, is_offline, opt_in, created_at, updated_at)"
+                    " VALUES (7, 'T1', 'UEEVA', 0, 'in', '2026-01-01', '2026-01-01')"
+                )
+            )
+            for key in ("evaluation:3:invite:7", "experiment:4:result:7", "claim:9:UEEVA", "x:7"):
+                connection.execute(
+                    text(
+                        "INSERT INTO scheduled_sends (key, state, attempts, claimed_at, result)"
+                        " VALUES (:key, 'sent', 1, '2026-01-01', 'DEEVA 1.2')"
+                    ),
+                    {"key": key},
+                )
+            command.upgrade(config, "head")
+            found = connection.execute(text("SELECT key, recipient FROM scheduled_sends"))
+            assert dict(found.all()) == {
+                "evaluation:3:invite:7": "UEEVA",
+                "experiment:4:result:7": "UEEVA",
+                "claim:9:UEEVA": "UEEVA",
+                "x:7": None,
+            }
+    finally:
+        engine.dispose()

@@ -3,7 +3,8 @@ that identifies them: not in any table or column, and on SQLite not in the file 
 
 One person touches every table (as participant, author, co-author, think-tank member, poll
 respondent and facilitator); the test fails when a table gains rows about people that neither
-my-data nor ``NOTHING_PERSONAL`` accounts for.
+my-data nor ``NOTHING_PERSONAL`` accounts for. Both tests run twice: once for her reached by
+polls, once for her never sent one (the bot then knows her DM only from what it sent her).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models import (
     AppSecret,
@@ -57,6 +60,7 @@ from models import (
 )
 from models.base import utcnow
 from models.db import Database
+from models.sends import claim, mark_sent
 from services import personal_data
 from services.participants import SlackUser
 from services.polls import DEFAULT_QUESTIONS, respondent_key
@@ -91,9 +95,34 @@ class World:
     others_idea: int
     poll_ids: list[int]
     evaluation_id: int
+    polled: bool
 
 
-def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per table, on purpose
+def _sent(session: Session, key: str, ts: str, *, to: str | None, about: int | None = None) -> None:
+    """An outbox row as ``services.delivery`` leaves it: claimed, then sent to ``to``'s DM."""
+    assert claim(session, key, holder="test", recipient=to, about_id=about)
+    mark_sent(session, key, channel=DM if to == EEVA.user_id else "DOTTO9DM", ts=ts)
+
+
+def _programme_sends(session: Session, eeva: int, other: int, ids: dict[str, int]) -> None:
+    """What the bot sent her, or told another of her, outside polls (her DM in each result)."""
+    own = EEVA.user_id
+    _sent(session, f"evaluation:{ids['evaluation']}:invite:{eeva}", "9.1", to=own)
+    _sent(session, f"experiment:{ids['experiment']}:result:{eeva}", "9.2", to=own)
+    _sent(session, f"experiment:{ids['experiment']}:prompt:{ids['change']}:mover", "9.3", to=own)
+    _sent(session, f"stage:{ids['change']}:author", "9.4", to=own)
+    _sent(session, f"collider-notice-{ids['notice']}", "9.5", to=own)
+    _sent(session, f"collider-summary-{ids['round']}", "9.6", to=own)
+    _sent(session, f"collider-preview-{ids['round']}", "9.7", to=own)
+    _sent(session, f"poll:{ids['poll']}:failures", "9.8", to=own)
+    _sent(session, f"claim:{ids['offered']}:{own}", "7.8", to=own)
+    # Otto heard that she joined his idea: his DM, but the message is about her.
+    _sent(session, f"coauthor:{ids['withdrawn']}:{ids['others']}", "9.9", to="UOTHER9", about=eeva)
+
+
+def build_world(database: Database, *, polled: bool = True) -> World:  # noqa: PLR0915 - one row per table
+    """Her, everywhere; ``polled=False``: never sent a poll (nor shown a round preview), so no
+    delivery records where her DM is."""
     now = utcnow()
     with database.session() as s:
         eeva = Participant(
@@ -126,7 +155,6 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
         )
         s.add_all([eeva, other, offered, declined])
         s.flush()
-        s.add(ScheduledSend(key=f"claim:{offered.id}:{EEVA.user_id}", result=f"{DM} 7.8"))
         theme = Theme(title="Goal 3", opens_on=date.today(), created_by_id=eeva.id)
         s.add(theme)
         s.flush()
@@ -163,8 +191,8 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
             status=RoundStatus.COMPLETED,
             created_by=EEVA.user_id,
             confirmed_by=EEVA.user_id,
-            preview_channel=DM,
-            preview_ts="1.2",
+            preview_channel=DM if polled else None,
+            preview_ts="1.2" if polled else None,
             schedule_id=schedule.id,
         )
         s.add(round_)
@@ -174,7 +202,8 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
         s.flush()
         s.add(ThinkTankMember(round_id=round_.id, think_tank_id=tank.id, participant_id=eeva.id))
         s.add(ThinkTankMember(round_id=round_.id, think_tank_id=tank.id, participant_id=other.id))
-        s.add(RoundNotice(round_id=round_.id, participant_id=eeva.id, reason="no_group"))
+        notice = RoundNotice(round_id=round_.id, participant_id=eeva.id, reason="no_group")
+        s.add(notice)
         s.add(Facilitator(team_id=TEAM, user_id=EEVA.user_id, added_by="UADMIN"))
         s.add(Facilitator(team_id=TEAM, user_id="UNEWFAC", added_by=EEVA.user_id))
         template = PollTemplate(team_id=TEAM, name="Eevan kysely", created_by=EEVA.user_id)
@@ -197,6 +226,8 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
             s.add(poll)
             s.flush()
             polls.append(poll)
+            if not polled:
+                continue
             s.add(
                 PollDelivery(
                     poll_id=poll.id,
@@ -228,7 +259,10 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
         # evaluation of a stage she was asked about and answered.
         s.add(StrategyGoal(team_id=TEAM, title="Hiilineutraali 2030", created_by_id=eeva.id))
         s.add(Charter(think_tank_id=tank.id, goal="Yhteinen tavoite", updated_by_id=eeva.id))
-        s.add(Experiment(team_id=TEAM, idea_id=mine.id, title="Kokeilu", created_by_id=eeva.id))
+        experiment = Experiment(
+            team_id=TEAM, idea_id=mine.id, title="Kokeilu", created_by_id=eeva.id
+        )
+        s.add(experiment)
         s.flush()
         evaluation = StageEvaluation(
             team_id=TEAM,
@@ -248,12 +282,24 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
                 rating=4,
             )
         )
+        ids = {
+            "evaluation": evaluation.id,
+            "experiment": experiment.id,
+            "change": moved.id,
+            "notice": notice.id,
+            "round": round_.id,
+            "poll": polls[0].id,
+            "offered": offered.id,
+            "withdrawn": withdrawn.id,
+            "others": others.id,
+        }
+        _programme_sends(s, eeva.id, other.id, ids)
         s.add(PendingSuggestion(idea_id=mine.id, reply_url=REPLY_URL))
         s.add(HandledRequest(key="command:trigger-1", result=str(mine.id)))
         s.add(AppSecret(name="answer_key", value="secret"))
         s.add(SchedulerLease(holder="host:1", expires_at=now, name="scheduler"))
         s.execute(apscheduler_jobs.insert().values(id="collider:sweep", job_state=b"\x80"))
-        return World(eeva.id, other.id, others.id, [p.id for p in polls], evaluation.id)
+        return World(eeva.id, other.id, others.id, [p.id for p in polls], evaluation.id, polled)
 
 
 def exported_rows(data: dict) -> dict[str, set]:
@@ -281,8 +327,9 @@ def not_hers(database: Database, world: World) -> dict[str, set]:
     return excluded
 
 
-def test_my_data_holds_every_row_about_the_person(database: Database) -> None:
-    world = build_world(database)
+@pytest.mark.parametrize("polled", [True, False], ids=["polled", "never-polled"])
+def test_my_data_holds_every_row_about_the_person(database: Database, polled: bool) -> None:
+    world = build_world(database, polled=polled)
     respondents = (
         *(respondent_key(KEY, poll_id, world.eeva) for poll_id in world.poll_ids),
         evaluation_respondent(KEY, world.evaluation_id, world.eeva),
@@ -296,6 +343,8 @@ def test_my_data_holds_every_row_about_the_person(database: Database) -> None:
         for table in Base.metadata.sorted_tables
         if table.name not in expected and table.name not in personal_data.NOTHING_PERSONAL
     }
+    if not polled:  # no polls reached her: nothing of hers there
+        untouched -= {"poll_deliveries", "poll_answers"}
     assert untouched == set(), "tables with no row about the person and no reason given"
 
     with database.session() as session:
@@ -309,7 +358,8 @@ def test_my_data_holds_every_row_about_the_person(database: Database) -> None:
     }
     assert missing == {}
     text = json.dumps(data, ensure_ascii=False)
-    for value in (IDEA_BODY, THEME_LABEL, ANSWER_TEXT, ANONYMOUS_TEXT, EVALUATION_TEXT):
+    answers = (ANSWER_TEXT, ANONYMOUS_TEXT) if polled else ()
+    for value in (IDEA_BODY, THEME_LABEL, *answers, EVALUATION_TEXT):
         assert value in text
     assert ORGANISATION in text and DM in text
     assert "Otto" not in text  # nothing of the other person
@@ -330,8 +380,11 @@ def sqlite_bytes(database: Database) -> bytes:
     ).stdout
 
 
-def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database) -> None:
-    world = build_world(database)
+@pytest.mark.parametrize("polled", [True, False], ids=["polled", "never-polled"])
+def test_forget_me_leaves_nothing_that_identifies_the_person(
+    database: Database, polled: bool
+) -> None:
+    world = build_world(database, polled=polled)
     needles = (EEVA.user_id, EEVA.name or "", ORGANISATION, DM, "fi-FI", REPLY_URL, EMAIL)
     texts = (
         IDEA_BODY,
@@ -343,6 +396,8 @@ def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database)
         "Eevan tarve",
     )
     assert traces(database, *needles, *texts)
+    if not polled:
+        texts = tuple(text for text in texts if text not in (ANSWER_TEXT, ANONYMOUS_TEXT))
     if database.engine.dialect.name == "sqlite":
         # As SQLite's automatic checkpoints do: her texts are in the main file, not only the WAL.
         with database.engine.connect() as connection:
@@ -365,7 +420,7 @@ def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database)
         assert [(a.question_key, a.value, a.participant_id) for a in answers] == [
             ("useful", "4", None),
             ("useful", "4", None),
-        ]
+        ][: 2 if polled else 0]
         keys = {respondent_key(KEY, poll_id, world.eeva) for poll_id in world.poll_ids}
         assert keys.isdisjoint({answer.respondent for answer in answers})
         assert session.scalars(select(MatchSchedule.active)).all() == [False]
@@ -374,6 +429,8 @@ def test_forget_me_leaves_nothing_that_identifies_the_person(database: Database)
         assert (rated.rating, rated.gave) == (4, "")
         assert rated.respondent != evaluation_respondent(KEY, world.evaluation_id, world.eeva)
         assert session.scalars(select(Facilitator.user_id)).all() == ["UNEWFAC"]
+        # Every message sent to her or about her goes, keys naming her tombstone's id with it.
+        assert session.scalars(select(ScheduledSend.key)).all() == []
         # The other person's idea and the co-authorship's source are untouched.
         assert session.get(Idea, world.others_idea).body == "Otto's idea"  # type: ignore[union-attr]
         # The imported author she said is someone else keeps their name, no longer linked to her.
