@@ -18,7 +18,7 @@ SHARED_CONVERSATIONS = {
     ("services/round_runner.py", "channel"): "a think tank's intro, in its conversation",
 }
 # Files that claim sends with ``once`` directly, and why none goes to a person's DM.
-DIRECT_CLAIMS = {"services/programme_workflow.py": "the home tab's chart: uploaded to no channel"}
+DIRECT_CLAIMS = {"services/programme_home.py": "the home tab's chart: uploaded to no channel"}
 
 
 def _calls(name: str) -> list[tuple[str, ast.Call]]:
