@@ -250,5 +250,6 @@ def check_answer_key(settings: Settings) -> Finding:
         "COLLIDER_ANSWER_KEY is not set: anonymous poll answers are keyed with a key kept in "
         "the database, so whoever can read the database could tell who answered what",
         "set COLLIDER_ANSWER_KEY to 32+ random characters (`openssl rand -hex 32`) in the "
-        "environment or .env, kept outside the database; change it only between polls",
+        "environment or .env, kept outside the database (answers given so far stay findable: "
+        "the stored key is kept as an earlier one)",
     )
