@@ -74,7 +74,7 @@ _LEFT_OUT = {"search_text"}
 # Tables that hold nothing about a person, and why (checked by the completeness test).
 NOTHING_PERSONAL = {
     "handled_requests": "keys of Slack requests (trigger and view ids) and the idea ids they made",
-    "app_secrets": "the app's own generated secrets",
+    "app_secrets": "the app's own generated secrets, and fingerprints of its answer keys",
     "scheduler_leases": "which process runs the scheduler",
     "apscheduler_jobs": "sweeps over polls and rounds; their arguments are never people",
     "think_tanks": "a group's number, language and conversation; who is in it: think_tank_members",

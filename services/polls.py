@@ -49,7 +49,7 @@ from models import (
 from models.base import utcnow
 from models.entities import Participant
 from models.queries import insert_ignoring_conflict
-from services.answer_keys import AnswerKeys
+from services.answer_keys import AnswerKeys, note_answers_under
 from services.charters import add_goal_question
 from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
@@ -619,6 +619,7 @@ def record_answers(
                 set_={"value": upsert_answer.excluded.value},
             )
         )
+    note_answers_under(session, keys)
     rows = _answer_rows(session, poll.id, theirs)
     current = _latest(rows, theirs)
     if any(row.respondent != theirs[0] for row in rows):

@@ -45,7 +45,7 @@ from models import (
 )
 from models.base import utcnow
 from models.queries import find_participant, insert_ignoring_conflict
-from services.answer_keys import AnswerKeys
+from services.answer_keys import AnswerKeys, note_answers_under
 from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.experiments import people_of_idea, think_tank_of_idea
@@ -433,6 +433,7 @@ def record_evaluation(
         session.delete(twin)  # one person, one answer
     # An answer made under an earlier key moves to the current one.
     answer.respondent = respondent_key(keys.current, evaluation_id, invite.participant_id)
+    note_answers_under(session, keys)
     answer.gave, answer.hard, answer.succeeded = texts["gave"], texts["hard"], texts["succeeded"]
     answer.rating = int(data.rating)
     invite.answered = True

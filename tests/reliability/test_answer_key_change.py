@@ -5,13 +5,15 @@ generated and stored), then the admin sets it, as ``collider doctor`` advises. O
 key is rotated, the old one declared in ``COLLIDER_PREVIOUS_ANSWER_KEYS``. Either way, answers
 given before the change are still the person's: ``/collider forget-me`` erases their texts,
 ``/collider my-data`` includes them, changing one does not add a second, and a form opened
-before the change keeps its signed link. Each step is a signed request to the real app, before the change and,
+before the change keeps its signed link. A change nobody declared is named by ``collider
+doctor`` and at start. Each step is a signed request to the real app, before the change and,
 after it, to an app restarted with the new settings (its own engine: nothing kept from before).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -21,6 +23,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.commands.doctor import diagnose
+from bot.commands.run import warn_of_answer_key_changes
 from bot.local.slack import LocalSlack
 from bot.settings import Settings
 from handlers import ids
@@ -113,6 +117,11 @@ def forget_me(driver: SlackDriver, slack: LocalSlack, user: str) -> None:
     assert "deleted" in text_of(slack.wait_for("response_url", before + 1)[-1])
 
 
+def answer_key_finding(settings: Settings) -> Any:
+    [finding] = [f for f in diagnose(settings) if f.check == "answer key changes"]
+    return finding
+
+
 def test_poll_answers_given_before_a_key_change_stay_the_persons(
     change: KeyChange, database: Database, slack: LocalSlack
 ) -> None:
@@ -147,6 +156,8 @@ def test_poll_answers_given_before_a_key_change_stay_the_persons(
     answers = stored_answers(database)
     assert sorted(value for _, _, value in answers) == sorted(["5", FIRST_WORDS, "4", "3"])
     assert len({respondent for respondent, _, _ in answers}) == 3
+    # Nothing for doctor to report: every earlier key is known.
+    assert answer_key_finding(change.after).ok
 
 
 def test_stage_evaluations_given_before_a_key_change_stay_the_persons(
@@ -196,3 +207,41 @@ def test_a_form_opened_before_a_key_change_keeps_its_signed_link(
     with database.session() as session:
         idea = session.scalars(select(Idea)).one()
     assert idea.source_url == "https://local.slack.com/archives/C001/p1700000000000100"
+
+
+def test_an_undeclared_key_change_is_named_and_healed_once_declared(
+    settings: Settings, database: Database, slack: LocalSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    with restarted(keyed(settings, OLD), database, slack) as driver:
+        answer_poll(driver, slack, database, keyed(settings, OLD))
+    undeclared = keyed(settings, NEW)
+    finding = answer_key_finding(undeclared)
+    assert not finding.ok
+    assert finding.detail.startswith("COLLIDER_ANSWER_KEY changed")
+    assert "COLLIDER_PREVIOUS_ANSWER_KEYS" in finding.fix and "forget" in finding.fix
+    with caplog.at_level(logging.WARNING, logger="bot.commands.run"):
+        warn_of_answer_key_changes(undeclared)
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "bot.commands.run"]
+    assert "COLLIDER_ANSWER_KEY changed" in warning
+    assert OLD not in warning and NEW not in warning
+
+    # Before anyone acts on it, U501 answers again: under the new key, a second respondent.
+    with restarted(undeclared, database, slack) as driver:
+        click(driver, slack, "U501", "useful", "1")
+    assert len({respondent for respondent, _, _ in stored_answers(database)}) == 4
+
+    declared = keyed(settings, NEW, (OLD,))
+    assert answer_key_finding(declared).ok
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.commands.run"):
+        warn_of_answer_key_changes(declared)
+    assert not [r for r in caplog.records if r.name == "bot.commands.run"]
+    with restarted(declared, database, slack) as driver:
+        # Their next change makes them one respondent again, with their latest answers.
+        click(driver, slack, "U501", "useful", "5")
+        answers = stored_answers(database)
+        assert len({respondent for respondent, _, _ in answers}) == 3
+        assert sorted(v for _, q, v in answers if q == "useful") == ["3", "4", "5"]
+        forget_me(driver, slack, "U502")
+        forget_me(driver, slack, "U501")
+    assert traces(database, SECRET_WORDS, FIRST_WORDS) == []
