@@ -56,6 +56,7 @@ from handlers import ids  # noqa: E402
 from models import Idea, IdeaStatus, Participant, PollAnswer, PollDelivery  # noqa: E402
 from models.db import Database  # noqa: E402
 from services import polls  # noqa: E402
+from services.answer_keys import answer_keys  # noqa: E402
 from tests.databases import scratch_postgres_database  # noqa: E402
 from tests.http_process import HttpCollider  # noqa: E402
 from tests.polls.world import buttons, make_round, sweep  # noqa: E402
@@ -363,7 +364,7 @@ def check_outcomes(
 def _stored_answers(session: Any) -> Counter[tuple[str, str, str]]:
     """Stored poll answers as (user, question, value); anonymous answers name no one, so the
     respondent hash of each person who got a poll tells whose they are."""
-    key = polls.answer_key(session, None)
+    key = answer_keys(session, Settings()).current
     whose = {}
     for delivery in session.scalars(select(PollDelivery)):
         respondent = polls.respondent_key(key, delivery.poll_id, delivery.participant_id)

@@ -42,6 +42,8 @@ class Settings:
     # Keys the respondent hash of anonymous poll answers (services/polls.py). Unset: a random
     # key is generated and kept in the database on first use.
     answer_key: str | None = field(default=None, repr=False)
+    # Keys used before the current one (a rotation): answers made under them stay findable.
+    previous_answer_keys: tuple[str, ...] = field(default=(), repr=False)
 
     def require_slack(self, *, http: bool) -> None:
         """Fail fast, naming every variable that a real Slack connection needs."""
@@ -70,6 +72,27 @@ def _int(
     if not low <= value <= high:
         problems.append(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _answer_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str | None, tuple[str, ...]]:
+    """The answer key and the earlier ones (secrets: a problem names a key by position only)."""
+    answer_key = env.get("COLLIDER_ANSWER_KEY", "").strip() or None
+    if answer_key and len(answer_key) < 32:
+        problems.append(
+            "COLLIDER_ANSWER_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+        )
+    previous = tuple(
+        key.strip()
+        for key in env.get("COLLIDER_PREVIOUS_ANSWER_KEYS", "").split(",")
+        if key.strip()
+    )
+    short = [number for number, key in enumerate(previous, start=1) if len(key) < 32]
+    if short:
+        problems.append(
+            "COLLIDER_PREVIOUS_ANSWER_KEYS: each key must be at least 32 characters (not key "
+            f"{', '.join(map(str, short))}); separate the keys with commas"
+        )
+    return answer_key, previous
 
 
 def settings_from_mapping(env: Mapping[str, str]) -> Settings:
@@ -122,12 +145,7 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
     if scheduler not in {"on", "off"}:
         problems.append(f"COLLIDER_SCHEDULER must be on or off, got {scheduler!r}")
 
-    answer_key = text("COLLIDER_ANSWER_KEY")
-    if answer_key and len(answer_key) < 32:
-        problems.append(
-            "COLLIDER_ANSWER_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)"
-        )
-
+    answer_key, previous_answer_keys = _answer_keys(env, problems)
     listener_threads = _int(env, "COLLIDER_LISTENER_THREADS", 16, 1, 256, problems)
     worker_threads = _int(env, "COLLIDER_WORKER_THREADS", 4, 1, 64, problems)
 
@@ -146,6 +164,7 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
         log_level=log_level,
         scheduler=scheduler != "off",
         answer_key=answer_key,
+        previous_answer_keys=previous_answer_keys,
     )
 
 

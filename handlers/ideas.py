@@ -16,6 +16,7 @@ from handlers.listening import Modal, Person, form_errors, form_opener, listener
 from handlers.theme_blocks import chosen_theme
 from models import IdeaKind
 from services import idea_capture, ideas
+from services.answer_keys import answer_keys
 from services.delivery import Message, ReplyTo, reply
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
@@ -128,8 +129,8 @@ def save_as_idea(shortcut: dict[str, Any], person: Person, deps: Deps) -> Modal:
     if link:
         # Signed: the link is shown to everyone, and private_metadata comes back from the client.
         with deps.database.session() as session:
-            key = ideas.source_key(session, deps.settings.answer_key)
-        metadata |= {"source_url": link, "source_sig": ideas.sign_source(key, person.user, link)}
+            keys = answer_keys(session, deps.settings)
+        metadata |= {"source_url": link, "source_sig": ideas.sign_source(keys, person.user, link)}
     return blocks.idea_modal(
         person.language,
         metadata=metadata,
@@ -165,8 +166,8 @@ def _trusted_source(
     url = metadata.get("source_url")
     if url is None:
         return None
-    key = ideas.source_key(session, deps.settings.answer_key)
-    trusted = ideas.signed_source(key, person.user, url, metadata.get("source_sig"))
+    keys = answer_keys(session, deps.settings)
+    trusted = ideas.signed_source(keys, person.user, url, metadata.get("source_sig"))
     if trusted is None:
         logger.warning("dropped an unsigned source link from %s's form", person.user.user_id)
     return trusted

@@ -26,6 +26,7 @@ from handlers.mrkdwn import escape_within
 from handlers.pipeline_blocks import report as pipeline_report
 from i18n import t
 from services import pipeline, poll_reports, polls, themes
+from services.answer_keys import answer_keys
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput, NotAllowed
 from services.poll_workflow import deliver_report, deliver_report_file, send_poll_now
@@ -184,9 +185,9 @@ def answered(
     ref = _poll_ref(action.get("value"))
     try:
         with deps.database.session() as session:
-            key = polls.answer_key(session, deps.settings.answer_key)
+            keys = answer_keys(session, deps.settings)
             poll, answers = polls.record_answers(
-                session, ref["p"], person.user, {ref["q"]: ref["v"]}, key
+                session, ref["p"], person.user, {ref["q"]: ref["v"]}, keys
             )
             redrawn = poll_blocks.poll_message(poll, answers, person.language)
     except NotAllowed:
@@ -200,8 +201,8 @@ def text_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     ref = _poll_ref(action.get("value"))
     try:
         with deps.database.session() as session:
-            key = polls.answer_key(session, deps.settings.answer_key)
-            poll, answers = polls.answers_of(session, ref["p"], person.user, key)
+            keys = answer_keys(session, deps.settings)
+            poll, answers = polls.answers_of(session, ref["p"], person.user, keys)
             if not polls.is_open(poll):
                 raise InvalidInput("polls.closed")
             return poll_blocks.text_modal(poll, answers, person.language)
@@ -224,8 +225,8 @@ def text_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -
         }
         texts = {name: value or "" for name, value in view_values(view, fields).items()}
         with deps.database.session() as session:
-            key = polls.answer_key(session, deps.settings.answer_key)
-            poll, answers = polls.record_answers(session, poll_id, person.user, texts, key)
+            keys = answer_keys(session, deps.settings)
+            poll, answers = polls.record_answers(session, poll_id, person.user, texts, keys)
             channel, ts = polls.message_of(session, poll_id, person.user)
             redrawn = poll_blocks.poll_message(poll, answers, language)
     except DomainError as error:

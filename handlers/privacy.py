@@ -13,7 +13,8 @@ from handlers.context import Deps
 from handlers.listening import Person, listener, run_after_ack, subcommand
 from handlers.privacy_blocks import forget_me_prompt
 from i18n import t
-from services import personal_data, polls
+from services import personal_data
+from services.answer_keys import answer_keys
 from services.delivery import Recipient, Upload, deliver_file
 from services.participants import SlackUser
 
@@ -51,9 +52,9 @@ def forget_confirmed(ack: Ack, respond: Respond, person: Person, deps: Deps) -> 
     language = person.language
     with deps.database.session() as session:
         # With the answer key, their text answers to anonymous polls are found and erased too.
-        key = polls.answer_key(session, deps.settings.answer_key)
+        keys = answer_keys(session, deps.settings)
         forgotten = personal_data.forget(
-            session, person.user, deps.settings.default_language, answer_key=key
+            session, person.user, deps.settings.default_language, answer_keys=keys
         )
     if forgotten is None:
         text = t("privacy.nothing_held", language)
@@ -79,8 +80,8 @@ def send_personal_data(deps: Deps, respond: Respond, user: SlackUser, language: 
     refusing it is said to them here; anything else that fails is logged and told by
     ``run_after_ack``."""
     with deps.database.session() as session:
-        key = polls.answer_key(session, deps.settings.answer_key)
-        data = personal_data.personal_data(session, user, answer_key=key)
+        keys = answer_keys(session, deps.settings)
+        data = personal_data.personal_data(session, user, answer_keys=keys)
     if data is None:
         _say(respond, t("privacy.nothing_held", language))
         return

@@ -38,7 +38,8 @@ from handlers.theme_blocks import chosen_theme_id
 from i18n import t
 from models import Experiment
 from models.base import utcnow
-from services import charters, experiments, polls, stage_evaluations, strategy_goals, themes
+from services import charters, experiments, stage_evaluations, strategy_goals, themes
+from services.answer_keys import answer_keys
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
 from services.programme_home import HomeFigures
@@ -174,9 +175,9 @@ def evaluation_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal
     """*Evaluate the stage*: the form, for those it was sent to, with their earlier answer."""
     evaluation_id = _id(action.get("value"))
     with deps.database.session() as session:
-        key = polls.answer_key(session, deps.settings.answer_key)
+        keys = answer_keys(session, deps.settings)
         evaluation, _ = stage_evaluations.invitation(session, evaluation_id, person.user)
-        answer = stage_evaluations.own_answer(session, evaluation_id, person.user, key)
+        answer = stage_evaluations.own_answer(session, evaluation_id, person.user, keys)
         return views.evaluation_modal(evaluation, answer, person.language)
 
 
@@ -187,9 +188,9 @@ def evaluation_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: D
     )
     try:
         with deps.database.session() as session:
-            key = polls.answer_key(session, deps.settings.answer_key)
+            keys = answer_keys(session, deps.settings)
             stage_evaluations.record_evaluation(
-                session, _metadata(view, "s"), person.user, data, key
+                session, _metadata(view, "s"), person.user, data, keys
             )
     except DomainError as error:
         ack(**form_errors(error, person, views.EVALUATION_FIELDS, "rating"))

@@ -133,7 +133,8 @@ class PollAnswer(Base):
 
 
 class AppSecret(Base):
-    """Secrets the app generated for itself (the answer key when none is configured)."""
+    """Secrets the app generated for itself (the answer key when none is configured), and the
+    fingerprints of the answer keys answers were stored under (``services/answer_keys.py``)."""
 
     __tablename__ = "app_secrets"
 

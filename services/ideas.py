@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, defer, joinedload
 from matching.similar import query_stems, search_terms
 from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Theme
 from models.queries import claim_request, request_result, set_request_result
+from services.answer_keys import AnswerKeys
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
-from services.polls import answer_key
 from services.text import RAW_SLACK, clean_text
 
 # What the server's secret signs here (one key per purpose, derived from the one secret).
@@ -120,26 +120,34 @@ def submit_idea(
     return Submission(idea=idea, duplicate=False)
 
 
-def source_key(session: Session, configured: str | None) -> bytes:
+def _source_key(answer_key: bytes) -> bytes:
     """The key that signs the link a "Save as idea" form carries in its ``private_metadata``.
 
     Slack hands ``private_metadata`` back as the client sends it, so a crafted submission could
     carry any link, which everyone would then see on the idea. The signature is made with the
     server's secret (never sent to Slack, unlike the signing secret a hostile client may hold).
     """
-    return hmac.new(answer_key(session, configured), _SOURCE_PURPOSE, hashlib.sha256).digest()
+    return hmac.new(answer_key, _SOURCE_PURPOSE, hashlib.sha256).digest()
 
 
-def sign_source(key: bytes, user: SlackUser, url: str) -> str:
+def _signature(answer_key: bytes, user: SlackUser, url: str) -> str:
     message = f"{user.team_id}:{user.user_id}:{url}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.new(_source_key(answer_key), message, hashlib.sha256).hexdigest()
 
 
-def signed_source(key: bytes, user: SlackUser, url: object, signature: object) -> str | None:
-    """``url`` if the bot itself signed it for ``user``, else None."""
+def sign_source(keys: AnswerKeys, user: SlackUser, url: str) -> str:
+    return _signature(keys.current, user, url)
+
+
+def signed_source(keys: AnswerKeys, user: SlackUser, url: object, signature: object) -> str | None:
+    """``url`` if the bot itself signed it for ``user``, else None (a form opened before the
+    answer key changed was signed with an earlier key)."""
     if not isinstance(url, str) or not isinstance(signature, str):
         return None
-    return url if hmac.compare_digest(sign_source(key, user, url), signature) else None
+    for key in keys.all:
+        if hmac.compare_digest(_signature(key, user, url), signature):
+            return url
+    return None
 
 
 def safe_link(url: str | None) -> str | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from i18n import normalize_language
 from models.db import Database
 from models.queries import find_participant
+from services.answer_keys import KeySettings
 from services.delivery import Gateway, Message, Outcome, Recipient, Status, deliver
 from services.participants import language_of, remember_slack_locale
 
@@ -209,14 +210,11 @@ class Views(Protocol):
         ...
 
 
-class WorkflowSettings(Protocol):
+class WorkflowSettings(KeySettings, Protocol):
     """The settings workflows read (``bot.settings.Settings`` has them)."""
 
     @property
     def default_language(self) -> str: ...
-
-    @property
-    def answer_key(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

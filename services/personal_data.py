@@ -58,6 +58,7 @@ from models import (
 from models.base import utcnow
 from models.db import checkpoint_after_commit
 from models.queries import find_participant
+from services.answer_keys import AnswerKeys
 from services.participants import SlackUser
 from services.polls import respondent_key
 from services.stage_evaluations import respondent_key as evaluation_respondent
@@ -73,7 +74,7 @@ _LEFT_OUT = {"search_text"}
 # Tables that hold nothing about a person, and why (checked by the completeness test).
 NOTHING_PERSONAL = {
     "handled_requests": "keys of Slack requests (trigger and view ids) and the idea ids they made",
-    "app_secrets": "the app's own generated secrets",
+    "app_secrets": "the app's own generated secrets, and fingerprints of its answer keys",
     "scheduler_leases": "which process runs the scheduler",
     "apscheduler_jobs": "sweeps over polls and rounds; their arguments are never people",
     "think_tanks": "a group's number, language and conversation; who is in it: think_tank_members",
@@ -227,15 +228,20 @@ def _fetch(session: Session, references: dict[str, tuple[type[Base], Any]]) -> d
 
 
 def _anonymous_answers(
-    session: Session, participant_id: int, answer_key: bytes | None
+    session: Session, participant_id: int, answer_keys: AnswerKeys | None
 ) -> list[PollAnswer]:
-    """The person's answers to anonymous polls, found again with the answer key."""
-    if answer_key is None:
+    """The person's answers to anonymous polls, found again with the answer key (the current
+    one and every earlier one: answers made before a change of key are theirs too)."""
+    if answer_keys is None:
         return []
     poll_ids = session.scalars(
         select(PollDelivery.poll_id).where(PollDelivery.participant_id == participant_id)
     ).all()
-    keys = [respondent_key(answer_key, poll_id, participant_id) for poll_id in poll_ids]
+    keys = [
+        respondent_key(key, poll_id, participant_id)
+        for poll_id in poll_ids
+        for key in answer_keys.all
+    ]
     return list(
         session.scalars(
             select(PollAnswer)
@@ -246,11 +252,11 @@ def _anonymous_answers(
 
 
 def personal_data(
-    session: Session, user: SlackUser, answer_key: bytes | None = None
+    session: Session, user: SlackUser, answer_keys: AnswerKeys | None = None
 ) -> dict[str, Any] | None:
     """All data held about the person, or None when nothing is held.
 
-    With ``answer_key`` their answers to anonymous polls are included too (only they, asking
+    With ``answer_keys`` their answers to anonymous polls are included too (only they, asking
     for their own data, link those answers to themselves).
     """
     participant = find_participant(session, user.team_id, user.user_id)
@@ -273,10 +279,10 @@ def personal_data(
         ]
         data.update({name: _rows(rows) for name, rows in own.items()})
         data["anonymous_poll_answers"] = _rows(
-            _anonymous_answers(session, participant.id, answer_key)
+            _anonymous_answers(session, participant.id, answer_keys)
         )
         data["anonymous_stage_evaluation_answers"] = _rows(
-            _evaluation_answers(session, participant.id, answer_key)
+            _evaluation_answers(session, participant.id, answer_keys)
         )
     data.update({name: _rows(rows) for name, rows in by_slack_id.items()})
     return data
@@ -304,12 +310,12 @@ class Forgotten:
 
 
 def forget(
-    session: Session, user: SlackUser, language: str, answer_key: bytes | None = None
+    session: Session, user: SlackUser, language: str, answer_keys: AnswerKeys | None = None
 ) -> Forgotten | None:
     """Erase or unlink the person's personal data; None when nothing was held.
 
     ``language`` is the workspace's language, for the note that replaces their texts. With
-    ``answer_key`` their text answers to anonymous polls are erased as well.
+    ``answer_keys`` their text answers to anonymous polls are erased as well.
     """
     participant = find_participant(session, user.team_id, user.user_id)
     # First: their poll deliveries and round previews still say where their DM is.
@@ -320,8 +326,8 @@ def forget(
             return None
         checkpoint_after_commit(session)
         return Forgotten(participant_id=None, ideas=0)
-    anonymous = _anonymous_answers(session, participant.id, answer_key)
-    _forget_evaluation_texts(_evaluation_answers(session, participant.id, answer_key))
+    anonymous = _anonymous_answers(session, participant.id, answer_keys)
+    _forget_evaluation_texts(_evaluation_answers(session, participant.id, answer_keys))
     _forget_poll_traces(session, participant.id, anonymous)
     _forget_relations(session, participant.id)
     forget_programme_links(session, participant.id)
@@ -393,18 +399,22 @@ def _forget_relations(session: Session, pid: int) -> None:
 
 
 def _evaluation_answers(
-    session: Session, participant_id: int, answer_key: bytes | None
+    session: Session, participant_id: int, answer_keys: AnswerKeys | None
 ) -> list[StageEvaluationAnswer]:
-    """The person's stage evaluation answers, found again with the answer key (they are stored
+    """The person's stage evaluation answers, found again with the answer keys (they are stored
     anonymously, like poll answers)."""
-    if answer_key is None:
+    if answer_keys is None:
         return []
     evaluation_ids = session.scalars(
         select(StageEvaluationInvite.evaluation_id).where(
             StageEvaluationInvite.participant_id == participant_id
         )
     ).all()
-    keys = [evaluation_respondent(answer_key, e, participant_id) for e in evaluation_ids]
+    keys = [
+        evaluation_respondent(key, evaluation_id, participant_id)
+        for evaluation_id in evaluation_ids
+        for key in answer_keys.all
+    ]
     return list(
         session.scalars(
             select(StageEvaluationAnswer)
@@ -434,13 +444,18 @@ def _forget_poll_traces(session: Session, pid: int, anonymous: list[PollAnswer])
     # A fresh respondent per poll: the answers still count as one person's, and the answer
     # key no longer finds them from the tombstone's id.
     fresh = {poll_id: secrets.token_hex(32) for poll_id in polls}
-    for answer in attributed + anonymous:
+    # Two answers to one question: given again under a new key while the earlier one was not
+    # tried. The newest is what they answered; the other would count them twice.
+    answered: set[tuple[int, str]] = set()
+    for answer in sorted(attributed + anonymous, key=lambda answer: answer.id, reverse=True):
         item = next(
             (q for q in polls[answer.poll_id].questions if q["key"] == answer.question_key), None
         )
-        if item is None or item["kind"] == QuestionKind.TEXT.value:
+        again = (answer.poll_id, answer.question_key) in answered
+        if item is None or item["kind"] == QuestionKind.TEXT.value or again:
             session.delete(answer)
             continue
+        answered.add((answer.poll_id, answer.question_key))
         answer.participant_id = None
         answer.respondent = fresh[answer.poll_id]
     session.execute(delete(PollDelivery).where(PollDelivery.participant_id == pid))

@@ -23,6 +23,7 @@ from models import DeliveryState, Poll, PollDelivery, PollState
 from models.base import utcnow
 from models.queries import find_participant
 from services import poll_reports, polls
+from services.answer_keys import answer_keys
 from services.delivery import (
     DeliveryError,
     Outcome,
@@ -72,8 +73,8 @@ def deliver_poll(out: Outbound, delivery_id: int, *, now: datetime) -> str:
         poll = delivery.poll
         person = delivery.participant
         language = language_of(person, out.settings.default_language)
-        key = polls.answer_key(session, out.settings.answer_key)
-        message = out.views.poll(poll, polls.own_answers(session, poll, person.id, key), language)
+        keys = answer_keys(session, out.settings)
+        message = out.views.poll(poll, polls.own_answers(session, poll, person.id, keys), language)
         send_key = _poll_key(poll.id, person.id)
         poll_id, user_id, opens_at = poll.id, person.user_id, poll.opens_at
     outcome = deliver(
@@ -176,13 +177,13 @@ def _close_messages(out: Outbound, poll_id: int) -> None:
     with out.database.session() as session:
         poll = session.get(Poll, poll_id)
         assert poll is not None
-        key = polls.answer_key(session, out.settings.answer_key)
+        keys = answer_keys(session, out.settings)
         updates = []
         for delivery in poll.deliveries:
             if delivery.state is not DeliveryState.SENT or not delivery.channel or not delivery.ts:
                 continue
             language = language_of(delivery.participant, out.settings.default_language)
-            answers = polls.own_answers(session, poll, delivery.participant_id, key)
+            answers = polls.own_answers(session, poll, delivery.participant_id, keys)
             updates.append(
                 (
                     delivery.channel,

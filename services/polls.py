@@ -11,8 +11,8 @@ The key: ``COLLIDER_ANSWER_KEY`` when set. Otherwise a random key is generated o
 stored in ``app_secrets``, so polls work out of the box; but then someone with full database
 access could recompute the hash for each participant. Deployments that promise anonymity
 against database administrators too set ``COLLIDER_ANSWER_KEY`` (kept outside the database).
-Changing the key during an open poll means people can no longer change earlier answers (their
-new answer counts as a second respondent): change it between polls.
+Earlier keys (``services/answer_keys.py``) are tried too, so a change of key loses nothing:
+an answer made under one moves to the current key when the person changes it.
 
 Every function takes ``now`` (default: the current time), so tests drive time by hand.
 """
@@ -22,20 +22,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, String, cast, delete, event, func, or_, select, update
+from sqlalchemy import Row, String, cast, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from i18n import t
 from models import (
-    AppSecret,
     DeliveryState,
     OptIn,
     Poll,
@@ -52,6 +49,7 @@ from models import (
 from models.base import utcnow
 from models.entities import Participant
 from models.queries import insert_ignoring_conflict
+from services.answer_keys import AnswerKeys, note_answers_under
 from services.charters import add_goal_question
 from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
@@ -70,7 +68,6 @@ MAX_OPTION_TEXT = 60
 MAX_TEXT_ANSWER = 2000
 MAX_TEMPLATE_NAME = 80
 LIKERT = ("1", "2", "3", "4", "5")
-ANSWER_KEY_NAME = "answer_key"
 
 # The built-in co-creation evaluation; texts are i18n keys, so each person reads their language.
 DEFAULT_QUESTIONS: list[dict[str, Any]] = [
@@ -103,54 +100,7 @@ _KIND_WORDS = {
 _LINE = re.compile(r"^\s*([^\W\d_]+)\s*:\s*(.+)$")
 
 
-# -- the answer key ------------------------------------------------------------------------------
-# The stored key, per database, read once per process: it is written once (the first insert
-# wins) and nothing changes or deletes it after, while a poll answer would otherwise read it
-# each time. Only a key known to be committed is kept: one this session inserted is kept
-# when its transaction commits (a rollback leaves nothing stored, and nothing kept).
-_stored_keys: WeakKeyDictionary[Engine, bytes] = WeakKeyDictionary()
-
-
-def answer_key(session: Session, configured: str | None) -> bytes:
-    """The key for respondent hashes: the configured one, else one generated and stored once."""
-    if configured:
-        return configured.encode()
-    engine = session.get_bind().engine
-    kept = _stored_keys.get(engine)
-    if kept is not None:
-        return kept
-    stored = session.scalar(select(AppSecret.value).where(AppSecret.name == ANSWER_KEY_NAME))
-    if stored is not None and not session.info.get(_INSERTED_KEY):
-        _stored_keys[engine] = stored.encode()
-    if stored is None:
-        # Two processes may race on first use: the unique name keeps the first key for both.
-        insert_ignoring_conflict(
-            session,
-            AppSecret.__table__,  # type: ignore[arg-type]
-            {"name": ANSWER_KEY_NAME, "value": secrets.token_hex(32), "created_at": utcnow()},
-        )
-        stored = session.scalar(select(AppSecret.value).where(AppSecret.name == ANSWER_KEY_NAME))
-        assert stored is not None
-        session.info[_INSERTED_KEY] = True
-        inserted = stored.encode()
-        event.listen(
-            session,
-            "after_commit",
-            lambda _session: _stored_keys.__setitem__(engine, inserted),
-            once=True,
-        )
-    return stored.encode()
-
-
-_INSERTED_KEY = "answer key inserted"
-
-
-def forget_kept_answer_keys() -> None:
-    """For a database whose ``app_secrets`` was emptied under this process (the tests' clean
-    slate between tests; nothing in the app does it): the next use reads the table again."""
-    _stored_keys.clear()
-
-
+# -- respondents (the keys: services/answer_keys.py) ---------------------------------------------
 def respondent_key(key: bytes, poll_id: int, participant_id: int) -> str:
     return hmac.new(key, f"{poll_id}:{participant_id}".encode(), hashlib.sha256).hexdigest()
 
@@ -628,34 +578,36 @@ def record_answers(
     poll_id: int,
     user: SlackUser,
     answers: dict[str, str],
-    key: bytes,
+    keys: AnswerKeys,
     now: datetime | None = None,
 ) -> tuple[Poll, dict[str, str]]:
     """Save (or change) this person's answers; their answers so far, by question key.
 
     Raises ``NotAllowed`` when the poll was not sent to them, ``InvalidInput`` when it closed or
-    a value does not fit its question. An empty text answer removes that answer.
+    a value does not fit its question. An empty text answer removes that answer. Answers made
+    under an earlier key move to the current one (still one respondent, not two).
     """
     now = now or utcnow()
     poll, delivery = _delivery_for(session, poll_id, user)
     if not is_open(poll, now):
         raise InvalidInput("polls.closed")
     checked = {name: _check_value(question(poll, name), value) for name, value in answers.items()}
-    respondent = respondent_key(key, poll.id, delivery.participant_id)
+    theirs = _respondents(poll.id, delivery.participant_id, keys)
     for name, value in checked.items():
-        where = (
-            PollAnswer.poll_id == poll.id,
-            PollAnswer.respondent == respondent,
-            PollAnswer.question_key == name,
-        )
         if not value:
-            session.execute(delete(PollAnswer).where(*where))
+            session.execute(
+                delete(PollAnswer).where(
+                    PollAnswer.poll_id == poll.id,
+                    PollAnswer.respondent.in_(theirs),
+                    PollAnswer.question_key == name,
+                )
+            )
             continue
         # One statement, new or changed: a double click that raced us updates the row its
         # twin inserted (the unique key waits for it).
         upsert_answer = _upsert(session)(PollAnswer).values(
             poll_id=poll.id,
-            respondent=respondent,
+            respondent=theirs[0],
             think_tank_id=delivery.think_tank_id,
             question_key=name,
             value=value,
@@ -667,9 +619,13 @@ def record_answers(
                 set_={"value": upsert_answer.excluded.value},
             )
         )
-    current = own_answers(session, poll, delivery.participant_id, key)
+    note_answers_under(session, keys)
+    rows = _answer_rows(session, poll.id, theirs)
+    current = _latest(rows, theirs)
+    if any(row.respondent != theirs[0] for row in rows):
+        _move_to_current_key(session, rows, current, theirs[0])
     delivery.answered = bool(current)
-    return poll, current
+    return poll, {name: row.value for name, row in current.items()}
 
 
 def _upsert(session: Session) -> Any:
@@ -678,22 +634,63 @@ def _upsert(session: Session) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def own_answers(session: Session, poll: Poll, participant_id: int, key: bytes) -> dict[str, str]:
-    respondent = respondent_key(key, poll.id, participant_id)
-    rows = session.execute(
-        select(PollAnswer.question_key, PollAnswer.value).where(
-            PollAnswer.poll_id == poll.id, PollAnswer.respondent == respondent
+def _respondents(poll_id: int, participant_id: int, keys: AnswerKeys) -> list[str]:
+    """Whom the person's answers are stored under: the current key's respondent first."""
+    return [respondent_key(key, poll_id, participant_id) for key in keys.all]
+
+
+def _answer_rows(session: Session, poll_id: int, respondents: Sequence[str]) -> list[Row[Any]]:
+    return list(
+        session.execute(
+            select(
+                PollAnswer.id, PollAnswer.respondent, PollAnswer.question_key, PollAnswer.value
+            ).where(PollAnswer.poll_id == poll_id, PollAnswer.respondent.in_(respondents))
         )
-    ).all()
-    return {name: value for name, value in rows}
+    )
+
+
+def _latest(rows: Sequence[Row[Any]], respondents: Sequence[str]) -> dict[str, Row[Any]]:
+    """One answer per question: the one under the newest key (the current key's first)."""
+    order = {respondent: rank for rank, respondent in enumerate(respondents)}
+    chosen: dict[str, Row[Any]] = {}
+    for row in sorted(rows, key=lambda row: order[row.respondent]):
+        chosen.setdefault(row.question_key, row)
+    return chosen
+
+
+def _move_to_current_key(
+    session: Session, rows: Sequence[Row[Any]], kept: dict[str, Row[Any]], respondent: str
+) -> None:
+    """Answers under earlier keys: the ones kept move to the current key, the rest (an
+    answer given again since) go, so the person is one respondent again."""
+    keep = {row.id for row in kept.values()}
+    dropped = [row.id for row in rows if row.id not in keep]
+    moved = [row.id for row in kept.values() if row.respondent != respondent]
+    if dropped:
+        session.execute(delete(PollAnswer).where(PollAnswer.id.in_(dropped)))
+    if moved:
+        session.execute(
+            update(PollAnswer)
+            .where(PollAnswer.id.in_(moved))
+            .values(respondent=respondent)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def own_answers(
+    session: Session, poll: Poll, participant_id: int, keys: AnswerKeys
+) -> dict[str, str]:
+    theirs = _respondents(poll.id, participant_id, keys)
+    chosen = _latest(_answer_rows(session, poll.id, theirs), theirs)
+    return {name: row.value for name, row in chosen.items()}
 
 
 def answers_of(
-    session: Session, poll_id: int, user: SlackUser, key: bytes
+    session: Session, poll_id: int, user: SlackUser, keys: AnswerKeys
 ) -> tuple[Poll, dict[str, str]]:
     """The person's own answers to a poll sent to them (to draw their message or modal)."""
     poll, delivery = _delivery_for(session, poll_id, user)
-    return poll, own_answers(session, poll, delivery.participant_id, key)
+    return poll, own_answers(session, poll, delivery.participant_id, keys)
 
 
 def is_open(poll: Poll, now: datetime | None = None) -> bool:

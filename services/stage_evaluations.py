@@ -45,6 +45,7 @@ from models import (
 )
 from models.base import utcnow
 from models.queries import find_participant, insert_ignoring_conflict
+from services.answer_keys import AnswerKeys, note_answers_under
 from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.experiments import people_of_idea, think_tank_of_idea
@@ -387,16 +388,26 @@ class EvaluationInput:
 
 
 def own_answer(
-    session: Session, evaluation_id: int, user: SlackUser, key: bytes
+    session: Session, evaluation_id: int, user: SlackUser, keys: AnswerKeys
 ) -> StageEvaluationAnswer | None:
     _, invite = invitation(session, evaluation_id, user)
-    respondent = respondent_key(key, evaluation_id, invite.participant_id)
-    return session.scalar(
+    found = _answers_under(session, evaluation_id, invite.participant_id, keys)
+    return found[0] if found else None
+
+
+def _answers_under(
+    session: Session, evaluation_id: int, participant_id: int, keys: AnswerKeys
+) -> list[StageEvaluationAnswer]:
+    """The person's answers under each key, the newest key's first (more than one only when
+    an earlier key was not tried when they answered again)."""
+    theirs = [respondent_key(key, evaluation_id, participant_id) for key in keys.all]
+    found = session.scalars(
         select(StageEvaluationAnswer).where(
             StageEvaluationAnswer.evaluation_id == evaluation_id,
-            StageEvaluationAnswer.respondent == respondent,
+            StageEvaluationAnswer.respondent.in_(theirs),
         )
     )
+    return sorted(found, key=lambda answer: theirs.index(answer.respondent))
 
 
 def _text(value: str | None, field: str) -> str:
@@ -407,18 +418,22 @@ def _text(value: str | None, field: str) -> str:
 
 
 def record_evaluation(
-    session: Session, evaluation_id: int, user: SlackUser, data: EvaluationInput, key: bytes
+    session: Session, evaluation_id: int, user: SlackUser, data: EvaluationInput, keys: AnswerKeys
 ) -> StageEvaluation:
     """Store (or replace) the person's anonymous answer."""
     texts = {name: _text(getattr(data, name), name) for name in ("gave", "hard", "succeeded")}
     if data.rating not in ("1", "2", "3", "4", "5"):
         raise InvalidInput("programme.rating_required", field="rating")
     evaluation, invite = invitation(session, evaluation_id, user)
-    respondent = respondent_key(key, evaluation_id, invite.participant_id)
-    answer = own_answer(session, evaluation_id, user, key)
-    if answer is None:
-        answer = StageEvaluationAnswer(evaluation_id=evaluation_id, respondent=respondent)
+    found = _answers_under(session, evaluation_id, invite.participant_id, keys)
+    answer = found[0] if found else StageEvaluationAnswer(evaluation_id=evaluation_id)
+    if not found:
         session.add(answer)
+    for twin in found[1:]:
+        session.delete(twin)  # one person, one answer
+    # An answer made under an earlier key moves to the current one.
+    answer.respondent = respondent_key(keys.current, evaluation_id, invite.participant_id)
+    note_answers_under(session, keys)
     answer.gave, answer.hard, answer.succeeded = texts["gave"], texts["hard"], texts["succeeded"]
     answer.rating = int(data.rating)
     invite.answered = True

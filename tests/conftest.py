@@ -18,7 +18,7 @@ from bot.slack_client import make_web_client
 from bot.suggestions import SuggestionSweeper, start_suggestion_sweeper
 from models import Base
 from models.db import Database
-from services import polls
+from services import answer_keys
 from services.programme_home import ProgrammeHome
 from tests.clock import ManualClock
 from tests.databases import scratch_postgres_database
@@ -57,7 +57,7 @@ def database(migrated_database: Database) -> Iterator[Database]:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
     # app_secrets was emptied too, which the app never does: its kept copy goes as well.
-    polls.forget_kept_answer_keys()
+    answer_keys.forget_kept_answer_keys()
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ def test_a_clean_installation_passes(database: Database) -> None:
         "manifest",
         "database",
         "answer key",
+        "answer key changes",
     }
 
 

@@ -94,3 +94,16 @@ def test_env_example_lists_every_variable_the_settings_read() -> None:
     example = (root / ".env.example").read_text(encoding="utf-8")
     listed = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
     assert read == listed
+
+
+def test_previous_answer_keys_are_validated_and_never_shown() -> None:
+    old, older = "o" * 40, "p" * 32
+    settings = settings_from_mapping({"COLLIDER_PREVIOUS_ANSWER_KEYS": f" {old} ,, {older} "})
+    assert settings.previous_answer_keys == (old, older)
+    assert old not in repr(settings) and older not in repr(settings)
+    short = "too-short-secret"
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping({"COLLIDER_PREVIOUS_ANSWER_KEYS": f"{old},{short}"})
+    message = str(caught.value)
+    assert "COLLIDER_PREVIOUS_ANSWER_KEYS" in message and "key 2" in message
+    assert short not in message and old not in message

@@ -2,7 +2,8 @@
 
 Run it after installing the app (and after every update): it asks Slack who the token is and
 which scopes it holds, compares manifest.yml with the code, checks that the database is
-reachable and migrated, and that the poll answer key is set. Exit code 0 when all is well,
+reachable and migrated, that the poll answer key is set, and that no answers are stored under
+a key that was changed without declaring the old one. Exit code 0 when all is well,
 1 when something needs fixing.
 """
 
@@ -79,8 +80,11 @@ def diagnose(settings: Settings, manifest_path: Path = drift.MANIFEST) -> list[F
     findings += check_slack(settings, manifest)
     if manifest is not None:
         findings += check_manifest(manifest)
-    findings.append(check_database(settings))
+    database = check_database(settings)
+    findings.append(database)
     findings.append(check_answer_key(settings))
+    if database.ok:
+        findings.append(check_answer_key_changes(settings))
     return findings
 
 
@@ -250,5 +254,30 @@ def check_answer_key(settings: Settings) -> Finding:
         "COLLIDER_ANSWER_KEY is not set: anonymous poll answers are keyed with a key kept in "
         "the database, so whoever can read the database could tell who answered what",
         "set COLLIDER_ANSWER_KEY to 32+ random characters (`openssl rand -hex 32`) in the "
-        "environment or .env, kept outside the database; change it only between polls",
+        "environment or .env, kept outside the database (answers given so far stay findable: "
+        "the stored key is kept as an earlier one)",
+    )
+
+
+def check_answer_key_changes(settings: Settings) -> Finding:
+    """Answers stored under a key that is neither the current one nor a declared earlier one
+    are lost to forget-me and my-data: say so while the old key can still be found."""
+    from models.db import Database
+    from services.answer_keys import undeclared_keys
+
+    database = Database(settings.database_url)
+    try:
+        with database.reading() as session:
+            lost = undeclared_keys(session, settings)
+    finally:
+        database.dispose()
+    if not lost:
+        return Finding("answer key changes", True, "every stored answer's key is known")
+    return Finding(
+        "answer key changes",
+        False,
+        f"COLLIDER_ANSWER_KEY changed: answers are stored under {lost} earlier key(s) that "
+        "COLLIDER_PREVIOUS_ANSWER_KEYS does not name",
+        "put the old key in COLLIDER_PREVIOUS_ANSWER_KEYS (comma-separated), or forget cannot "
+        "erase their answers, and my-data leaves them out",
     )

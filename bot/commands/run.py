@@ -87,9 +87,20 @@ def run(args: argparse.Namespace) -> int:
     from models.db import redacted_url
 
     logger.info("database ready: %s", redacted_url(settings.database_url))
+    warn_of_answer_key_changes(settings)
     if args.http:
         return supervise(args, database)
     return run_socket_mode(settings, database)
+
+
+def warn_of_answer_key_changes(settings: Settings) -> None:
+    """Once at start: answers stored under a changed key nobody declared (what ``collider
+    doctor`` reports) are lost to forget-me until the old key is declared."""
+    from bot.commands.doctor import check_answer_key_changes
+
+    finding = check_answer_key_changes(settings)
+    if not finding.ok:
+        logger.warning("%s; fix: %s", finding.detail, finding.fix)
 
 
 def run_socket_mode(settings: Settings, database: Database) -> int:

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from bot.slack_client import make_web_client
 from models import AppSecret, PollAnswer
 from models.db import Database
-from services import polls
+from services.answer_keys import answer_keys
 from tests.conftest import SIGNING_SECRET
 from tests.polls.world import after, answer_button, dm_of, make_round, poll_messages, sweep
 from tests.round_trips import count, statements_sent
@@ -70,13 +70,13 @@ def test_the_stored_answer_key_is_kept_once_committed_only(database: Database) -
     """Kept per process once known to be stored: a key made in a transaction that rolled back
     was never stored, so it must not be kept (another process would make a different one)."""
     with pytest.raises(RuntimeError), database.session() as session:
-        polls.answer_key(session, None)
+        answer_keys(session, Settings())
         raise RuntimeError("the answer was refused")
     with database.session() as session:
-        made = polls.answer_key(session, None)
+        made = answer_keys(session, Settings()).current
     with database.session() as session:
         stored = session.scalar(select(AppSecret.value))
     assert stored is not None and made == stored.encode()
     with statements_sent(database) as sent, database.session() as session:
-        assert polls.answer_key(session, None) == made
+        assert answer_keys(session, Settings()).current == made
     assert not [statement for statement in sent if "app_secrets" in statement], sent

@@ -25,6 +25,7 @@ from models import (
 from models.base import utcnow
 from models.db import Database
 from services import ideas, importing, pipeline, polls, themes
+from services.answer_keys import AnswerKeys
 from services.participants import ProfileUpdate, SlackUser, ensure_participant, update_profile
 
 TEAM = "T0CTRL"
@@ -102,7 +103,8 @@ def test_every_input_path_stores_text_without_control_characters(
         delivery = session.scalars(select(PollDelivery)).one()
         delivery.state = delivery.state.SENT
         session.flush()
-        polls.record_answers(session, poll.id, person, {"q1": DIRTY, "q2": "4"}, b"k" * 32)
+        keys = AnswerKeys(b"k" * 32)
+        polls.record_answers(session, poll.id, person, {"q1": DIRTY, "q2": "4"}, keys)
         options = importing.ImportOptions(team_id=TEAM)
         sheet = tmp_path / "import.csv"
         with sheet.open("w", encoding="utf-8", newline="") as file:

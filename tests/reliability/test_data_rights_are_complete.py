@@ -62,6 +62,7 @@ from models.base import utcnow
 from models.db import Database
 from models.sends import claim, mark_sent
 from services import personal_data
+from services.answer_keys import AnswerKeys
 from services.participants import SlackUser
 from services.polls import DEFAULT_QUESTIONS, respondent_key
 from services.stage_evaluations import respondent_key as evaluation_respondent
@@ -82,6 +83,8 @@ EVALUATION_TEXT = "Eevan arvio vaiheesta"
 # Where the bot answers her /idea with similar ideas, for a few minutes.
 REPLY_URL = "https://hooks.slack.com/commands/eeva"
 KEY = b"k" * 32
+# Her answers were given under KEY, which has since been replaced: still hers to see and erase.
+KEYS = AnswerKeys(current=b"n" * 32, earlier=(KEY,))
 # Rows that point at her but are not hers to see, and why.
 NOT_HERS = {
     ("do_not_match", "avoided_id"): "another person's private wish not to meet her",
@@ -348,7 +351,7 @@ def test_my_data_holds_every_row_about_the_person(database: Database, polled: bo
     assert untouched == set(), "tables with no row about the person and no reason given"
 
     with database.session() as session:
-        data = personal_data.personal_data(session, EEVA, answer_key=KEY)
+        data = personal_data.personal_data(session, EEVA, answer_keys=KEYS)
     assert data is not None
     exported = exported_rows(json.loads(json.dumps(data)))
     missing = {
@@ -405,7 +408,7 @@ def test_forget_me_leaves_nothing_that_identifies_the_person(
         assert IDEA_BODY.encode() in sqlite_bytes(database)
 
     with database.session() as session:
-        forgotten = personal_data.forget(session, EEVA, "en", answer_key=KEY)
+        forgotten = personal_data.forget(session, EEVA, "en", answer_keys=KEYS)
     assert forgotten is not None and forgotten.ideas == 2
 
     assert traces(database, *needles, *texts, "eeva-import-key", "example.slack.com") == []
