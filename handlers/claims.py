@@ -13,16 +13,14 @@ from handlers.context import Deps
 from handlers.listening import Person, listener, run_after_ack
 from i18n import t
 from services import claims
-from services.errors import InvalidInput
+from services.record_ids import carried_id
 
 logger = logging.getLogger(__name__)
 
 
 def _participant_id(action: dict[str, Any]) -> int:
-    try:
-        return int(action.get("value") or 0)
-    except ValueError:
-        raise InvalidInput("importing.claim_gone") from None
+    # A value the bot did not write names no offer: the offer is gone, as for a stale button.
+    return carried_id(action.get("value"), "importing.claim_gone")
 
 
 def claim_ideas(

@@ -20,6 +20,7 @@ from services.answer_keys import answer_keys
 from services.delivery import Message, ReplyTo, reply
 from services.errors import DomainError, InvalidInput
 from services.participants import SlackUser
+from services.record_ids import carried_id
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -94,7 +95,8 @@ def turn_ideas_page(
 ) -> None:
     ack()
     query, number = read_json(
-        action.get("value"), lambda wanted: (str(wanted.get("q", "")), int(wanted.get("p", 1)))
+        action.get("value"),
+        lambda wanted: (str(wanted.get("q", "")), carried_id(wanted.get("p", 1))),
     )
     with deps.database.reading() as session:
         page = ideas.list_ideas(session, query, number)
@@ -194,7 +196,7 @@ def _save_idea(
     """Update or submit; the confirmation, and the new idea's id when there is one. (A form
     sent again is answered by ``handlers.replays`` before it gets here.)"""
     if metadata.get("idea_id"):
-        idea = ideas.update_idea(session, person.user, int(metadata["idea_id"]), data)
+        idea = ideas.update_idea(session, person.user, carried_id(metadata["idea_id"]), data)
         return blocks.idea_updated(idea, person.language), None
     submission = ideas.submit_idea(session, person.user, data)
     answer = blocks.idea_saved(submission.idea, person.language, duplicate=submission.duplicate)
@@ -223,10 +225,7 @@ def _permalink(deps: Deps, channel: str | None, message: dict[str, Any]) -> str 
 
 
 def _idea_id(action: dict[str, Any]) -> int:
-    try:
-        return int(action.get("value") or "")
-    except ValueError:
-        raise InvalidInput("errors.bad_request") from None
+    return carried_id(action.get("value"))
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

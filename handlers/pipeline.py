@@ -33,22 +33,20 @@ from handlers.roles import is_facilitator
 from i18n import t
 from models.queries import find_participant
 from services import matchmaking, pipeline, polls
-from services.errors import DomainError, InvalidInput
+from services.errors import DomainError, InvalidInput, NotFound
 from services.pipeline_workflow import follow_up_move
+from services.record_ids import carried_id, typed_id
 
 logger = logging.getLogger(__name__)
 
 
-def _number(text: str) -> int | None:
-    text = text.strip().lstrip("#")
-    return int(text) if text.isdigit() else None
-
-
 def stage_form(command: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """``/collider stage N``: the form to move idea N through the pipeline."""
-    idea_id = _number(subcommand_args(command))
-    if idea_id is None:
-        raise InvalidInput("pipeline.usage")
+    idea_id = typed_id(
+        subcommand_args(command),
+        usage=InvalidInput("pipeline.usage"),
+        not_found=NotFound("errors.idea_not_found"),
+    )
     with deps.database.session() as session:
         return stage_modal(pipeline.idea_for_stage_change(session, idea_id), person.language)
 
@@ -58,7 +56,9 @@ def stage_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) 
     fields = ids.STAGE_FIELDS
     values = view_values(view, fields)
     try:
-        idea_id = read_json(view.get("private_metadata"), lambda metadata: int(metadata["idea_id"]))
+        idea_id = read_json(
+            view.get("private_metadata"), lambda metadata: carried_id(metadata["idea_id"])
+        )
     except InvalidInput as error:
         ack(**form_errors(error, person, fields, "stage"))
         return

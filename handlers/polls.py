@@ -30,6 +30,7 @@ from services.answer_keys import answer_keys
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput, NotAllowed
 from services.poll_workflow import deliver_report, deliver_report_file, send_poll_now
+from services.record_ids import carried_id
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,19 @@ logger = logging.getLogger(__name__)
 def _poll_ref(value: str | None) -> dict[str, Any]:
     return read_json(
         value,
-        lambda ref: {"p": int(ref["p"]), "q": str(ref.get("q", "")), "v": str(ref.get("v", ""))},
+        lambda ref: {
+            "p": carried_id(ref["p"]),
+            "q": str(ref.get("q", "")),
+            "v": str(ref.get("v", "")),
+        },
     )
+
+
+def _chosen_id(value: str | None, field: str) -> int | None:
+    """The id of the option chosen in ``field``, or None when none was chosen."""
+    if not (value or "").strip():
+        return None
+    return carried_id(value, "errors.bad_choice", field=field)
 
 
 def _int_or_none(value: str | None, field: str) -> int | None:
@@ -94,12 +106,9 @@ def send_report_file(
     """*Send everything as a file* under a report: the whole report, by DM, after the ack."""
     ack()
     scope = read_json(
-        action.get("value"), lambda ref: poll_reports.Scope(str(ref["k"]), str(ref.get("v") or ""))
+        action.get("value"),
+        lambda ref: poll_reports.checked_scope(str(ref["k"]), str(ref.get("v") or "")),
     )
-    if scope.kind not in poll_reports.SCOPE_KINDS or (
-        scope.kind != "all" and not scope.value.isdigit()
-    ):
-        raise InvalidInput("errors.bad_request")
     run_after_ack(
         deps,
         deliver_report_file,
@@ -136,11 +145,11 @@ def send_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -
     try:
         template = values["template"] or poll_blocks.DEFAULT_TEMPLATE
         request = polls.AdHocPoll(
-            round_id=_int_or_none(values["round"], "round") or 0,
+            round_id=_chosen_id(values["round"], "round") or 0,
             think_tank_number=_int_or_none(values["tank"], "tank"),
             template_id=None
             if template == poll_blocks.DEFAULT_TEMPLATE
-            else _int_or_none(template, "template"),
+            else _chosen_id(template, "template"),
             days=_int_or_none(values["days"], "days") or 0,
             anonymous="attributed" not in (values["options"] or ""),
         )

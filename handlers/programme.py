@@ -40,24 +40,18 @@ from models import Experiment
 from models.base import utcnow
 from services import charters, experiments, stage_evaluations, strategy_goals, themes
 from services.answer_keys import answer_keys
-from services.errors import DomainError, InvalidInput
+from services.errors import DomainError, InvalidInput, NotFound
 from services.participants import SlackUser
 from services.programme_home import HomeFigures
 from services.programme_report import parse_period
 from services.programme_workflow import deliver_programme_report, post_charter, send_card
+from services.record_ids import carried_id, typed_id
 
 logger = logging.getLogger(__name__)
 
 
-def _id(value: Any) -> int:
-    try:
-        return int(str(value).strip().lstrip("#"))
-    except ValueError:
-        raise InvalidInput("errors.bad_request") from None
-
-
 def _metadata(view: dict[str, Any], key: str) -> int:
-    return read_json(view.get("private_metadata"), lambda metadata: int(metadata[key]))
+    return read_json(view.get("private_metadata"), lambda metadata: carried_id(metadata[key]))
 
 
 def _done(ack: Ack, title_key: str, text_key: str, language: str, **params: Any) -> None:
@@ -69,7 +63,7 @@ def _done(ack: Ack, title_key: str, text_key: str, language: str, **params: Any)
 def charter_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """*Write our charter* (or *Edit*): the form, for members of the think tank only."""
     with deps.database.session() as session:
-        tank_id = _id(action.get("value"))
+        tank_id = carried_id(action.get("value"))
         charters.member_of(session, person.user, tank_id)
         return views.charter_modal(tank_id, charters.charter_of(session, tank_id), person.language)
 
@@ -102,7 +96,7 @@ def _editable_experiment(
     """The card a button names, if this person may edit it (an owner, or a facilitator)."""
     facilitator = is_facilitator(deps, person.user)
     return experiments.editable_experiment(
-        session, person.user, _id(action.get("value")), facilitator=facilitator
+        session, person.user, carried_id(action.get("value")), facilitator=facilitator
     )
 
 
@@ -173,7 +167,7 @@ def result_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps)
 # -- stage evaluations ---------------------------------------------------------------------------
 def evaluation_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal:
     """*Evaluate the stage*: the form, for those it was sent to, with their earlier answer."""
-    evaluation_id = _id(action.get("value"))
+    evaluation_id = carried_id(action.get("value"))
     with deps.database.session() as session:
         keys = answer_keys(session, deps.settings)
         evaluation, _ = stage_evaluations.invitation(session, evaluation_id, person.user)
@@ -246,20 +240,26 @@ def _change_goals(session: Session, user: SlackUser, verb: str, rest: str, langu
         title = escape_within(added.title, 200)
         return t("programme.goal_added", language, id=added.id, title=title)
     if verb == "remove":
-        removed = strategy_goals.remove_goal(session, user.team_id, _goal_id(rest))
+        removed = strategy_goals.remove_goal(session, user.team_id, _typed(rest, "goal"))
         return t("programme.goal_removed", language, id=removed.id)
     theme_text, _, goal_text = rest.strip().partition(" ")
     theme = strategy_goals.link_theme(
-        session, user.team_id, _goal_id(theme_text), _goal_id(goal_text)
+        session, user.team_id, _typed(theme_text, "theme"), _typed(goal_text, "goal")
     )
     return t("programme.goal_linked", language, theme=theme.id, goal=theme.strategy_goal_id)
 
 
-def _goal_id(text: str) -> int:
-    text = text.strip().lstrip("#")
-    if not text.isdigit():
-        raise InvalidInput("programme.goal_usage")
-    return int(text)
+_NOT_FOUND = {"goal": "programme.goal_not_found", "theme": "themes.not_found"}
+
+
+def _typed(text: str, what: str) -> int:
+    """A goal's or theme's id in ``/collider goal``: a number no row can have is not found."""
+    shown = escape_within(text.strip().lstrip("#"), 40)
+    return typed_id(
+        text,
+        usage=InvalidInput("programme.goal_usage"),
+        not_found=NotFound(_NOT_FOUND[what], id=shown),
+    )
 
 
 MAX_FILTER = 200

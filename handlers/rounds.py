@@ -25,6 +25,7 @@ from i18n import t
 from services import facilitators, matchmaking, schedules, themes
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
+from services.record_ids import carried_id
 from services.round_workflow import carry_out, deliver_preview, deliver_preview_file
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,8 @@ def _round_ref(value: str | None) -> dict[str, Any]:
     return read_json(
         value,
         lambda ref: {
-            "r": int(ref["r"]),
-            "v": int(ref["v"]),
+            "r": carried_id(ref["r"]),
+            "v": carried_id(ref["v"]),
             **{k: v for k, v in ref.items() if k not in "rv"},
         },
     )
@@ -244,7 +245,7 @@ def move_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -
                 session,
                 ref["r"],
                 ref["v"],
-                _int(values["person"], "person"),
+                carried_id(values["person"], "errors.bad_choice", field="person"),
                 _int(values["group"], "group"),
             )
             answer = round_blocks.preview_message(round_, person.language)

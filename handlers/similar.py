@@ -16,6 +16,7 @@ from i18n import t
 from services import similar_ideas
 from services.delivery import Recipient, deliver
 from services.participants import SlackUser
+from services.record_ids import carried_id
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ class SimilarIdeasRenderer:
 
 
 def _pair(action: dict[str, Any]) -> tuple[int, int]:
-    return read_json(action.get("value"), lambda pair: (int(pair["own"]), int(pair["other"])))
+    return read_json(
+        action.get("value"), lambda pair: (carried_id(pair["own"]), carried_id(pair["other"]))
+    )
 
 
 def _choose(

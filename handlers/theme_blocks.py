@@ -29,6 +29,7 @@ from i18n import format_day, t
 from models import Theme
 from services.errors import InvalidInput
 from services.ideas import MAX_THEME
+from services.record_ids import carried_id
 from services.themes import MAX_DESCRIPTION, MAX_TITLE, LabelUse, ThemeChoices
 
 
@@ -150,10 +151,9 @@ def chosen_theme(value: str | None, field: str = "theme_id") -> tuple[str | None
         return None, None
     if value.startswith(LABEL_VALUE):
         return value.removeprefix(LABEL_VALUE), None
-    number = value.removeprefix(THEME_VALUE)
-    if not value.startswith(THEME_VALUE) or not number.isdigit():
+    if not value.startswith(THEME_VALUE):
         raise InvalidInput("errors.bad_choice", field=field)
-    return None, int(number)
+    return None, carried_id(value.removeprefix(THEME_VALUE), "errors.bad_choice", field=field)
 
 
 def chosen_theme_id(value: str | None, field: str) -> int | None:

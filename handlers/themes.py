@@ -27,7 +27,8 @@ from handlers.programme_blocks import EXPERIMENT_THEME_CHOICE
 from handlers.theme_blocks import theme_list, theme_modal, theme_options
 from i18n import t
 from services import ideas, themes
-from services.errors import InvalidInput
+from services.errors import InvalidInput, NotFound
+from services.record_ids import typed_id
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +42,17 @@ def close_theme(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -
     """``theme close N`` closes theme N; anything else but ``open`` gets the usage."""
     language = person.language
     action, _, rest = subcommand_args(command).partition(" ")
-    number = rest.strip().lstrip("#")
-    if action == "close" and number.isdigit():
-        with deps.database.session() as session:
-            closed = themes.close_theme(session, int(number))
-            text = t("themes.closed", language, title=escape_within(closed.title, 150))
-        ack(response_type="ephemeral", **notice(text))
-    else:
-        ack(response_type="ephemeral", **notice(t("themes.usage", language)))
+    if action != "close":
+        raise InvalidInput("themes.usage")
+    theme_id = typed_id(
+        rest,
+        usage=InvalidInput("themes.usage"),
+        not_found=NotFound("themes.not_found", id=escape_within(rest.strip().lstrip("#"), 40)),
+    )
+    with deps.database.session() as session:
+        closed = themes.close_theme(session, theme_id)
+        text = t("themes.closed", language, title=escape_within(closed.title, 150))
+    ack(response_type="ephemeral", **notice(text))
 
 
 def list_themes(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:

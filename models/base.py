@@ -16,6 +16,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Every id column is an INTEGER: PostgreSQL's holds at most 2**31 - 1 (SQLite's more). A number
+# past it names no row; services.record_ids turns it away before it reaches a query.
+LARGEST_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, false, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from matching.csv_text import safe_cell
@@ -34,6 +34,7 @@ from models import (
 from models.base import utcnow
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser
+from services.record_ids import is_number, record_id
 from services.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -199,10 +200,8 @@ def _day(value: str | None, field: str) -> date | None:
 def _reference(session: Session, model: type, value: str | None, field: str) -> int | None:
     if not (value or "").strip():
         return None
-    try:
-        found = session.get(model, int(value or ""))
-    except ValueError:
-        found = None
+    chosen = record_id(value)
+    found = session.get(model, chosen) if chosen is not None else None
     if found is None:
         raise InvalidInput("errors.bad_choice", field=field)
     return int(found.id)
@@ -327,16 +326,22 @@ def parse_filter(text: str) -> ExperimentFilter:
     return ExperimentFilter(stage, " ".join(words) or None, since, until)
 
 
+def _theme_condition(text: str) -> ColumnElement[bool]:
+    """A theme by id (``3``, ``#3``) or by words in its title. A number no theme can have names
+    none (not ``Theme.id IS NULL``, which the outer join gives every card without a theme)."""
+    if not is_number(text):
+        return Theme.title.ilike(f"%{text.lstrip('#')}%")
+    theme_id = record_id(text)
+    return Theme.id == theme_id if theme_id is not None else false()
+
+
 def _conditions(wanted: ExperimentFilter) -> list[ColumnElement[bool]]:
     """Where clauses over Experiment, Idea (outer-joined) and Theme (outer-joined)."""
     conditions: list[ColumnElement[bool]] = []
     if wanted.stage is not None:
         conditions.append(Idea.stage == wanted.stage)
     if wanted.theme:
-        theme = wanted.theme.lstrip("#")
-        conditions.append(
-            Theme.id == int(theme) if theme.isdigit() else Theme.title.ilike(f"%{theme}%")
-        )
+        conditions.append(_theme_condition(wanted.theme))
     # An experiment is in the range when it runs during any part of it.
     if wanted.since is not None:
         conditions.append(or_(Experiment.ends_on.is_(None), Experiment.ends_on >= wanted.since))

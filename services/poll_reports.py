@@ -27,8 +27,9 @@ from models import (
     Theme,
     ThinkTank,
 )
-from services.errors import InvalidInput
+from services.errors import InvalidInput, NotFound
 from services.polls import LIKERT, MET_KEY, MET_YES, label
+from services.record_ids import is_number, record_id, typed_id
 
 MIN_GROUP_ANSWERS = 3
 SCOPE_KINDS = ("all", "round", "tank", "theme")
@@ -44,15 +45,32 @@ class Scope:
 def parse_scope(text: str) -> Scope:
     if not text.strip():
         return Scope("all")
-    if text.strip().lstrip("#").isdigit():  # a bare number names a theme, as in the pipeline
+    if is_number(text):  # a bare number names a theme, as in the pipeline
         return Scope("theme", text.strip().lstrip("#"))
     match = _SCOPE.match(text)
     if not match:
         raise InvalidInput("polls.report_usage")
     kind, value = match.group(1).lower(), match.group(2)
-    if kind in ("round", "tank") and not value.lstrip("#").isdigit():
-        raise InvalidInput("polls.report_usage")
-    return Scope(kind, value.lstrip("#") if kind != "theme" else value)
+    if kind == "theme":
+        return Scope(kind, value)
+    number = typed_id(
+        value,
+        usage=InvalidInput("polls.report_usage"),
+        # What require_scope says of a round or think tank this workspace does not have.
+        not_found=NotFound(_NOT_FOUND[kind], **{kind: value.lstrip("#")[:40]}),
+    )
+    return Scope(kind, str(number))
+
+
+_NOT_FOUND = {"round": "polls.no_such_round", "tank": "polls.no_such_tank"}
+
+
+def checked_scope(kind: str, value: str) -> Scope:
+    """A scope a button carries (the whole report as a file): the bot wrote it, so anything
+    else was made by hand."""
+    if kind not in SCOPE_KINDS or (kind != "all" and record_id(value) is None):
+        raise InvalidInput("errors.bad_request")
+    return Scope(kind, value if kind == "all" else str(record_id(value)))
 
 
 def require_scope(session: Session, team_id: str, scope: Scope) -> None:

@@ -56,6 +56,10 @@ class Period:
 
     @property
     def end(self) -> datetime:
+        """The first moment after the period. The last day a date can have (9999-12-31, a
+        facilitator's "until further notice") has no next day: its period ends with time."""
+        if self.until == date.max:
+            return datetime.max.replace(tzinfo=UTC)
         return datetime.combine(self.until + timedelta(days=1), time(), tzinfo=UTC)
 
 
@@ -63,12 +67,17 @@ def parse_period(since: str | None, until: str | None, today: date) -> Period:
     """``[from] [to]`` as ISO dates; by default the year up to today."""
     try:
         end = date.fromisoformat(until) if until else today
-        start = date.fromisoformat(since) if since else end - DEFAULT_SPAN
+        start = date.fromisoformat(since) if since else _year_before(end)
     except ValueError:
         raise InvalidInput("programme.report_usage") from None
     if end < start:
         raise InvalidInput("programme.report_usage")
     return Period(start, end)
+
+
+def _year_before(end: date) -> date:
+    """The default start; the first day there is for an end within a year of it."""
+    return end - DEFAULT_SPAN if end - date.min >= DEFAULT_SPAN else date.min
 
 
 @dataclass(frozen=True)

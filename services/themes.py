@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from models import Idea, IdeaStatus, Theme, ThemeStatus
 from services.errors import InvalidInput, NotFound
 from services.participants import SlackUser, ensure_participant
+from services.record_ids import is_number, record_id
 from services.text import clean_text
 
 MAX_TITLE = 150
@@ -104,10 +105,10 @@ def open_themes(session: Session, today: date) -> list[Theme]:
 
 def find_theme(session: Session, text: str) -> Theme | None:
     """A theme by its id (``3``, ``#3``) or its title, ignoring case."""
-    text = text.strip().lstrip("#")
-    if text.isdigit():
-        return session.get(Theme, int(text))
-    wanted = text.casefold()
+    if is_number(text):
+        theme_id = record_id(text)  # None for a number no theme can have
+        return session.get(Theme, theme_id) if theme_id is not None else None
+    wanted = text.strip().lstrip("#").casefold()
     return next((theme for theme in all_themes(session) if theme.title.casefold() == wanted), None)
 
 

@@ -99,6 +99,25 @@ def test_report_programme_refuses_bad_dates_and_names_the_fix(
     assert not Path(out).exists()
 
 
+@pytest.mark.parametrize(
+    "period",
+    [
+        ["--to", "9999-12-31"],
+        ["--from", "2026-01-01", "--to", "9999-12-31"],
+        ["--to", "0001-01-05"],
+    ],
+)
+def test_report_programme_to_the_ends_of_the_calendar_is_written(
+    cli_env: Path, database: Database, capsys: pytest.CaptureFixture[str], period: list[str]
+) -> None:
+    """9999-12-31 ("until further notice") has no next day, and 0001-01-05 no year before it."""
+    experiment_of(database, "UAINO", ends_on=date.today(), decision=Decision.PILOT)
+    out = cli_env / "report"
+    assert main(["report", "programme", *period, "--out", str(out)]) == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert (out / "programme.png").read_bytes().startswith(b"\x89PNG")
+
+
 def test_export_experiments_is_spreadsheet_safe(
     cli_env: Path, database: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
