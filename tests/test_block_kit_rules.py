@@ -1,8 +1,9 @@
-"""Attack: payloads real Slack refuses, which the local Slack's Block Kit check accepts.
+"""Block Kit rules beyond lengths and counts, which real Slack enforces by refusing the whole
+view or message, and the local Slack's check therefore too.
 
 Each case is documented on docs.slack.dev (modal views, header block, button element, input
-block, static select). A validator that accepts them lets a broken form pass every test and
-fail for everyone in a real workspace."""
+block, option object, static select). A validator that accepts them lets a broken form pass
+every test and fail for everyone in a real workspace."""
 
 from __future__ import annotations
 
@@ -83,3 +84,66 @@ def test_a_static_select_without_options_is_refused(kind: str) -> None:
     # "options ... Either options or option_groups is required for the static and external."
     block = {**text_input_block(), "element": {"type": kind, "action_id": "value"}}
     assert view_problems(modal([block], submit=plain("Save")))
+
+
+# What Slack accepts must stay accepted: the rules above are no wider than the docs.
+def test_a_form_that_follows_every_rule_is_accepted() -> None:
+    groups = [{"label": plain("Group"), "options": [option("One", "1"), option("Two", "2")]}]
+    grouped = {"type": "static_select", "action_id": "value", "option_groups": groups}
+    blocks = [
+        {"type": "header", "text": plain("Form")},
+        {**text_input_block(), "block_id": "grouped", "element": {
+            **grouped, "initial_option": option("Two", "2"),
+        }},
+        {**text_input_block(), "block_id": "radio", "element": {
+            "type": "radio_buttons",
+            "action_id": "value",
+            "options": [{"text": mrkdwn("*Yes*"), "value": "y"}],
+            "initial_option": {"text": mrkdwn("*Yes*"), "value": "y"},
+        }},
+        {**text_input_block(), "block_id": "search", "element": {
+            "type": "external_select",
+            "action_id": "value",
+            "initial_option": option("Loaded as the person types", "42"),
+        }},
+        {**text_input_block(), "block_id": "many", "element": {
+            "type": "multi_static_select",
+            "action_id": "value",
+            "options": [option("One", "1"), option("Two", "2")],
+            "initial_options": [option("Two", "2")],
+        }},
+    ]  # fmt: skip
+    assert view_problems(modal(blocks, submit=plain("Save"), close=plain("Cancel"))) == []
+
+
+def test_a_home_tab_needs_no_submit_button() -> None:
+    assert view_problems({"type": "home", "blocks": [text_input_block()]}) == []
+
+
+@pytest.mark.parametrize("button", ["submit", "close"])
+def test_a_modal_button_in_mrkdwn_is_refused(button: str) -> None:
+    buttons = {"submit": plain("Save"), "close": plain("Cancel"), button: mrkdwn("*Go*")}
+    view = modal([text_input_block()], **buttons)
+    assert view_problems(view)
+
+
+def test_a_menu_option_in_mrkdwn_is_refused() -> None:
+    select = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [{"text": mrkdwn("*One*"), "value": "1"}],
+    }
+    assert view_problems(modal([{**text_input_block(), "element": select}], submit=plain("Save")))
+
+
+def test_initial_options_not_among_a_multi_selects_options_are_refused() -> None:
+    select = {
+        "type": "multi_static_select",
+        "action_id": "value",
+        "options": [option("One", "1")],
+        "initial_options": [option("One", "1"), option("One", "2")],
+    }
+    problems = view_problems(modal([{**text_input_block(), "element": select}], submit=plain("S")))
+    assert problems == [
+        "view.blocks[0].element.initial_options[1]: not one of the element's options"
+    ]
