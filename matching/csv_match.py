@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +87,14 @@ def read_text(path: Path) -> str:
         raise CsvMatchError(error.key.removeprefix("matching."), **error.params) from None
 
 
+def _records(reader: Iterator[list[str]], path: Path) -> Iterator[list[str]]:
+    """The records, read with ``import ideas``' limits (``csv_text.records``)."""
+    try:
+        yield from csv_text.records(reader, path)
+    except csv_text.CsvTextError as error:
+        raise CsvMatchError(error.key.removeprefix("matching."), **error.params) from None
+
+
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -101,16 +109,19 @@ def read_participants(
     text = read_text(path)
     if not text.strip():
         raise CsvMatchError("csv_empty", path=str(path))
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=_dialect(text[:_SNIFF_BYTES]))
-    header = [name.strip() for name in reader.fieldnames or []]
-    reader.fieldnames = header
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text[:_SNIFF_BYTES]))
+    rows = _records(reader, path)
+    header = [name.strip() for name in next(rows, [])]
     for column in (ID_COLUMN, TEXT_COLUMN, diversity_column):
         if column is not None and column not in header:
             raise CsvMatchError("csv_missing_column", column=column, found=", ".join(header))
     participants: list[Participant] = []
     skipped: list[str] = []
     first_line: dict[str, int] = {}
-    for row in reader:
+    for cells in rows:
+        if not cells:
+            continue  # a blank line, as csv.DictReader skips it
+        row = dict(zip(header, cells, strict=False))
         person = (row.get(ID_COLUMN) or "").strip()
         line = reader.line_num
         if not person:

@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Skipped when looking for the first character: a spreadsheet may drop them (zero-width
 # characters, spaces) before it decides whether the cell is a formula.
 _IGNORED_BEFORE = ZERO_WIDTH + " \u00a0\u3000"
+# The longest cell read, in characters. Python's csv module stops at 131,072; Decidim bodies
+# with an image pasted in (a data: URL, dropped with the HTML on import) are longer. Past this,
+# a cell is most likely a quote that is never closed, and the matching engine's memory grows with
+# the text: the file is refused, naming the row.
+MAX_CELL = 1024 * 1024
 # Bytes Windows-1252 leaves undefined: a file holding them is Latin-1 (C1 controls).
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
@@ -117,12 +123,33 @@ def delimiter_of(text: str) -> str:
     return max(DELIMITERS, key=header.count)
 
 
+def records(reader: Iterable[list[str]], path: Path) -> Iterator[list[str]]:
+    """The records of a ``csv.reader``, the header first (row 1); one that cannot be read (a
+    cell over MAX_CELL characters) raises CsvTextError naming its row. Callers read every
+    record before acting on any, so a refused file leaves nothing half-done."""
+    csv.field_size_limit(MAX_CELL)  # process-wide, and only ever set here
+    rows = iter(reader)
+    number = 1
+    while True:
+        try:
+            record = next(rows)
+        except StopIteration:
+            return
+        except csv.Error:
+            # Not strict: the field limit is the one error a csv.reader raises here.
+            raise CsvTextError(
+                "csv_cell_too_long", path=str(path), row=number, limit=MAX_CELL
+            ) from None
+        yield record
+        number += 1
+
+
 def read_table(path: Path) -> Table:
     """Header and rows of a CSV file in any of the encodings and separators above."""
     text, encoding = read_text(path)
     text = text.lstrip("\ufeff")
     delimiter = delimiter_of(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), path)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:

@@ -340,7 +340,7 @@ def test_export_ideas_keeps_columns_and_adds_what_import_keeps(
     imports(fixture(CURRENT))
     out = cli_env / "ideas.csv"
     assert main(["export", "ideas", "--out", str(out), "--team", TEAM_ID]) == 0
-    assert "Exported 8 ideas" in capsys.readouterr().out
+    assert "Vietiin 8 ideaa" in capsys.readouterr().out
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     header = list(rows[0])
     assert header[:13] == [
@@ -355,7 +355,7 @@ def test_export_ideas_keeps_columns_and_adds_what_import_keeps(
     for row in rows:
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
     assert main(["export", "ideas", "--out", str(out), "--team", "T0OTHER"]) == 0
-    assert "Exported 0 ideas" in capsys.readouterr().out
+    assert "Vietiin 0 ideaa" in capsys.readouterr().out
 
 
 def test_export_rounds_and_think_tanks(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+from i18n import t
 
 if TYPE_CHECKING:
     from models.db import Database
@@ -31,10 +33,17 @@ def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
         try:
             database.upgrade()
         except Exception as error:  # noqa: BLE001 - report any connection/migration failure plainly
+            # Like SettingsError: for whoever installs the bot, in English (README, Languages).
             raise CommandFailed(
                 f"Could not prepare the database at DATABASE_URL: {error}"
             ) from None
     return database
+
+
+def unwritable(path: Path, error: OSError, language: str) -> CommandFailed:
+    """The failure to raise when a command cannot write its output, in the user's language."""
+    reason = error.strerror or str(error)
+    return CommandFailed(t("cli.unwritable", language, path=str(path), reason=reason))
 
 
 def fail(message: str) -> int:

@@ -6,9 +6,17 @@ import argparse
 import csv
 from pathlib import Path
 
-from bot.commands.common import CommandFailed, open_database
+from bot.commands.common import open_database, unwritable
+from i18n import t
 
-EXPORTS = ("ideas", "rounds", "thinktanks", "experiments")
+# What was exported, and the summary saying how many (each noun has its own plural forms).
+SUMMARIES = {
+    "ideas": "cli.export_ideas",
+    "rounds": "cli.export_rounds",
+    "thinktanks": "cli.export_thinktanks",
+    "experiments": "cli.export_experiments",
+}
+EXPORTS = tuple(SUMMARIES)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +38,7 @@ def run_export(args: argparse.Namespace) -> int:
         "thinktanks": think_tank_rows,
         "experiments": experiment_rows,
     }[args.what]
+    language = args.settings.default_language
     database = open_database(args.settings)
     count = -1  # the header row
     try:
@@ -39,9 +48,8 @@ def run_export(args: argparse.Namespace) -> int:
                 writer.writerow(row)
                 count += 1
     except OSError as error:
-        raise CommandFailed(f"Could not write {args.out}: {error}") from None
+        raise unwritable(args.out, error, language) from None
     finally:
         database.dispose()
-    noun = {"thinktanks": "think tank members"}.get(args.what, args.what)
-    print(f"Exported {count} {noun} to {args.out}.")
+    print(t(SUMMARIES[args.what], language, count=count, path=str(args.out)))
     return 0

@@ -7,7 +7,8 @@ import argparse
 import csv
 from pathlib import Path
 
-from bot.commands.common import CommandFailed, open_database
+from bot.commands.common import open_database, unwritable
+from i18n import t
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from services.poll_export import COLUMNS, answer_rows
 
     settings = args.settings
+    language = settings.default_language
     database = open_database(settings)
     rows = 0
     try:
@@ -39,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
                     writer.writerow(row)
                     rows += 1
     except OSError as error:
-        raise CommandFailed(f"Could not write {args.out}: {error.strerror}") from None
+        raise unwritable(args.out, error, language) from None
     finally:
         database.dispose()
-    print(f"{rows} answers written to {args.out}")
+    print(t("cli.export_polls", language, count=rows, path=str(args.out)))
     return 0

@@ -10,7 +10,8 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from bot.commands.common import CommandFailed, open_database
+from bot.commands.common import CommandFailed, open_database, unwritable
+from i18n import t
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,17 +37,15 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         period = parse_period(args.since, args.until, date.today())
     except DomainError:
-        raise CommandFailed(
-            "Give --from and --to as YYYY-MM-DD, the end not before the start."
-        ) from None
+        raise CommandFailed(t("cli.report_bad_period", language)) from None
     database = open_database(settings)
     try:
         with database.session() as session:
             teams = [args.team] if args.team else team_ids(session)
+            if not teams:
+                raise CommandFailed(t("cli.report_no_team", language))
             if len(teams) != 1:
-                raise CommandFailed(
-                    f"Name the workspace with --team (found: {', '.join(teams) or 'none'})."
-                )
+                raise CommandFailed(t("cli.report_which_team", language, teams=", ".join(teams)))
             report = build_report(session, teams[0], period)
     finally:
         database.dispose()
@@ -63,6 +62,8 @@ def run_report(args: argparse.Namespace) -> int:
             with (args.out / f"{name}.csv").open("w", newline="", encoding="utf-8") as out:
                 csv.writer(out).writerows(rows)
     except OSError as error:
-        raise CommandFailed(f"Could not write to {args.out}: {error}") from None
-    print(f"Wrote {len(steps)} charts and {len(tables)} tables to {args.out}.")
+        raise unwritable(args.out, error, language) from None
+    print(
+        t("cli.report_written", language, charts=len(steps), tables=len(tables), path=str(args.out))
+    )
     return 0

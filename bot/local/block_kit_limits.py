@@ -56,6 +56,8 @@ CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
 
 SELECTS = ("static_select", "multi_static_select")
 CHOICES = ("checkboxes", "radio_buttons")
+# Menus show their options as plain text; radio buttons and checkboxes may use mrkdwn.
+PLAIN_OPTION_ELEMENTS = (*SELECTS, "overflow")
 
 Problems = list[str]
 
@@ -78,6 +80,13 @@ def _required_text(problems: Problems, where: str, value: Any, limit: int, what:
     _length(problems, where, value, limit, what)
 
 
+def _plain(problems: Problems, where: str, value: Any, what: str) -> None:
+    """Slack refuses mrkdwn where only a ``plain_text`` object is allowed (titles, headers,
+    button texts, labels, menu options)."""
+    if isinstance(value, Mapping) and value.get("type") != "plain_text":
+        problems.append(f"{where}: {what} must be plain_text, not {value.get('type')!r}")
+
+
 def _count(problems: Problems, where: str, items: Any, limit: int, what: str) -> None:
     size = len(items or [])
     if size > limit:
@@ -98,11 +107,13 @@ def _confirm(problems: Problems, where: str, confirm: Any) -> None:
         _length(problems, f"{where}.{key}", confirm.get(key), MAX_CONFIRM_BUTTON, "confirm button")
 
 
-def _option(problems: Problems, where: str, option: Any) -> None:
+def _option(problems: Problems, where: str, option: Any, *, plain: bool = False) -> None:
     if not isinstance(option, Mapping):
         problems.append(f"{where}: not an option object")
         return
     _required_text(problems, f"{where}.text", option.get("text"), MAX_OPTION_TEXT, "option text")
+    if plain:
+        _plain(problems, f"{where}.text", option.get("text"), "a menu's option text")
     _length(problems, f"{where}.value", option.get("value"), MAX_OPTION_VALUE, "option value")
     _length(
         problems,
@@ -114,13 +125,14 @@ def _option(problems: Problems, where: str, option: Any) -> None:
 
 
 def options_problems(
-    options: Any, where: str = "options", limit: int = MAX_SELECT_OPTIONS
+    options: Any, where: str = "options", limit: int = MAX_SELECT_OPTIONS, *, plain: bool = True
 ) -> Problems:
-    """An options list (a select's, or a ``block_suggestion`` answer's)."""
+    """An options list (a select's, or a ``block_suggestion`` answer's, which fills a menu:
+    ``plain`` text only)."""
     problems: Problems = []
     _count(problems, where, options, limit, "options")
     for index, option in enumerate(options or []):
-        _option(problems, f"{where}[{index}]", option)
+        _option(problems, f"{where}[{index}]", option, plain=plain)
     return problems
 
 
@@ -183,6 +195,32 @@ def option_groups_problems(groups: Any, where: str = "") -> Problems:
     return problems
 
 
+def _option_key(option: Any) -> tuple[str, str] | None:
+    if not isinstance(option, Mapping):
+        return None
+    return str(option.get("value")), _text(option.get("text"))
+
+
+def _static_select(problems: Problems, where: str, element: Mapping[str, Any]) -> None:
+    """A static menu needs options (or option groups), and what it starts with must be one of
+    them ("exactly matches"): compared by value and text, so a stale value or a changed label
+    is refused, while fields such as ``emoji`` are not compared."""
+    groups = element.get("option_groups") or []
+    offered = list(element.get("options") or [])
+    offered += [o for g in groups if isinstance(g, Mapping) for o in g.get("options") or []]
+    if not element.get("options") and not groups:
+        problems.append(f"{where}: a {element.get('type')} needs options or option_groups")
+    keys = {_option_key(option) for option in offered}
+    initial = [("initial_option", element["initial_option"])] if "initial_option" in element else []
+    initial += [
+        (f"initial_options[{index}]", option)
+        for index, option in enumerate(element.get("initial_options") or [])
+    ]
+    for name, option in initial:
+        if _option_key(option) not in keys:
+            problems.append(f"{where}.{name}: not one of the element's options")
+
+
 def _element(problems: Problems, where: str, element: Any) -> None:
     if not isinstance(element, Mapping):
         return
@@ -199,15 +237,20 @@ def _element(problems: Problems, where: str, element: Any) -> None:
         _required_text(
             problems, f"{where}.text", element.get("text"), MAX_BUTTON_TEXT, "button text"
         )
+        _plain(problems, f"{where}.text", element.get("text"), "button text")
         _length(problems, f"{where}.value", element.get("value"), MAX_BUTTON_VALUE, "button value")
         _length(problems, f"{where}.url", element.get("url"), MAX_URL, "button url")
     elif kind in SELECTS or kind in CHOICES or kind == "overflow":
         limit = {"overflow": MAX_OVERFLOW_OPTIONS}.get(str(kind), MAX_SELECT_OPTIONS)
         if kind in CHOICES:
             limit = MAX_CHOICE_OPTIONS
-        problems.extend(options_problems(element.get("options"), f"{where}.options", limit))
+        plain = kind in PLAIN_OPTION_ELEMENTS
+        options = element.get("options")
+        problems.extend(options_problems(options, f"{where}.options", limit, plain=plain))
         if element.get("option_groups"):
             problems.extend(option_groups_problems(element["option_groups"], f"{where}."))
+        if kind in SELECTS:
+            _static_select(problems, where, element)
     elif kind == "plain_text_input":
         maximum = element.get("max_length")
         if maximum is not None and int(maximum) > MAX_INPUT_LENGTH:
@@ -241,6 +284,7 @@ def _block(problems: Problems, where: str, block: Any) -> None:
         _element(problems, f"{where}.accessory", block.get("accessory"))
     elif kind == "header":
         _required_text(problems, f"{where}.text", block.get("text"), MAX_HEADER_TEXT, "header text")
+        _plain(problems, f"{where}.text", block.get("text"), "header text")
     elif kind in ("context", "actions"):
         elements = block.get("elements") or []
         limit = MAX_CONTEXT_ELEMENTS if kind == "context" else MAX_ACTIONS_ELEMENTS
@@ -257,7 +301,9 @@ def _block(problems: Problems, where: str, block: Any) -> None:
         _length(problems, f"{where}.title", title, MAX_IMAGE_TITLE, "image title")
     elif kind == "input":
         _required_text(problems, f"{where}.label", block.get("label"), MAX_LABEL, "input label")
+        _plain(problems, f"{where}.label", block.get("label"), "input label")
         _length(problems, f"{where}.hint", block.get("hint"), MAX_LABEL, "input hint")
+        _plain(problems, f"{where}.hint", block.get("hint"), "input hint")
         _element(problems, f"{where}.element", block.get("element"))
 
 
@@ -298,10 +344,22 @@ def view_problems(view: Any) -> Problems:
         "private_metadata",
     )
     if view.get("type") == "modal":
-        _required_text(problems, "view.title", view.get("title"), MAX_MODAL_TITLE, "modal title")
-        for key in ("submit", "close"):
-            _length(problems, f"view.{key}", view.get(key), MAX_MODAL_BUTTON, f"modal {key}")
+        _modal(problems, view)
     return problems
+
+
+def _modal(problems: Problems, view: Mapping[str, Any]) -> None:
+    _required_text(problems, "view.title", view.get("title"), MAX_MODAL_TITLE, "modal title")
+    _plain(problems, "view.title", view.get("title"), "modal title")
+    for key in ("submit", "close"):
+        _length(problems, f"view.{key}", view.get(key), MAX_MODAL_BUTTON, f"modal {key}")
+        _plain(problems, f"view.{key}", view.get(key), f"modal {key}")
+    blocks = view.get("blocks")
+    blocks = blocks if isinstance(blocks, list) else []
+    if view.get("submit") is None and any(
+        isinstance(block, Mapping) and block.get("type") == "input" for block in blocks
+    ):
+        problems.append("view.submit: a modal with an input block needs a submit button")
 
 
 def channel_name_error(name: str) -> str | None:

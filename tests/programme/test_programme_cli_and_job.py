@@ -74,7 +74,7 @@ def test_report_programme_writes_its_charts_and_a_csv_per_table(
     out = cli_env / "report"
     since, until = (today - timedelta(days=60)).isoformat(), today.isoformat()
     assert main(["report", "programme", "--from", since, "--to", until, "--out", str(out)]) == 0
-    assert "Wrote" in capsys.readouterr().out
+    assert "Kirjoitettiin" in capsys.readouterr().out
     charts = sorted(path.name for path in out.glob("*.png"))
     assert "programme.png" in charts and len(charts) > 1
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in out.glob("*.png"))
@@ -124,12 +124,12 @@ def test_export_experiments_is_spreadsheet_safe(
     experiment_of(database, "UAINO", ends_on=date.today(), who="=HYPERLINK(1)")
     out = cli_env / "experiments.csv"
     assert main(["export", "experiments", "--out", str(out), "--team", TEAM_ID]) == 0
-    assert "Exported 1 experiments" in capsys.readouterr().out
+    assert "Vietiin 1 kokeilu tiedostoon" in capsys.readouterr().out
     [row] = list(csv.DictReader(out.open(encoding="utf-8")))
     assert row["title"] == "Tool library" and row["measure"] == "Loans per week"
     assert row["who"] == "'=HYPERLINK(1)"
     assert main(["export", "experiments", "--out", str(out), "--team", "T0OTHER"]) == 0
-    assert "Exported 0 experiments" in capsys.readouterr().out
+    assert "Vietiin 0 kokeilua" in capsys.readouterr().out
 
 
 def test_the_scheduler_asks_the_owners_for_the_result_on_the_end_date(
