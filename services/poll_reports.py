@@ -24,11 +24,11 @@ from models import (
     PollState,
     QuestionKind,
     Round,
-    Theme,
     ThinkTank,
 )
 from services.errors import InvalidInput
 from services.polls import LIKERT, MET_KEY, MET_YES, label
+from services.themes import theme_of
 
 MIN_GROUP_ANSWERS = 3
 SCOPE_KINDS = ("all", "round", "tank", "theme")
@@ -56,7 +56,7 @@ def parse_scope(text: str) -> Scope:
 
 
 def require_scope(session: Session, team_id: str, scope: Scope) -> None:
-    """Refuse a report on a round or think tank that this workspace does not have."""
+    """Refuse a report on a round, think tank or theme that this workspace does not have."""
     if scope.kind == "round":
         found = session.get(Round, int(scope.value))
         if found is None or found.team_id != team_id:
@@ -66,6 +66,13 @@ def require_scope(session: Session, team_id: str, scope: Scope) -> None:
         owner = session.get(Round, tank.round_id) if tank is not None else None
         if owner is None or owner.team_id != team_id:
             raise InvalidInput("polls.no_such_tank", tank=int(scope.value))
+    # By title, the theme is looked up among the workspace's own (``themes.find_theme``).
+    elif (
+        scope.kind == "theme"
+        and scope.value.isdigit()
+        and theme_of(session, team_id, int(scope.value)) is None
+    ):
+        raise InvalidInput("themes.not_found", id=int(scope.value))
 
 
 @dataclass
@@ -127,13 +134,13 @@ def _polls_in(session: Session, team_id: str, scope: Scope) -> list[Poll]:
     return list(session.scalars(query.order_by(Poll.id)))
 
 
-def _scope_name(session: Session, scope: Scope, language: str) -> str:
+def _scope_name(session: Session, team_id: str, scope: Scope, language: str) -> str:
     """What the report is about, as people read it (a theme by its title: plain user text)."""
     if scope.kind == "all":
         return t("polls.scope_all", language)
     value = scope.value
     if scope.kind == "theme" and value.isdigit():
-        theme = session.get(Theme, int(value))
+        theme = theme_of(session, team_id, int(value))
         value = theme.title if theme is not None else value
     return t(f"polls.scope_{scope.kind}", language, value=value)
 
@@ -236,7 +243,7 @@ def build_report(session: Session, team_id: str, scope: Scope, language: str) ->
         len({a.respondent for a in c}) for tank in cells.values() for c in tank.values()
     )
     return Report(
-        scope=_scope_name(session, scope, language),
+        scope=_scope_name(session, team_id, scope, language),
         of=scope,
         polls=len(polls),
         asked=asked,

@@ -127,7 +127,7 @@ def build_world(database: Database) -> World:  # noqa: PLR0915 - one row per tab
         s.add_all([eeva, other, offered, declined])
         s.flush()
         s.add(ScheduledSend(key=f"claim:{offered.id}:{EEVA.user_id}", result=f"{DM} 7.8"))
-        theme = Theme(title="Goal 3", opens_on=date.today(), created_by_id=eeva.id)
+        theme = Theme(team_id=TEAM, title="Goal 3", opens_on=date.today(), created_by_id=eeva.id)
         s.add(theme)
         s.flush()
         mine = Idea(
