@@ -85,7 +85,7 @@ def share_idea(
 def list_ideas(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
     """``/ideas [WORDS]``: the first page of ideas, filtered by the words."""
     with deps.database.reading() as session:
-        page = ideas.list_ideas(session, command.get("text"))
+        page = ideas.list_ideas(session, person.user.team_id, command.get("text"))
         answer = blocks.idea_page(page, person.user.user_id, person.language)
     ack(response_type="ephemeral", **answer)
 
@@ -99,7 +99,7 @@ def turn_ideas_page(
         lambda wanted: (str(wanted.get("q", "")), carried_id(wanted.get("p", 1))),
     )
     with deps.database.reading() as session:
-        page = ideas.list_ideas(session, query, number)
+        page = ideas.list_ideas(session, person.user.team_id, query, number)
         answer = blocks.idea_page(page, person.user.user_id, person.language)
     respond(response_type="ephemeral", replace_original=True, **answer)
 

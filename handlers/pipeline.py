@@ -48,7 +48,9 @@ def stage_form(command: dict[str, Any], person: Person, deps: Deps) -> Modal:
         not_found=NotFound("errors.idea_not_found"),
     )
     with deps.database.session() as session:
-        return stage_modal(pipeline.idea_for_stage_change(session, idea_id), person.language)
+        return stage_modal(
+            pipeline.idea_for_stage_change(session, person.user.team_id, idea_id), person.language
+        )
 
 
 def stage_submitted(ack: Ack, view: dict[str, Any], person: Person, deps: Deps) -> None:
@@ -117,7 +119,7 @@ def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
         sections = HomeSections(
             language=language,
             my_ideas=pipeline.ideas_of(session, user),
-            pipeline=pipeline.pipeline_summary(session),
+            pipeline=pipeline.pipeline_summary(session, user.team_id),
             think_tanks=matchmaking.think_tanks_of(session, user),
             participant=(participant := find_participant(session, user.team_id, user.user_id)),
             polls=polls.pending_polls(session, participant) if participant else [],

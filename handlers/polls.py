@@ -84,14 +84,16 @@ def report(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> Non
     with deps.database.session() as session:
         # Before the ack: the worker that builds the report cannot tell the person it is wrong.
         poll_reports.require_scope(session, user.team_id, scope)
-        theme = themes.find_theme(session, scope.value) if scope.kind == "theme" else None
+        theme = (
+            themes.find_theme(session, user.team_id, scope.value) if scope.kind == "theme" else None
+        )
         if scope.kind == "theme" and theme is None:
             raise InvalidInput("themes.not_found", id=escape_within(scope.value, 40))
         if theme is not None:
             scope = poll_reports.Scope("theme", str(theme.id))
         working = t("polls.report_working", language)
         if scope.kind in ("all", "theme"):
-            summary = pipeline.pipeline_summary(session, theme.id if theme else None)
+            summary = pipeline.pipeline_summary(session, user.team_id, theme.id if theme else None)
             answer = pipeline_report(summary, language, theme.title if theme else None)
             answer["blocks"].append(blocks.context(working))
         else:

@@ -105,11 +105,12 @@ def experiment_form(action: dict[str, Any], person: Person, deps: Deps) -> Modal
     with deps.database.session() as session:
         experiment = _editable_experiment(session, action, person, deps)
         goals = strategy_goals.active_goals(session, person.user.team_id)
+        team_id = person.user.team_id
         theme = (
-            themes.find_theme(session, str(experiment.theme_id)) if experiment.theme_id else None
+            themes.theme_of(session, team_id, experiment.theme_id) if experiment.theme_id else None
         )
         return views.experiment_modal(
-            experiment, goals, theme, person.language, has_themes=themes.any_theme(session)
+            experiment, goals, theme, person.language, has_themes=themes.any_theme(session, team_id)
         )
 
 

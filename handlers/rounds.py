@@ -52,7 +52,9 @@ def _int(value: str | None, field: str) -> int:
 def match_form(person: Person, deps: Deps) -> Modal:
     """``/collider match``: the form for a new round."""
     with deps.database.session() as session:
-        return round_blocks.match_modal(person.language, themes.any_theme(session))
+        return round_blocks.match_modal(
+            person.language, themes.any_theme(session, person.user.team_id)
+        )
 
 
 def manage_facilitators(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:

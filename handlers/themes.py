@@ -50,7 +50,7 @@ def close_theme(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -
         not_found=NotFound("themes.not_found", id=escape_within(rest.strip().lstrip("#"), 40)),
     )
     with deps.database.session() as session:
-        closed = themes.close_theme(session, theme_id)
+        closed = themes.close_theme(session, person.user.team_id, theme_id)
         text = t("themes.closed", language, title=escape_within(closed.title, 150))
     ack(response_type="ephemeral", **notice(text))
 
@@ -59,7 +59,7 @@ def list_themes(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -
     """``/collider themes [WORDS]``: every theme and label, or those whose name has WORDS."""
     query = subcommand_args(command)[: ideas.MAX_QUERY]
     with deps.database.session() as session:
-        found, labels = themes.themes_named(session, query)
+        found, labels = themes.themes_named(session, person.user.team_id, query)
         answer = theme_list(found, labels, person.language, date.today(), query=query)
     ack(response_type="ephemeral", **answer)
 
@@ -93,7 +93,7 @@ def search_themes(ack: Ack, payload: dict[str, Any], person: Person, deps: Deps)
     label (answered at once: Slack waits 3 s)."""
     query = _query(payload)
     with deps.database.session() as session:
-        choices = themes.theme_choices(session, query, date.today())
+        choices = themes.theme_choices(session, person.user.team_id, query, date.today())
         answer = theme_options(choices, query, person.language)
     ack(**answer)
 
@@ -114,7 +114,9 @@ def _answer_every_theme(
 ) -> None:
     query = _query(payload)
     with deps.database.session() as session:
-        choices = themes.theme_choices(session, query, date.today(), closed=True, labels=False)
+        choices = themes.theme_choices(
+            session, person.user.team_id, query, date.today(), closed=True, labels=False
+        )
         answer = theme_options(choices, query, person.language, new_labels=False, none_key=none_key)
     ack(**answer)
 

@@ -176,6 +176,9 @@ class Theme(Base):
     __tablename__ = "themes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The workspace the theme belongs to: one deployment may serve several (an org-wide
+    # install), and a theme is seen, chosen and closed in its own workspace only.
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
     title: Mapped[str] = mapped_column(String(150))
     description: Mapped[str] = mapped_column(Text, default="")
     opens_on: Mapped[date]

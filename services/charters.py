@@ -7,16 +7,19 @@ whether the group is moving toward *its* goal, quoting it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models import Charter, Participant, Poll, ThinkTank, ThinkTankMember
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser
 from services.text import clean_text
+
+logger = logging.getLogger(__name__)
 
 MAX_GOAL = 500
 MAX_ROLES = 1500
@@ -34,8 +37,14 @@ class CharterInput:
 
 
 def member_of(session: Session, user: SlackUser, think_tank_id: int) -> ThinkTank:
-    """The think tank, if ``user`` is one of its members; otherwise NotAllowed."""
-    tank = session.get(ThinkTank, think_tank_id)
+    """The think tank, if ``user`` is one of its members; otherwise NotAllowed (NotFound for
+    another workspace's, as for one that does not exist: this one's members are told no more)."""
+    tank = session.get(ThinkTank, think_tank_id, options=[joinedload(ThinkTank.round)])
+    if tank is not None and tank.round.team_id != user.team_id:
+        logger.warning(
+            "workspace %s asked for think tank #%s of another workspace", user.team_id, tank.id
+        )
+        tank = None
     if tank is None:
         raise NotFound("programme.tank_not_found")
     member = session.scalar(

@@ -39,6 +39,9 @@ from services.text import clean_text
 
 logger = logging.getLogger(__name__)
 
+# What a card refers to that belongs to a workspace.
+_Owned = TypeVar("_Owned", StrategyGoal, Theme)
+
 MAX_TITLE = 200
 MAX_TEXT = 1500
 MAX_SHORT = 200
@@ -197,11 +200,18 @@ def _day(value: str | None, field: str) -> date | None:
         raise InvalidInput("programme.bad_date", field=field) from None
 
 
-def _reference(session: Session, model: type, value: str | None, field: str) -> int | None:
+def _reference(
+    session: Session, model: type[_Owned], team_id: str, value: str | None, field: str
+) -> int | None:
+    """The id of the workspace's goal or theme the form names; another workspace's is no choice
+    (logged: the form offers only this workspace's)."""
     if not (value or "").strip():
         return None
     chosen = record_id(value)
-    found = session.get(model, chosen) if chosen is not None else None
+    found: _Owned | None = session.get(model, chosen) if chosen is not None else None
+    if found is not None and found.team_id != team_id:
+        logger.warning("workspace %s named %s #%s of another workspace", team_id, field, found.id)
+        found = None
     if found is None:
         raise InvalidInput("errors.bad_choice", field=field)
     return int(found.id)
@@ -224,8 +234,9 @@ def fill_card(
         raise InvalidInput("programme.field_required", field="ends_on")
     if starts_on is not None and ends_on < starts_on:
         raise InvalidInput("programme.ends_before_start", field="ends_on")
-    goal_id = _reference(session, StrategyGoal, data.strategy_goal_id, "strategy_goal_id")
-    theme_id = _reference(session, Theme, data.theme_id, "theme_id")
+    team_id = user.team_id
+    goal_id = _reference(session, StrategyGoal, team_id, data.strategy_goal_id, "strategy_goal_id")
+    theme_id = _reference(session, Theme, team_id, data.theme_id, "theme_id")
     experiment = editable_experiment(session, user, experiment_id, facilitator=facilitator)
     for name, value in values.items():
         setattr(experiment, name, value)

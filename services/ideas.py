@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from matching.similar import query_stems, search_terms
@@ -20,6 +21,9 @@ from services.answer_keys import AnswerKeys
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.participants import SlackUser, ensure_participant
 from services.text import RAW_SLACK, clean_text
+from services.themes import theme_of
+
+logger = logging.getLogger(__name__)
 
 # What the server's secret signs here (one key per purpose, derived from the one secret).
 _SOURCE_PURPOSE = b"idea form: source link"
@@ -101,7 +105,7 @@ def submit_idea(
             raise NotFound("errors.already_handled")
         return Submission(idea=idea, duplicate=True)
     author = ensure_participant(session, user)
-    challenge = _open_theme(session, data.theme_id)
+    challenge = _open_theme(session, user.team_id, data.theme_id)
     idea = Idea(
         author=author,
         kind=data.kind,
@@ -159,18 +163,36 @@ def safe_link(url: str | None) -> str | None:
     return url
 
 
-def _open_theme(session: Session, theme_id: int | None) -> Theme | None:
-    """The theme to attach; it must accept ideas today (a crafted form cannot pick another)."""
+def _open_theme(session: Session, team_id: str, theme_id: int | None) -> Theme | None:
+    """The theme to attach: the workspace's, accepting ideas today (a crafted form cannot
+    pick another)."""
     if theme_id is None:
         return None
-    theme = session.get(Theme, theme_id)
+    theme = theme_of(session, team_id, theme_id)
     if theme is None or not theme.is_open_on(date.today()):
         raise InvalidInput("themes.not_open", field="theme_id")
     return theme
 
 
-def _own_idea(session: Session, user: SlackUser, idea_id: int) -> Idea:
+def idea_of(session: Session, team_id: str, idea_id: int) -> Idea | None:
+    """Idea ``idea_id`` (with its author) if it belongs to workspace ``team_id``: another
+    workspace's idea is answered as one that does not exist, and logged (only a crafted
+    request names one: no list, button or form of this workspace shows it)."""
     idea = session.get(Idea, idea_id, options=[joinedload(Idea.author)])
+    if idea is not None and idea.author.team_id != team_id:
+        logger.warning("workspace %s asked for idea #%s of another workspace", team_id, idea_id)
+        return None
+    return idea
+
+
+def of_team(team_id: str) -> ColumnElement[bool]:
+    """A condition on ``Idea``: written in workspace ``team_id`` (ideas belong to their
+    author's workspace), in the same statement as the rest of the query."""
+    return Idea.author_id.in_(select(Participant.id).where(Participant.team_id == team_id))
+
+
+def _own_idea(session: Session, user: SlackUser, idea_id: int) -> Idea:
+    idea = idea_of(session, user.team_id, idea_id)
     if idea is None or idea.status is IdeaStatus.WITHDRAWN:
         raise NotFound("errors.idea_not_found")
     if (idea.author.team_id, idea.author.user_id) != (user.team_id, user.user_id):
@@ -190,7 +212,7 @@ def update_idea(session: Session, user: SlackUser, idea_id: int, data: IdeaInput
     idea.body = data.body
     idea.theme = data.theme
     if data.theme_id != idea.theme_id:  # keeping a theme that has closed since is fine
-        idea.challenge = _open_theme(session, data.theme_id)
+        idea.challenge = _open_theme(session, user.team_id, data.theme_id)
     idea.search_text = search_text(idea)
     return idea
 
@@ -216,9 +238,14 @@ def _word_condition(word: str):  # type: ignore[no-untyped-def]
 
 
 def list_ideas(
-    session: Session, query: str | None = None, page: int = 1, page_size: int = PAGE_SIZE
+    session: Session,
+    team_id: str,
+    query: str | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
 ) -> IdeaPage:
-    """Open ideas and needs, newest first; every word of ``query`` must occur, in any form.
+    """Workspace ``team_id``'s open ideas and needs, newest first; every word of ``query``
+    must occur, in any form.
 
     A page past the end shows the last page. The page, the count of all that match and
     whether each idea has co-authors come in one statement (``count(*) OVER ()``); the
@@ -227,7 +254,7 @@ def list_ideas(
     """
     query = clean_text((query or "")[: MAX_QUERY * RAW_SLACK])[:MAX_QUERY]
     words = unicodedata.normalize("NFC", query).casefold().split()
-    conditions = [Idea.status == IdeaStatus.OPEN]
+    conditions = [Idea.status == IdeaStatus.OPEN, of_team(team_id)]
     conditions += [_word_condition(word) for word in words]
     page = max(1, page)
     rows = _page_of(session, conditions, page, page_size)

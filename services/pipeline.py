@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import Idea, IdeaStage, IdeaStatus, Participant, Stage
 from services.errors import InvalidInput, NotFound
 from services.experiments import start_experiment
+from services.ideas import idea_of, of_team
 from services.participants import SlackUser, ensure_participant
 from services.stage_evaluations import open_evaluation
 from services.text import clean_text
@@ -36,7 +37,7 @@ def move_idea(
     except ValueError:
         raise InvalidInput("errors.bad_choice", field="stage") from None
     note = clean_text(note, field="note", limit=MAX_NOTE)
-    idea = session.get(Idea, idea_id, options=[joinedload(Idea.author)])
+    idea = idea_of(session, user.team_id, idea_id)
     if idea is None or idea.status is IdeaStatus.WITHDRAWN:
         raise NotFound("errors.idea_not_found")
     if idea.stage is new_stage:
@@ -63,8 +64,8 @@ def move_idea(
     )
 
 
-def idea_for_stage_change(session: Session, idea_id: int) -> Idea:
-    idea = session.get(Idea, idea_id)
+def idea_for_stage_change(session: Session, team_id: str, idea_id: int) -> Idea:
+    idea = idea_of(session, team_id, idea_id)
     if idea is None or idea.status is IdeaStatus.WITHDRAWN:
         raise NotFound("errors.idea_not_found")
     return idea
@@ -81,9 +82,12 @@ class PipelineSummary:
         return sum(self.per_stage.values())
 
 
-def pipeline_summary(session: Session, theme_id: int | None = None) -> PipelineSummary:
-    """Ideas per stage, their distinct authors and the authors' distinct organisations."""
-    conditions = [Idea.status == IdeaStatus.OPEN]
+def pipeline_summary(
+    session: Session, team_id: str, theme_id: int | None = None
+) -> PipelineSummary:
+    """The workspace's ideas per stage, their distinct authors and the authors' distinct
+    organisations."""
+    conditions = [Idea.status == IdeaStatus.OPEN, of_team(team_id)]
     if theme_id is not None:
         conditions.append(Idea.theme_id == theme_id)
     counts = dict(

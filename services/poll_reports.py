@@ -24,12 +24,12 @@ from models import (
     PollState,
     QuestionKind,
     Round,
-    Theme,
     ThinkTank,
 )
 from services.errors import InvalidInput, NotFound
 from services.polls import LIKERT, MET_KEY, MET_YES, label
 from services.record_ids import is_number, record_id, typed_id
+from services.themes import theme_of
 
 MIN_GROUP_ANSWERS = 3
 SCOPE_KINDS = ("all", "round", "tank", "theme")
@@ -74,7 +74,7 @@ def checked_scope(kind: str, value: str) -> Scope:
 
 
 def require_scope(session: Session, team_id: str, scope: Scope) -> None:
-    """Refuse a report on a round or think tank that this workspace does not have."""
+    """Refuse a report on a round, think tank or theme that this workspace does not have."""
     if scope.kind == "round":
         found = session.get(Round, int(scope.value))
         if found is None or found.team_id != team_id:
@@ -84,6 +84,11 @@ def require_scope(session: Session, team_id: str, scope: Scope) -> None:
         owner = session.get(Round, tank.round_id) if tank is not None else None
         if owner is None or owner.team_id != team_id:
             raise InvalidInput("polls.no_such_tank", tank=int(scope.value))
+    # By title, the theme is looked up among the workspace's own (``themes.find_theme``).
+    elif scope.kind == "theme" and is_number(scope.value):
+        theme_id = record_id(scope.value)  # None for a number no theme can have
+        if theme_id is None or theme_of(session, team_id, theme_id) is None:
+            raise InvalidInput("themes.not_found", id=scope.value.lstrip("#")[:40])
 
 
 @dataclass
@@ -145,13 +150,14 @@ def _polls_in(session: Session, team_id: str, scope: Scope) -> list[Poll]:
     return list(session.scalars(query.order_by(Poll.id)))
 
 
-def _scope_name(session: Session, scope: Scope, language: str) -> str:
+def _scope_name(session: Session, team_id: str, scope: Scope, language: str) -> str:
     """What the report is about, as people read it (a theme by its title: plain user text)."""
     if scope.kind == "all":
         return t("polls.scope_all", language)
     value = scope.value
-    if scope.kind == "theme" and value.isdigit():
-        theme = session.get(Theme, int(value))
+    theme_id = record_id(value) if scope.kind == "theme" and is_number(value) else None
+    if theme_id is not None:
+        theme = theme_of(session, team_id, theme_id)
         value = theme.title if theme is not None else value
     return t(f"polls.scope_{scope.kind}", language, value=value)
 
@@ -254,7 +260,7 @@ def build_report(session: Session, team_id: str, scope: Scope, language: str) ->
         len({a.respondent for a in c}) for tank in cells.values() for c in tank.values()
     )
     return Report(
-        scope=_scope_name(session, scope, language),
+        scope=_scope_name(session, team_id, scope, language),
         of=scope,
         polls=len(polls),
         asked=asked,

@@ -296,7 +296,8 @@ def _goals(session: Session, team_id: str, period: Period) -> list[GoalRow]:
     ideas = session.execute(
         select(Theme.strategy_goal_id, Idea.kind, func.count())
         .join(Theme, Theme.id == Idea.theme_id)
-        .where(Idea.status == IdeaStatus.OPEN, _in(Idea.created_at, period))
+        .where(Theme.team_id == team_id, Idea.status == IdeaStatus.OPEN)
+        .where(_in(Idea.created_at, period))
         .where(Theme.strategy_goal_id.is_not(None))
         .group_by(Theme.strategy_goal_id, Idea.kind)
     ).all()

@@ -20,6 +20,7 @@ from models.base import utcnow
 from models.db import Database
 from models.queries import insert_ignoring_conflict, insert_many_ignoring_conflict
 from services.errors import InvalidInput, NotAllowed, NotFound
+from services.ideas import idea_of, of_team
 from services.participants import SlackUser, ensure_participant
 
 SUGGESTIONS = 3
@@ -49,7 +50,12 @@ class _Plan:
 
 
 class _IndexCache:
-    """One index per database, kept current cheaply.
+    """One index per workspace of each database, kept current cheaply.
+
+    Per workspace, not one for all filtered afterwards: a search keeps the best few hits, and
+    in a shared index another workspace's many similar ideas would push this workspace's out
+    of them (and its words would weigh in the other's TF-IDF). Each index is also smaller:
+    refits cost the workspace's ideas, not the deployment's.
 
     New ideas are added with the weights fitted so far (a transform, milliseconds); the index
     is refitted from scratch only when the pool has grown by a fifth or ten minutes have
@@ -66,33 +72,35 @@ class _IndexCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[tuple[str, str], _Entry] = {}
 
-    def _open_ideas(self, session: Session, after_id: int = 0) -> list[tuple[str, str]]:
+    @staticmethod
+    def _open_ideas(session: Session, team_id: str, after_id: int = 0) -> list[tuple[str, str]]:
         rows = session.execute(
             select(Idea.id, Idea.title, Idea.body)
-            .where(Idea.status == IdeaStatus.OPEN, Idea.id > after_id)
+            .where(Idea.status == IdeaStatus.OPEN, Idea.id > after_id, of_team(team_id))
             .order_by(Idea.id)
         ).all()
         return [(str(i), f"{title}. {body}") for i, title, body in rows]
 
-    def index(self, session: Session) -> SimilarityIndex:
-        """The index of the open ideas in ``session``'s database, extended or refitted first.
+    def index(self, session: Session, team_id: str) -> SimilarityIndex:
+        """The index of workspace ``team_id``'s open ideas in ``session``'s database, extended
+        or refitted first.
 
         The caller holds the session, so the database comes first and this cache's lock second,
         for every caller (a request and the sweeper alike): on SQLite a session holds the
         process's database lock, and two callers taking the two in different orders deadlocked
         (345cc40).
         """
-        key = str(session.get_bind().engine.url)
+        key = (str(session.get_bind().engine.url), team_id)
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
-            built = self._built(entry, self._plan(session, entry, now), now)
+            built = self._built(entry, self._plan(session, team_id, entry, now), now)
             self._entries[key] = built
             return built.index
 
-    def current(self, database: Database) -> SimilarityIndex:
+    def current(self, database: Database, team_id: str) -> SimilarityIndex:
         """As ``index``, for the similar-idea sweeper, which has no session of its own.
 
         What the index needs is read in a short session; fitting or extending it (a refit of
@@ -100,19 +108,19 @@ class _IndexCache:
         cache's lock: on SQLite a session holds the process's database lock, and every ack of
         the process would wait for the fit.
         """
-        key = str(database.engine.url)  # the key ``index`` uses: one index per database
+        key = (str(database.engine.url), team_id)  # the key ``index`` uses
         now = time.monotonic()
         with database.session() as session:
             # The database first, then this cache's lock: the order ``index`` takes them in.
             with self._lock:
                 entry = self._entries.get(key)
-            plan = self._plan(session, entry, now)
+            plan = self._plan(session, team_id, entry, now)
         built = self._built(entry, plan, now)
         with self._lock:
             self._entries[key] = built
         return built.index
 
-    def _plan(self, session: Session, entry: _Entry | None, now: float) -> _Plan:
+    def _plan(self, session: Session, team_id: str, entry: _Entry | None, now: float) -> _Plan:
         """What to do with ``entry``: add the ideas newer than it, or refit on every open idea
         (it is too old, the table was rewritten, or the pool grew too much)."""
         fresh = (
@@ -120,10 +128,10 @@ class _IndexCache:
             and now - entry.built_at < self.MAX_AGE_SECONDS
             and self._created(session, entry.last_id) == entry.last_created
         )
-        rows = self._open_ideas(session, entry.last_id if fresh and entry else 0)
+        rows = self._open_ideas(session, team_id, entry.last_id if fresh and entry else 0)
         extend = fresh and entry is not None and self._extendable(entry, len(rows))
         if fresh and not extend:
-            rows = self._open_ideas(session)
+            rows = self._open_ideas(session, team_id)
         return _Plan(rows, extend, self._created(session, int(rows[-1][0]) if rows else 0))
 
     @staticmethod
@@ -167,6 +175,7 @@ class SimilarityQuery:
 
     idea_id: int
     author_id: int
+    team_id: str
     text: str
     index: SimilarityIndex
 
@@ -176,26 +185,22 @@ class SimilarityQuery:
 
 
 def similarity_query(session: Session, idea_id: int) -> SimilarityQuery | None:
-    idea = session.get(Idea, idea_id)
+    """What to search for ``idea_id``, in the index of its author's workspace."""
+    idea = session.get(Idea, idea_id, options=[joinedload(Idea.author)])
     if idea is None or idea.status is not IdeaStatus.OPEN:
         return None
-    return SimilarityQuery(
-        idea.id, idea.author_id, f"{idea.title}. {idea.body}", _cache.index(session)
-    )
+    team_id = idea.author.team_id
+    text = f"{idea.title}. {idea.body}"
+    return SimilarityQuery(idea.id, idea.author_id, team_id, text, _cache.index(session, team_id))
 
 
 def suggestions(
     session: Session, query: SimilarityQuery, hits: list[tuple[int, float]], k: int = SUGGESTIONS
 ) -> list[Suggestion]:
-    """The open ideas among ``hits`` written by someone else, most similar first."""
-    candidates = {
-        other.id: other
-        for other in session.scalars(
-            select(Idea).options(joinedload(Idea.author)).where(Idea.id.in_([i for i, _ in hits]))
-        )
-        if other.author_id != query.author_id and other.status is IdeaStatus.OPEN
-    }
-    return [Suggestion(candidates[i], score) for i, score in hits if i in candidates][:k]
+    """The open ideas among ``hits`` written by someone else in the same workspace, most
+    similar first."""
+    wanted = [Wanted(query.idea_id, query.author_id, query.text, query.team_id)]
+    return suggestions_many(session, wanted, {query.idea_id: hits}, k).get(query.idea_id, [])
 
 
 def record_offered(session: Session, offers: dict[int, list[Suggestion]]) -> None:
@@ -221,22 +226,32 @@ def suggestions_for(session: Session, idea_id: int, k: int = SUGGESTIONS) -> lis
 
 @dataclass(frozen=True)
 class Wanted:
-    """An idea that wants suggestions: its text, and whose it is (their own are left out)."""
+    """An idea that wants suggestions: its text, and whose it is (their own are left out,
+    and so is every other workspace's)."""
 
     idea_id: int
     author_id: int
     text: str
+    team_id: str
 
 
 def search_many(database: Database, wanted: list[Wanted]) -> dict[int, list[tuple[int, float]]]:
-    """Hits for each wanted idea (id, score; best first), from one search of the index:
-    one transform, one product. Reads in short transactions; computes outside them."""
-    index = _cache.current(database)
-    results = index.search_many([w.text for w in wanted], k=SUGGESTIONS + 10, min_score=MIN_SCORE)
-    return {
-        w.idea_id: [(int(hit.id), hit.score) for hit in hits if int(hit.id) != w.idea_id]
-        for w, hits in zip(wanted, results, strict=True)
-    }
+    """Hits for each wanted idea (id, score; best first), from one search of its workspace's
+    index per workspace in the batch: one transform, one product each. Reads in short
+    transactions; computes outside them."""
+    by_team: dict[str, list[Wanted]] = {}
+    for w in wanted:
+        by_team.setdefault(w.team_id, []).append(w)
+    found: dict[int, list[tuple[int, float]]] = {}
+    for team_id, of_one in by_team.items():
+        index = _cache.current(database, team_id)
+        texts = [w.text for w in of_one]
+        results = index.search_many(texts, k=SUGGESTIONS + 10, min_score=MIN_SCORE)
+        for w, hits in zip(of_one, results, strict=True):
+            found[w.idea_id] = [
+                (int(hit.id), hit.score) for hit in hits if int(hit.id) != w.idea_id
+            ]
+    return found
 
 
 def suggestions_many(
@@ -245,8 +260,10 @@ def suggestions_many(
     hits: dict[int, list[tuple[int, float]]],
     k: int = SUGGESTIONS,
 ) -> dict[int, list[Suggestion]]:
-    """For each wanted idea, the open ideas among its hits written by someone else (one
-    query for the whole batch); ideas without any are left out."""
+    """For each wanted idea, the open ideas among its hits written by someone else of its
+    workspace who was not forgotten (one query for the whole batch); ideas without any are
+    left out. The workspace is checked here too: the index is the cache's, this is the
+    database's word."""
     every = {idea_id for found in hits.values() for idea_id, _ in found}
     candidates = {
         other.id: other
@@ -260,7 +277,9 @@ def suggestions_many(
         found = [
             Suggestion(candidates[i], score)
             for i, score in hits.get(w.idea_id, [])
-            if i in candidates and candidates[i].author_id != w.author_id
+            if i in candidates
+            and candidates[i].author_id != w.author_id
+            and candidates[i].author.team_id == w.team_id
         ][:k]
         if found:
             chosen[w.idea_id] = found
@@ -268,8 +287,9 @@ def suggestions_many(
 
 
 def _pair(session: Session, user: SlackUser, own_id: int, other_id: int) -> tuple[Idea, Idea]:
-    own = session.get(Idea, own_id, options=[joinedload(Idea.author)])
-    other = session.get(Idea, other_id, options=[joinedload(Idea.author)])
+    # Another workspace's idea, on either side, is one that does not exist (and is logged).
+    own = idea_of(session, user.team_id, own_id)
+    other = idea_of(session, user.team_id, other_id)
     if own is None or other is None or other.status is not IdeaStatus.OPEN:
         raise NotFound("errors.idea_not_found")
     if (own.author.team_id, own.author.user_id) != (user.team_id, user.user_id):

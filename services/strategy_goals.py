@@ -10,6 +10,7 @@ from models.base import utcnow
 from services.errors import InvalidInput, NotFound
 from services.participants import SlackUser, ensure_participant
 from services.text import clean_text
+from services.themes import theme_of
 
 MAX_TITLE = 200
 # A short list: it fits in one select menu (Slack allows 100 options) with room to spare.
@@ -65,7 +66,7 @@ def remove_goal(session: Session, team_id: str, goal_id: int) -> StrategyGoal:
 def link_theme(session: Session, team_id: str, theme_id: int, goal_id: int) -> Theme:
     """Say which strategy goal a theme serves."""
     goal = find_goal(session, team_id, goal_id)
-    theme = session.get(Theme, theme_id)
+    theme = theme_of(session, team_id, theme_id)
     if theme is None:
         raise NotFound("themes.not_found", id=theme_id)
     theme.strategy_goal_id = goal.id

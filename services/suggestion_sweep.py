@@ -2,9 +2,11 @@
 
 ``/idea`` only queues its idea (a ``pending_suggestions`` row in its own transaction). One
 elected process sweeps the queue every fraction of a second: it takes up to ``BATCH`` rows,
-searches one index for all of them at once (one query, one transform, one matrix product),
-sends what it found and deletes the rows. So no request worker spends CPU on suggestions, the
-index exists once per deployment, and a flood costs a few batches instead of one search per idea.
+searches the index of each workspace in the batch once for all of its rows (one query, one
+transform, one matrix product per workspace), sends what it found and deletes the rows. So no
+request worker spends CPU on suggestions, each workspace's index exists once per deployment
+(one workspace never sees another's ideas), and a flood costs a few batches instead of one
+search per idea.
 
 Rows are claimed (``claimed_until``) before sending: a second sweeper, which the election
 should prevent but a stalled leader can briefly allow, skips them; if the sweeper dies after
@@ -46,6 +48,7 @@ class Due:
 
     idea_id: int
     author_id: int
+    author_team_id: str
     author_user_id: str
     language: str
     reply_url: str | None
@@ -90,7 +93,7 @@ def sweep_once(
         claimed, due = _claim(session, now, batch, default_language)
     if not claimed:
         return SweepReport(expired=expired)
-    wanted = [Wanted(d.idea_id, d.author_id, d.text) for d in due]
+    wanted = [Wanted(d.idea_id, d.author_id, d.text, d.author_team_id) for d in due]
     hits = similar_ideas.search_many(database, wanted)
     with database.session() as session:
         found = similar_ideas.suggestions_many(session, wanted, hits)
@@ -178,6 +181,7 @@ def _claim(
         Due(
             idea_id=idea.id,
             author_id=author.id,
+            author_team_id=author.team_id,
             author_user_id=author.user_id,
             language=language_of(author, default_language),
             reply_url=pending.reply_url,

@@ -41,7 +41,7 @@ def store_ideas(database: Database, count: int) -> list[int]:
 
 def page_of(database: Database, query: str, page: int) -> IdeaPage:
     with database.reading() as session:
-        return list_ideas(session, query, page)
+        return list_ideas(session, "T1", query, page)
 
 
 def titles(page: IdeaPage) -> list[str]:

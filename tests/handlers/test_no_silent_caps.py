@@ -57,6 +57,7 @@ def add_themes(
     with database.session() as session:
         themes = [
             Theme(
+                team_id="T0LOCAL",
                 title=name.format(n=n),
                 description=description,
                 opens_on=date.today(),
@@ -265,7 +266,13 @@ def test_a_theme_named_with_markup_reads_as_typed_in_plain_text_and_escaped_in_m
     name = "a & b <c>"
     with database.session() as session:
         session.add(
-            Theme(title=name, description="", opens_on=date.today(), status=ThemeStatus.OPEN)
+            Theme(
+                team_id="T0LOCAL",
+                title=name,
+                description="",
+                opens_on=date.today(),
+                status=ThemeStatus.OPEN,
+            )
         )
     idea_form = driver.command_view("/idea", "", user=FACILITATOR)
     [offered, _new] = driver.suggest(idea_form, ids.IDEA_FIELDS["theme"], "a &", user=FACILITATOR)

@@ -201,7 +201,13 @@ def test_editing_an_idea_shows_its_theme_with_more_than_100_open(
 ) -> None:
     with database.session() as session:
         session.add_all(
-            Theme(title=f"Theme {n:03}", description="", opens_on=TODAY, status=ThemeStatus.OPEN)
+            Theme(
+                team_id="T0LOCAL",
+                title=f"Theme {n:03}",
+                description="",
+                opens_on=TODAY,
+                status=ThemeStatus.OPEN,
+            )
             for n in range(105)
         )
     view = driver.command_view("/idea", "", user="U001")

@@ -36,8 +36,8 @@ def test_search_service_matches_forms_in_swedish_and_english(
     driver.command("/idea", "Repair cafés in the cities", user="U004")
     driver.command("/idea", "Something else entirely", user="U005")
     with database.session() as session:
-        swedish = list_ideas(session, "biblioteket")
-        english = list_ideas(session, "city")
+        swedish = list_ideas(session, "T0LOCAL", "biblioteket")
+        english = list_ideas(session, "T0LOCAL", "city")
     assert [idea.body for idea in swedish.ideas] == ["Fler cykelvägar till biblioteken"]
     assert [idea.body for idea in english.ideas] == ["Repair cafés in the cities"]
 
@@ -50,6 +50,6 @@ def test_similar_idea_lookup_meets_inflected_forms(driver: SlackDriver, database
         driver.command("/idea", other, user=f"U1{number:02d}")
     driver.command("/idea", "Pyörän korjaus asukkaille", user="U007")
     with database.session() as session:
-        newest = max(idea.id for idea in list_ideas(session, "").ideas)
+        newest = max(idea.id for idea in list_ideas(session, "T0LOCAL", "").ideas)
         found = [s.idea.body for s in suggestions_for(session, newest)]
     assert found and found[0] == BIKES

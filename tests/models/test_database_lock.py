@@ -79,7 +79,7 @@ def test_the_sweeper_and_requests_take_the_database_and_the_index_cache_in_one_o
     def sweeper() -> None:
         for _ in range(40):
             similar_ideas._cache.clear()  # noqa: SLF001 - every round refits
-            similar_ideas._cache.current(database)  # noqa: SLF001
+            similar_ideas._cache.current(database, "T1")  # noqa: SLF001
 
     def request() -> None:
         for number in range(40):
@@ -104,7 +104,7 @@ def test_the_index_is_fitted_outside_the_database(database: Database) -> None:
     similar_ideas._cache.clear()  # noqa: SLF001
     similar_ideas.SimilarityIndex.__init__ = watched  # type: ignore[method-assign]
     try:
-        similar_ideas._cache.current(database)  # noqa: SLF001
+        similar_ideas._cache.current(database, "T1")  # noqa: SLF001
     finally:
         similar_ideas.SimilarityIndex.__init__ = original  # type: ignore[method-assign]
     assert fitted_holding == [False]

@@ -158,7 +158,7 @@ def build_world(database: Database, *, polled: bool = True) -> World:  # noqa: P
         )
         s.add_all([eeva, other, offered, declined])
         s.flush()
-        theme = Theme(title="Goal 3", opens_on=date.today(), created_by_id=eeva.id)
+        theme = Theme(team_id=TEAM, title="Goal 3", opens_on=date.today(), created_by_id=eeva.id)
         s.add(theme)
         s.flush()
         mine = Idea(

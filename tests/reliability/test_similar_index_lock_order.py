@@ -27,7 +27,7 @@ def test_a_request_and_the_sweeper_never_wait_for_each_other(database: Database)
             ).idea.id
             for n, text in enumerate(TEXTS)
         ]
-    wanted = [similar_ideas.Wanted(made[0], 0, TEXTS[0])]
+    wanted = [similar_ideas.Wanted(made[0], 0, TEXTS[0], "T1")]
     done: list[str] = []
 
     def sweep() -> None:
