@@ -114,7 +114,7 @@ def test_report_programme_to_the_ends_of_the_calendar_is_written(
     experiment_of(database, "UAINO", ends_on=date.today(), decision=Decision.PILOT)
     out = cli_env / "report"
     assert main(["report", "programme", *period, "--out", str(out)]) == 0
-    assert "Wrote" in capsys.readouterr().out
+    assert "Kirjoitettiin" in capsys.readouterr().out  # the workspace default, Finnish
     assert (out / "programme.png").read_bytes().startswith(b"\x89PNG")
 
 

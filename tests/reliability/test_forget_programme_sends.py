@@ -22,7 +22,7 @@ from services import personal_data
 from services.delivery import Recipient, deliver
 from tests.conftest import BOT_TOKEN
 from tests.personal_data_search import traces
-from tests.reliability.test_data_rights_are_complete import EEVA, KEY, build_world
+from tests.reliability.test_data_rights_are_complete import EEVA, KEYS, build_world
 
 
 def test_forget_me_erases_her_dm_from_programme_sends(
@@ -46,10 +46,10 @@ def test_forget_me_erases_her_dm_from_programme_sends(
     assert len(traces(database, dm)) == 3
 
     with database.session() as session:
-        listed = personal_data.personal_data(session, EEVA, answer_key=KEY)
+        listed = personal_data.personal_data(session, EEVA, answer_keys=KEYS)
     assert listed is not None and len(listed["messages_sent"]) == 3  # my-data lists them
     with database.session() as session:
-        assert personal_data.forget(session, EEVA, "en", answer_key=KEY) is not None
+        assert personal_data.forget(session, EEVA, "en", answer_keys=KEYS) is not None
     left = traces(database, dm)
     assert left == [], f"her DM channel survives forget-me: {left}"
     with database.session() as session:
