@@ -159,7 +159,8 @@ def write_groups(
     try:
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(output_columns(diversity_column))
+            # The diversity column's name comes from the input file: guarded like any cell.
+            writer.writerow([csv_text.safe_cell(name) for name in output_columns(diversity_column)])
             for number, group in enumerate(result.groups, start=1):
                 group_cells = (
                     len(group.member_ids),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from urllib.parse import urlparse
 
@@ -71,6 +71,9 @@ _NAMES = re.compile(r"\s*[,;]\s*")
 # ``taxonomies/name`` (Ruby hashes as text) that develop wrote for a while before #13857.
 _TAXONOMY_NAME = re.compile(r"^taxonomies/\d+/")
 _FREE_TEXT_LENGTH = 15
+# Where a slash date with no number over 12 is read day first (13/03/2024 is 13 March):
+# Finnish and Swedish Excel and Forms. An English workspace keeps Forms' en-US month first.
+DAY_FIRST_LANGUAGES = ("fi", "sv")
 
 
 class ColumnError(Exception):
@@ -83,12 +86,21 @@ class ColumnError(Exception):
 
 
 @dataclass(frozen=True)
+class DateOrder:
+    """How one date column's slash dates (``12/03/2024``) are read, and what decided it."""
+
+    day_first: bool
+    by_language: bool  # no cell told (every number up to 12): the workspace language did
+
+
+@dataclass(frozen=True)
 class Mapping:
     """Which header columns play which role (indexes into the row), and the layout."""
 
     layout: str  # "decidim" or "sheet"
     columns: dict[str, list[int]] = field(default_factory=dict)
     header: tuple[str, ...] = ()
+    date_orders: dict[int, DateOrder] = field(default_factory=dict)  # columns of slash dates
 
     def names(self) -> dict[str, str]:
         return {
@@ -96,6 +108,9 @@ class Mapping:
             for role, found in self.columns.items()
             if found
         }
+
+    def date_order_names(self) -> dict[str, DateOrder]:
+        return {self.header[index]: order for index, order in self.date_orders.items()}
 
 
 def undo_formula_guard(value: str) -> str:
@@ -193,7 +208,9 @@ def sheet_mapping(
             columns[role] = known[:1]
     taken = {i for role, found in columns.items() if role != "text" for i in found}
     if not columns["text"]:
-        free = [i for i in _free_text_columns(rows, len(header)) if i not in taken]
+        # A header of punctuation only ("[" of a JSON file read as CSV) names no text.
+        worded = [i for i, name in enumerate(names) if not name or any(map(str.isalnum, name))]
+        free = [i for i in _free_text_columns(rows, len(header)) if i not in taken and i in worded]
         if len(free) > 1 or not (free or columns["title"]):
             raise ColumnError(
                 "which_text_column", columns=", ".join(header), option="--text-column"
@@ -211,11 +228,15 @@ def _free_text_columns(rows: list[list[str]], width: int) -> list[int]:
             continue
         average = sum(len(cell) for cell in cells) / len(cells)
         sentences = sum(" " in cell for cell in cells) / len(cells)
-        dated = sum(parse_date(cell, UTC) is not None for cell in cells) / len(cells)
+        dated = sum(_is_date(cell) for cell in cells) / len(cells)
         mails = sum("@" in cell and " " not in cell for cell in cells) / len(cells)
         if average >= _FREE_TEXT_LENGTH and sentences >= 0.5 and dated < 0.5 and mails < 0.5:
             found.append(index)
     return found
+
+
+def _is_date(value: str) -> bool:
+    return any(parse_date(value, UTC, day_first=order) for order in (False, True))
 
 
 def cell(row: list[str], mapping: Mapping, role: str) -> str:
@@ -231,21 +252,51 @@ def cell(row: list[str], mapping: Mapping, role: str) -> str:
 _FINNISH = re.compile(
     r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(?:klo\s+)?(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?)?$"
 )
-_US = re.compile(
+_SLASH = re.compile(
     r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
 _ZONE_NAME = re.compile(r"\s+(UTC|GMT|Z)$")
 
 
-def parse_date(value: str, local: tzinfo) -> datetime | None:
-    """Decidim (``2023-03-14 10:22:31 UTC``, ``+0300``), ISO, Finnish and US form dates.
+def with_date_orders(mapping: Mapping, rows: list[list[str]], language: str) -> Mapping:
+    """The mapping with the order of each date column's slash dates, decided once, from all
+    of its cells: a first number over 12 anywhere (13/03/2024) makes the column day first, a
+    second one (03/13/2024) month first; when no cell tells, the workspace language decides.
+    Deciding per cell read 12/03 as 3 December next to 13/03 as 13 March."""
+    orders: dict[int, DateOrder] = {}
+    for index in mapping.columns.get("date", []):
+        cells = [row[index].strip() for row in rows if index < len(row)]
+        slashed = [match for match in map(_SLASH.match, cells) if match]
+        if not slashed:
+            continue
+        day_first = any(int(match.group(1)) > 12 for match in slashed)
+        month_first = any(int(match.group(2)) > 12 for match in slashed)
+        if day_first != month_first:
+            orders[index] = DateOrder(day_first=day_first, by_language=False)
+        else:
+            orders[index] = DateOrder(language in DAY_FIRST_LANGUAGES, by_language=True)
+    return replace(mapping, date_orders=orders)
+
+
+def date_of(row: list[str], mapping: Mapping, local: tzinfo) -> datetime | None:
+    """The first date cell of a row with a value, read in its column's order."""
+    for index in mapping.columns.get("date", []):
+        if index < len(row) and row[index].strip():
+            order = mapping.date_orders.get(index)
+            return parse_date(row[index], local, day_first=bool(order and order.day_first))
+    return None
+
+
+def parse_date(value: str, local: tzinfo, *, day_first: bool = False) -> datetime | None:
+    """Decidim (``2023-03-14 10:22:31 UTC``, ``+0300``), ISO, Finnish and slash form dates
+    (``3/14/2024 9:02 AM`` month first, or with ``day_first`` ``14/03/2024 09:02``).
 
     Times without a zone are read in ``local`` (the organisation's own clock).
     """
     text = _ZONE_NAME.sub(" +0000", value.strip())
     if not text:
         return None
-    moment = _iso(text) or _finnish(text) or _us(text)
+    moment = _iso(text) or _finnish(text) or _slashed(text, day_first)
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=local)
@@ -276,11 +327,14 @@ def _finnish(text: str) -> datetime | None:
         return None
 
 
-def _us(text: str) -> datetime | None:
-    match = _US.match(text)
+def _slashed(text: str, day_first: bool) -> datetime | None:
+    match = _SLASH.match(text)
     if not match:
         return None
-    month, day, year, hour, minute, second = (int(part or 0) for part in match.groups()[:6])
+    first, second_number, year, hour, minute, second = (
+        int(part or 0) for part in match.groups()[:6]
+    )
+    day, month = (first, second_number) if day_first else (second_number, first)
     meridiem = (match.group(7) or "").lower()
     if meridiem == "pm" and hour < 12:
         hour += 12

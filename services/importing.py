@@ -51,6 +51,7 @@ class ImportReport:
     encoding: str = ""
     layout: str = ""
     columns: dict[str, str] = field(default_factory=dict)
+    date_orders: dict[str, formats.DateOrder] = field(default_factory=dict)  # by column name
     rows: int = 0
     imported: list[int] = field(default_factory=list)  # row numbers, the header is row 1
     already_imported: list[int] = field(default_factory=list)
@@ -95,7 +96,7 @@ def open_import(path: Path, options: ImportOptions) -> ImportFile:
             mapping = formats.sheet_mapping(table.header, table.rows, chosen)
     except ColumnError as error:
         raise ImportFileError(error.key, **error.params) from None
-    return ImportFile(table, mapping)
+    return ImportFile(table, formats.with_date_orders(mapping, table.rows, options.language))
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def plan_row(number: int, row: list[str], mapping: Mapping, options: ImportOptio
         key=hashlib.sha256(identity.encode()).hexdigest(),
         authors=[name[:MAX_NAME] for name in formats.split_names(value("author"))],
         email=value("email").lower() if "@" in value("email") else None,
-        created_at=formats.parse_date(value("date"), _zone(options.timezone)),
+        created_at=formats.date_of(row, mapping, _zone(options.timezone)),
         source=source,
         source_id=source_id[:64] if source_id else None,
         state="withdrawn" if withdrawn else (state[:40] if state else None),
@@ -183,6 +184,7 @@ def import_rows(
         encoding=source.table.encoding,
         layout=source.mapping.layout,
         columns=source.mapping.names(),
+        date_orders=source.mapping.date_order_names(),
         rows=len(source.table.rows),
         dry_run=dry_run,
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.local.slack import TEAM_ID, LocalSlack
+from matching.csv_text import decode
 from models import Idea, IdeaCoauthor, IdeaKind, IdeaStatus, Participant, Stage
 from models.db import Database
 from tests.slack_driver import SlackDriver, response_json, text_of
@@ -295,6 +296,32 @@ def test_latin1_and_binary_files(cli_env: Path, database: Database, capsys) -> N
     binary.write_bytes(b"PK\x03\x04\x00\x00\xff\xfe\x00")
     assert imports(str(binary)) == 2
     assert "tallenna se muodossa CSV UTF-8" in capsys.readouterr().err
+
+
+def test_mac_roman_is_read_and_named_and_curly_quotes_stay_windows_1252(
+    cli_env: Path, database: Database, capsys
+) -> None:
+    path = cli_env / "mac.csv"
+    path.write_bytes("text\nÅbon kesäkahvila auki myös öisin\n".encode("mac_roman"))
+    assert imports(str(path)) == 0
+    assert "merkistöllä mac-roman" in capsys.readouterr().out
+    assert ideas_in(database)[0].body == "Åbon kesäkahvila auki myös öisin"
+    # No Nordic letter either way: the bytes of curly quotes are Windows-1252's.
+    english = "text\nA \u201cquiet\u201d room \u2013 open late\n".encode("cp1252")
+    assert decode(english) == (english.decode("cp1252"), "windows-1252")
+
+
+def test_slash_dates_no_cell_decides_follow_the_workspace_language_and_say_so(
+    cli_env: Path, database: Database, capsys
+) -> None:
+    rows = "1/2/2024 10:15,Penkkejä puistoon varjoon\n12/3/2024 9:00,Koirapuisto valaistuksella\n"
+    assert imports(str(write(cli_env, "fi.csv", "Start time,Your idea\n" + rows))) == 0
+    assert 'Sarakkeen "Start time" päiväykset luettiin päivä ensin' in capsys.readouterr().out
+    assert [idea.created_at.month for idea in ideas_in(database)] == [2, 3]  # type: ignore[union-attr]
+    # A cell whose second number is over 12 makes the column month first, whatever the language.
+    us = "Start time,Your idea\n3/13/2024 9:00,Pyöräteitä Vallilaan kuntoon\n" + rows
+    assert imports(str(write(cli_env, "us.csv", us)), "--dry-run") == 0
+    assert "kuukausi ensin" in capsys.readouterr().out
 
 
 def test_dry_run_reports_and_writes_nothing(cli_env: Path, database: Database, capsys) -> None:

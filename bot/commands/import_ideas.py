@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ideas = what.add_parser(
         "ideas",
         help="ideas from CSV: a Decidim proposals export, a Forms sheet, or any CSV",
-        description="Encodings (UTF-8, UTF-16, Windows-1252, Latin-1) and separators (, ; tab) "
-        "are detected. Authors are imported as people who are not in Slack.",
+        description="Encodings (UTF-8, UTF-16, Windows-1252, Latin-1, MacRoman) and separators (, ; tab) "
+        "are detected; Decidim's JSON export is read as its CSV export. Authors are imported "
+        "as people who are not in Slack.",
     )
     ideas.add_argument("file", type=Path, help="the CSV file")
     ideas.add_argument("--kind", choices=KINDS, default="idea", help="default: idea")
@@ -134,6 +135,10 @@ def print_report(path: Path, report: ImportReport, team: str, language: str) -> 
         print(t("importing.dry_run", language))
     columns = "; ".join(f"{role} = {names}" for role, names in report.columns.items())
     print(t("importing.columns", language, columns=columns))
+    for column, order in report.date_orders.items():
+        read = t(f"importing.{'day_first' if order.day_first else 'month_first'}", language)
+        key = "date_order_language" if order.by_language else "date_order_cells"
+        print(t(f"importing.{key}", language, column=column, order=read, language=language))
     print(t("importing.team", language, team=team))
     for key, numbers in (
         ("imported", report.imported),

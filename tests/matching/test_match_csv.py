@@ -143,6 +143,15 @@ def test_cells_a_spreadsheet_would_run_are_quoted(tmp_path: Path) -> None:
     assert texts["6"] == "'=HYPERLINK(1) Pyöräily Vallilassa"
 
 
+def test_a_diversity_column_named_like_a_formula_is_quoted_in_the_header(tmp_path: Path) -> None:
+    # The header name is the input file's, repeated in the output: a cell like any other.
+    name = "=HYPERLINK(1)"
+    text = table(ROWS).replace(",org\n", f",{name}\n", 1)
+    assert run(tmp_path, write(tmp_path / "in.csv", text), "--diversity-column", name) == 0
+    header = list(read_output(tmp_path / "out.csv")[0])
+    assert header[3] == "'" + name and name not in header
+
+
 @pytest.mark.parametrize("prefix", ["\u200b=", "\uff1d"])
 def test_formulas_behind_invisible_or_full_width_characters_are_quoted_too(
     tmp_path: Path, prefix: str
