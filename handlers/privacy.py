@@ -91,7 +91,9 @@ def send_personal_data(deps: Deps, respond: Respond, user: SlackUser, language: 
         title=t("privacy.my_data_title", language),
         comment=t("privacy.my_data_comment", language),
     )
-    outcome = deliver_file(deps.gateway, upload, Recipient(user_id=user.user_id))
+    outcome = deliver_file(
+        deps.gateway, upload, Recipient(user_id=user.user_id, team_id=user.team_id)
+    )
     if not outcome.delivered:
         logger.warning(
             "my-data export for %s/%s not delivered: %s %s",

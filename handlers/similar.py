@@ -75,7 +75,7 @@ def join_similar(
         deps.database,
         deps.gateway,
         blocks.notice(text),
-        Recipient(user_id=other_author),
+        Recipient(user_id=other_author, team_id=user.team_id),
         key=f"coauthor:{own_id}:{other_id}",
         about=joiner,  # it tells of their joining: forget-me takes it with them
     )

@@ -130,8 +130,9 @@ class Idea(Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
     # The Slack message an idea was saved from ("Save as idea"), as its permalink.
     source_url: Mapped[str | None] = mapped_column(String(500))
-    # An imported row's identity: its source and id (Decidim), else a hash of its content.
-    # Importing the same ideas again, even from a newer export layout, adds nothing.
+    # An imported row's identity in its workspace: its source and id (Decidim), else a hash
+    # of its content (``services.importing.import_key``). Importing the same ideas again, even
+    # from a newer export layout, adds nothing; another workspace may import them all the same.
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Where an imported idea came from ("decidim:omastadi.hel.fi", "file"), its id there and
     # its state there (Decidim: accepted, rejected, evaluating, withdrawn ...).

@@ -58,6 +58,9 @@ class ScheduledSend(Base):
     # every message to or about a person by these, whatever the send's key says.
     recipient: Mapped[str | None] = mapped_column(String(32), index=True)
     about_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    # The workspace of that DM: on an Enterprise Grid one Slack user id (and one DM channel)
+    # belongs to several workspaces, and forget-me in one must leave the others' sends alone.
+    team_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class SchedulerLease(Base):

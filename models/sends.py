@@ -52,11 +52,12 @@ def claim(
     now: datetime | None = None,
     recipient: str | None = None,
     about_id: int | None = None,
+    team_id: str | None = None,
 ) -> bool:
     """Take the send ``key``; True when this caller may send it (new, or failed before).
 
-    ``recipient`` (whose DM it goes to) and ``about_id`` (whom it is about, if someone else)
-    are recorded with the first claim: forget-me finds the row by them.
+    ``recipient`` (whose DM it goes to, in workspace ``team_id``) and ``about_id`` (whom it is
+    about, if someone else) are recorded with the first claim: forget-me finds the row by them.
 
     A concurrent claim of the same key waits for the first one's commit and then finds the
     row: exactly one caller wins.
@@ -71,6 +72,7 @@ def claim(
         "claimed_at": now,
         "recipient": recipient,
         "about_id": about_id,
+        "team_id": team_id,
     }
     if insert_ignoring_conflict(session, _table(), values):
         return True

@@ -165,7 +165,7 @@ def offer_claim(out: Outbound, team_id: str, participant_id: int, slack_user_id:
         out.database,
         out.gateway,
         out.views.claim_offer(offer, language),
-        Recipient(user_id=slack_user_id),
+        Recipient(user_id=slack_user_id, team_id=team_id),
         key=claim_key(participant_id, slack_user_id),
         holder=out.holder,
     )

@@ -204,11 +204,14 @@ class Gateway(Protocol):
 class Recipient:
     """Where a message goes: a conversation, or a person's DM (opened when needed).
 
-    ``user_id`` names the person whenever it goes to their DM, even by its recorded ``channel``
-    (``deliver`` records them on the send, for forget-me); a shared conversation has none."""
+    ``user_id`` names the person whenever it goes to their DM, even by its recorded ``channel``,
+    and ``team_id`` the workspace they are reached in (``deliver`` records both on the send,
+    for forget-me: on an Enterprise Grid one user id is a member of several workspaces); a
+    shared conversation has neither."""
 
     channel: str | None = None
     user_id: str | None = None
+    team_id: str | None = None
 
     def resolve(self, gateway: Gateway) -> str:
         if self.channel:
@@ -269,11 +272,12 @@ def once(
     in_doubt_after: timedelta = timedelta(0),
     recipient: str | None = None,
     about: int | None = None,
+    team_id: str | None = None,
 ) -> Outcome:
     """Run ``action`` (one Slack call) at most once per ``key``; what became of it.
 
-    ``recipient`` is whose DM it goes to, ``about`` the participant it is about when that is
-    someone else: both are stored with the claim, so forget-me finds it.
+    ``recipient`` is whose DM it goes to (in workspace ``team_id``), ``about`` the participant
+    it is about when that is someone else: all are stored with the claim, so forget-me finds it.
 
     A claim someone else holds is ``BUSY`` while younger than ``in_doubt_after``, ``IN_DOUBT``
     after that. ``action`` raises ``DeliveryError``: in doubt, the claim stays; any other kind
@@ -282,7 +286,14 @@ def once(
     now = clock()
     with database.session() as session:
         claimed = claim(
-            session, key, holder=holder, due_at=due_at, now=now, recipient=recipient, about_id=about
+            session,
+            key,
+            holder=holder,
+            due_at=due_at,
+            now=now,
+            recipient=recipient,
+            about_id=about,
+            team_id=team_id,
         )
         if not claimed:
             return _claimed_elsewhere(session, key, now, in_doubt_after)
@@ -337,7 +348,8 @@ def deliver(
     settles one right away (for callers that hold a lease, so nobody else is sending it) and
     sends it when Slack does not have it. A post of this very call that broke off stays in
     doubt: it may still land, so it is settled on a later call. The send records whose DM it
-    went to (``to.user_id``) and ``about``, the participant it is about if someone else.
+    went to (``to.user_id``, in ``to.team_id``) and ``about``, the participant it is about if
+    someone else.
     """
 
     def post() -> Posted:
@@ -355,6 +367,7 @@ def deliver(
         "due_at": due_at,
         "clock": clock,
         "recipient": to.user_id,
+        "team_id": to.team_id,
         "about": about,
     }
     outcome = once(database, key, post, in_doubt_after=in_doubt_after, **options)

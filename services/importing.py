@@ -149,7 +149,7 @@ def plan_row(number: int, row: list[str], mapping: Mapping, options: ImportOptio
     return RowPlan(
         number=number,
         data=data,
-        key=hashlib.sha256(identity.encode()).hexdigest(),
+        key=import_key(options.team_id, identity),
         authors=[name[:MAX_NAME] for name in formats.split_names(value("author"))],
         email=value("email").lower() if "@" in value("email") else None,
         created_at=formats.date_of(row, mapping, _zone(options.timezone)),
@@ -161,6 +161,16 @@ def plan_row(number: int, row: list[str], mapping: Mapping, options: ImportOptio
         else (IdeaStatus.CLOSED if (state or "").lower() == "rejected" else IdeaStatus.OPEN),
         stage=Stage.STOPPED if (state or "").lower() == "rejected" else Stage.IDEA,
     )
+
+
+def import_key(team_id: str, identity: str) -> str:
+    """A row's key: its identity within the workspace it is imported into. Two workspaces of
+    one deployment may import the same file, and neither learns what the other holds.
+
+    The hash of the identity alone is the key from before workspaces (migration 0041 turns
+    those into these with the author's workspace)."""
+    unscoped = hashlib.sha256(identity.encode()).hexdigest()
+    return hashlib.sha256(f"{team_id}\n{unscoped}".encode()).hexdigest()
 
 
 def _zone(name: str) -> tzinfo:

@@ -278,7 +278,7 @@ def tell_facilitator(
     if not user_id:
         return None
     message = message_for(person_language(out, team_id, user_id))
-    to = Recipient(user_id=user_id)
+    to = Recipient(user_id=user_id, team_id=team_id)
     outcome = deliver(out.database, out.gateway, message, to, key=key, holder=out.holder)
     if not outcome.delivered:
         logger.warning(

@@ -107,11 +107,9 @@ def _rows(rows: Sequence[Base]) -> list[dict[str, Any]]:
 
 
 def _dm_channels(session: Session, user: SlackUser, participant_id: int | None) -> set[str]:
-    """Their DM channel(s), wherever the bot recorded one: a send to them, a poll they were
-    sent, a round preview they were shown."""
-    results = session.scalars(
-        select(ScheduledSend.result).where(ScheduledSend.recipient == user.user_id)
-    )
+    """Their DM channel(s) in this workspace, wherever the bot recorded one: a send to them, a
+    poll they were sent, a round preview they were shown."""
+    results = session.scalars(select(ScheduledSend.result).where(_recorded_to(user)))
     channels = {result.partition(" ")[0] for result in results if result}
     if participant_id is not None:
         channels.update(
@@ -126,17 +124,58 @@ def _dm_channels(session: Session, user: SlackUser, participant_id: int | None) 
     return {channel for channel in channels if channel}
 
 
-def _messages(session: Session, user: SlackUser, participant_id: int | None) -> Any:
-    """The outbox rows of messages to them (sent to their DM: recorded so, or found by its
-    channel) and about them: what forget-me erases and my-data lists."""
-    channels = _dm_channels(session, user, participant_id)
-    about = [] if participant_id is None else [ScheduledSend.about_id == participant_id]
-    return or_(
-        ScheduledSend.recipient == user.user_id,
-        *about,
-        # "channel ts" (models.sends): sent there, whoever was recorded (or not) as its recipient.
-        *(ScheduledSend.result.startswith(f"{c} ", autoescape=True) for c in sorted(channels)),
+def _recorded_to(user: SlackUser) -> Any:
+    # The workspace too: on an Enterprise Grid the same user id is a member of several, and
+    # another workspace's sends to them are its record that they were made (sent once).
+    return (ScheduledSend.recipient == user.user_id) & (ScheduledSend.team_id == user.team_id)
+
+
+def _sent_to(user: SlackUser, channels: set[str]) -> Any:
+    """The outbox rows of messages sent to their DM: recorded so, or found by its channel."""
+    if not channels:
+        return _recorded_to(user)
+    # "channel ts" (models.sends): sent there, whoever was recorded (or not) as its recipient;
+    # a Grid DM channel may be the same in another workspace, whose sends there stay.
+    in_their_dm = or_(
+        *(ScheduledSend.result.startswith(f"{c} ", autoescape=True) for c in sorted(channels))
     )
+    here = or_(ScheduledSend.team_id == user.team_id, ScheduledSend.team_id.is_(None))
+    return or_(_recorded_to(user), in_their_dm & here)
+
+
+def _messages(session: Session, user: SlackUser, participant_id: int | None) -> Any:
+    """The outbox rows of messages to them and about them: what forget-me erases."""
+    return _to_or_about(_sent_to(user, _dm_channels(session, user, participant_id)), participant_id)
+
+
+def _to_or_about(sent_to_them: Any, participant_id: int | None) -> Any:
+    about = [] if participant_id is None else [ScheduledSend.about_id == participant_id]
+    return or_(sent_to_them, *about)
+
+
+# Where a message went: someone else's, on a message only about the person (a co-author's
+# joining, told to the idea's author), so their data shows what it was and when, not those.
+_RECIPIENTS_OWN = ("recipient", "result")
+
+
+def _messages_listed(
+    session: Session, user: SlackUser, participant_id: int | None
+) -> list[dict[str, Any]]:
+    """The outbox rows for my-data: those sent to them whole, those only about them without
+    whose DM they went to."""
+    to_them = _sent_to(user, _dm_channels(session, user, participant_id))
+    found = session.execute(
+        select(ScheduledSend, to_them.label("to_them"))
+        .where(_to_or_about(to_them, participant_id))
+        .order_by(ScheduledSend.id)
+    ).all()
+    listed = []
+    for row, theirs in found:
+        fields = row_as_dict(row)
+        if not theirs:
+            fields = {name: value for name, value in fields.items() if name not in _RECIPIENTS_OWN}
+        listed.append(fields)
+    return listed
 
 
 def _participant_references(pid: int) -> dict[str, tuple[type[Base], Any]]:
@@ -261,11 +300,8 @@ def personal_data(
     """
     participant = find_participant(session, user.team_id, user.user_id)
     by_slack_id = _fetch(session, _slack_id_references(user.team_id, user.user_id))
-    sent = _messages(session, user, participant.id if participant else None)
-    by_slack_id["messages_sent"] = list(
-        session.scalars(select(ScheduledSend).where(sent).order_by(ScheduledSend.id))
-    )
-    if participant is None and not any(by_slack_id.values()):
+    messages = _messages_listed(session, user, participant.id if participant else None)
+    if participant is None and not (messages or any(by_slack_id.values())):
         return None
     data: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
@@ -285,6 +321,7 @@ def personal_data(
             _evaluation_answers(session, participant.id, answer_keys)
         )
     data.update({name: _rows(rows) for name, rows in by_slack_id.items()})
+    data["messages_sent"] = messages
     return data
 
 

@@ -57,7 +57,7 @@ def tell_author(out: Outbound, change_id: int) -> Outcome | None:
         out.database,
         out.gateway,
         message,
-        Recipient(user_id=user_id),
+        Recipient(user_id=user_id, team_id=team_id),
         key=stage_notice_key(change_id),
         holder=out.holder,
     )

@@ -76,12 +76,13 @@ def deliver_poll(out: Outbound, delivery_id: int, *, now: datetime) -> str:
         keys = answer_keys(session, out.settings)
         message = out.views.poll(poll, polls.own_answers(session, poll, person.id, keys), language)
         send_key = _poll_key(poll.id, person.id)
-        poll_id, user_id, opens_at = poll.id, person.user_id, poll.opens_at
+        poll_id, opens_at = poll.id, poll.opens_at
+        team_id, user_id = person.team_id, person.user_id
     outcome = deliver(
         out.database,
         out.gateway,
         message,
-        Recipient(user_id=user_id),
+        Recipient(user_id=user_id, team_id=team_id),
         key=send_key,
         holder=out.holder,
         due_at=opens_at,
@@ -125,9 +126,11 @@ def settle_poll(out: Outbound, delivery_id: int, *, now: datetime) -> DeliverySt
     with out.database.session() as session:
         delivery = session.get(PollDelivery, delivery_id)
         assert delivery is not None
-        user_id = delivery.participant.user_id
+        team_id, user_id = delivery.participant.team_id, delivery.participant.user_id
         send_key = _poll_key(delivery.poll_id, delivery.participant_id)
-    outcome = settle(out.database, out.gateway, send_key, Recipient(user_id=user_id), now=now)
+    outcome = settle(
+        out.database, out.gateway, send_key, Recipient(user_id=user_id, team_id=team_id), now=now
+    )
     with out.database.session() as session:
         current = session.get(PollDelivery, delivery_id, with_for_update=True)
         if current is None or current.state is not DeliveryState.IN_DOUBT:
@@ -153,7 +156,8 @@ def remind(out: Outbound, delivery_id: int, *, now: datetime) -> bool:
         message = out.views.reminder(poll, language)
         send_key = f"poll:{poll.id}:remind:{delivery.participant_id}"
         # Their DM, by the channel the poll went to.
-        to = Recipient(channel=delivery.channel, user_id=delivery.participant.user_id)
+        person = delivery.participant
+        to = Recipient(channel=delivery.channel, user_id=person.user_id, team_id=person.team_id)
     outcome = deliver(
         out.database,
         out.gateway,
@@ -224,13 +228,13 @@ def _report_failures(out: Outbound, now: datetime) -> None:
             # The message lists as many as it can; the rest, with them, go as a file.
             full = out.views.poll_failures_text(poll, problems, language)
             title = t("polls.failures_file_title", language, poll=poll_id)
-            notes.append((poll_id, poll.created_by, message, (full, title)))
-    for poll_id, user_id, message, (full, title) in notes:
+            notes.append((poll_id, (poll.team_id, poll.created_by), message, (full, title)))
+    for poll_id, (team_id, user_id), message, (full, title) in notes:
         outcome = deliver(
             out.database,
             out.gateway,
             message,
-            Recipient(user_id=user_id),
+            Recipient(user_id=user_id, team_id=team_id),
             key=f"poll:{poll_id}:failures",
             holder=out.holder,
             marked=False,
@@ -240,7 +244,7 @@ def _report_failures(out: Outbound, now: datetime) -> None:
             shared = deliver_file(
                 out.gateway,
                 Upload(full.encode(), f"poll-{poll_id}-not-reached.txt", title),
-                Recipient(channel=outcome.channel, user_id=user_id),
+                Recipient(channel=outcome.channel, user_id=user_id, team_id=team_id),
             )
             if not shared.delivered:
                 logger.warning("could not share poll %s's failures: %s", poll_id, shared.code)
@@ -326,7 +330,7 @@ def send_poll_now(out: Outbound, poll_id: int, now: datetime | None = None) -> S
 
 def deliver_report(out: Outbound, facilitator: SlackUser, scope: poll_reports.Scope) -> None:
     """Build the report, post it to the facilitator's DM with its chart."""
-    to = Recipient(user_id=facilitator.user_id)
+    to = Recipient(user_id=facilitator.user_id, team_id=facilitator.team_id)
     # First, so that a failure below is said in their language too.
     language = person_language(out, facilitator.team_id, facilitator.user_id)
     try:
@@ -365,7 +369,7 @@ def deliver_report_file(out: Outbound, facilitator: SlackUser, scope: poll_repor
         report = poll_reports.build_report(session, facilitator.team_id, scope, language)
     text = out.views.report_text(report, language)
     title = t("polls.report_title", language, scope=report.scope)
-    to = Recipient(user_id=facilitator.user_id)
+    to = Recipient(user_id=facilitator.user_id, team_id=facilitator.team_id)
     shared = deliver_file(out.gateway, Upload(text.encode(), "poll-report.txt", title), to)
     if not shared.delivered:
         logger.warning(

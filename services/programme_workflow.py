@@ -114,7 +114,8 @@ def _charter_not_posted(out: Outbound, saver: SlackUser | None, code: str) -> No
     language = person_language(out, saver.team_id, saver.user_id)
     message = out.views.notice(t("programme.charter_not_posted", language, reason=f"`{code}`"))
     # An answer to their own save, just now: saving again is the retry, so no send key.
-    told = deliver(out.database, out.gateway, message, Recipient(user_id=saver.user_id), key=None)
+    to = Recipient(user_id=saver.user_id, team_id=saver.team_id)
+    told = deliver(out.database, out.gateway, message, to, key=None)
     if not told.delivered:
         logger.warning("charter: %s not told it is not posted (%s)", saver.user_id, told.code)
 
@@ -144,7 +145,8 @@ def prompt_card(out: Outbound, mover: SlackUser, change_id: int, experiment_id: 
         mover_language = language_of(
             find_participant(session, mover.team_id, mover.user_id), default
         )
-        prompts = [("mover", Recipient(user_id=mover.user_id), mover_language)]
+        to_mover = Recipient(user_id=mover.user_id, team_id=mover.team_id)
+        prompts = [("mover", to_mover, mover_language)]
         if tank is not None and tank.conversation_id:
             prompts.insert(0, ("tank", Recipient(channel=tank.conversation_id), tank.language))
         messages = [
@@ -193,7 +195,7 @@ def send_invites(
             out.database,
             out.gateway,
             message,
-            Recipient(user_id=invitee.user_id),
+            Recipient(user_id=invitee.user_id, team_id=invitee.participant.team_id),
             key=f"evaluation:{evaluation_id}:invite:{invitee.participant.id}",
             holder=out.holder,
             clock=lambda: now,
@@ -345,12 +347,12 @@ def ask_due_results(out: Outbound, today: date) -> int:
                 continue  # another run took it
             messages = _result_requests(out, session, experiment_id)
         retry, not_reached = False, []
-        for participant_id, user_id, message in messages:
+        for participant_id, (team_id, user_id), message in messages:
             outcome = deliver(
                 out.database,
                 out.gateway,
                 message,
-                Recipient(user_id=user_id),
+                Recipient(user_id=user_id, team_id=team_id),
                 key=f"experiment:{experiment_id}:result:{participant_id}",
                 holder=out.holder,
             )
@@ -395,14 +397,14 @@ def _tell_result_failures(
 
 def _result_requests(
     out: Outbound, session: Session, experiment_id: int
-) -> list[tuple[int, str, Message]]:
+) -> list[tuple[int, tuple[str, str], Message]]:
     experiment = session.get(Experiment, experiment_id)
     assert experiment is not None
     default = out.settings.default_language
     return [
         (
             person.id,
-            person.user_id,
+            (person.team_id, person.user_id),
             out.views.result_request(experiment, language_of(person, default)),
         )
         for person in experiments.owners(session, experiment)
@@ -417,7 +419,8 @@ def send_card(out: Outbound, user: SlackUser, experiment_id: int, language: str)
         if experiment is None:
             return
         message = out.views.experiment_card(experiment, language)
-    outcome = deliver(out.database, out.gateway, message, Recipient(user_id=user.user_id), key=None)
+    to = Recipient(user_id=user.user_id, team_id=user.team_id)
+    outcome = deliver(out.database, out.gateway, message, to, key=None)
     if not outcome.delivered:
         logger.warning("could not DM card %s to %s: %s", experiment_id, user.user_id, outcome.code)
 
@@ -429,7 +432,7 @@ def deliver_programme_report(
     with out.database.session() as session:
         report = build_report(session, facilitator.team_id, period)
     message = out.views.programme_report(report, language)
-    to = Recipient(user_id=facilitator.user_id)
+    to = Recipient(user_id=facilitator.user_id, team_id=facilitator.team_id)
     # One-off: the facilitator asked for it just now, and asking again is the retry.
     outcome = deliver(out.database, out.gateway, message, to, key=None)
     if not outcome.delivered or not outcome.channel:

@@ -280,8 +280,9 @@ def _send_notice(out: Outbound, notice_id: int, runner: str) -> None:
             reason=notice.reason,
             round_id=notice.round_id,
         )
+        team_id = notice.participant.team_id
         notice.state = StepState.SENDING
-    to = Recipient(user_id=unplaced.user_id)
+    to = Recipient(user_id=unplaced.user_id, team_id=team_id)
     outcome = _send(out, out.views.unplaced(unplaced), to, _notice_key(notice_id), runner)
     with out.database.session() as session:
         notice = session.get(RoundNotice, notice_id)
@@ -385,7 +386,7 @@ def _report(out: Outbound, round_id: int, summary: RoundSummary, runner: str) ->
         out.database,
         out.gateway,
         out.views.round_summary(summary),
-        Recipient(user_id=confirmed_by),
+        Recipient(user_id=confirmed_by, team_id=team_id),
         key=_summary_key(round_id),
         holder=runner,
     )

@@ -61,7 +61,7 @@ def deliver_preview(
         logger.exception("matching failed for %s", facilitator.user_id)
         _say_sorry(out, facilitator, t("errors.generic", language))
         return None
-    to = Recipient(user_id=facilitator.user_id)
+    to = Recipient(user_id=facilitator.user_id, team_id=facilitator.team_id)
     outcome = deliver(
         out.database, out.gateway, answer, to, key=_preview_key(round_id), holder=out.holder
     )
@@ -84,7 +84,7 @@ def deliver_preview_file(out: Outbound, facilitator: SlackUser, round_id: int) -
             raise NotFound("rounds.not_found")
         text = out.views.preview_text(round_, language)
     title = t("rounds.preview_file_title", language, round=round_id)
-    to = Recipient(user_id=facilitator.user_id)
+    to = Recipient(user_id=facilitator.user_id, team_id=facilitator.team_id)
     upload = Upload(text.encode(), f"preview-{round_id}.txt", title)
     shared = deliver_file(out.gateway, upload, to)
     if not shared.delivered:
@@ -95,7 +95,8 @@ def deliver_preview_file(out: Outbound, facilitator: SlackUser, round_id: int) -
 def _say_sorry(out: Outbound, person: SlackUser, text: str) -> None:
     """Tell someone their request failed (best effort: a failure here is only logged)."""
     sorry = out.views.notice(text)
-    outcome = deliver(out.database, out.gateway, sorry, Recipient(user_id=person.user_id), key=None)
+    to = Recipient(user_id=person.user_id, team_id=person.team_id)
+    outcome = deliver(out.database, out.gateway, sorry, to, key=None)
     if not outcome.delivered:
         logger.warning("could not tell %s about a failure: %s", person.user_id, outcome.code)
 

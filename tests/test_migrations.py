@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from sqlalchemy import create_engine, select, text
 
 from models import Base, HomeChart, RetiredHomeChart
 from models.db import Database, alembic_config
+from services.importing import import_key
 from tests.conftest import BACKENDS
 from tests.databases import scratch_postgres_database
 
@@ -165,3 +167,50 @@ def test_existing_themes_are_given_the_workspace_they_came_from(
     # Theme 3: no creator, no ideas; two workspaces: neither gets it.
     alone = teams[0] if len(teams) == 1 else ""
     assert found == {1: teams[-1], 2: "T1", 3: alone}
+
+
+def test_sends_and_import_keys_before_0041_learn_their_workspace(tmp_path: Path) -> None:
+    """0041: a send gets the workspace its key names, else its recipient's only one, else
+    none; an import key becomes the one its author's workspace now gives the same row, so
+    importing the file there again still adds nothing."""
+    url = f"sqlite:///{tmp_path / 'grid.sqlite3'}"
+    _migrate(url, "0040")
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        # UGRID is a member of both workspaces; UALONE of one.
+        for pid, team, user in ((1, "T1", "UGRID"), (2, "T2", "UGRID"), (3, "T1", "UALONE")):
+            connection.execute(
+                text(
+                    "INSERT INTO participants (id, team_id, user_id, opt_in, is_offline,"
+                    " created_at, updated_at) VALUES (:id, :team, :user, 'in', 0, :now, :now)"
+                ),
+                {"id": pid, "team": team, "user": user, "now": now},
+            )
+        sends = {"evaluation:3:invite:2": "UGRID", "x:1": "UALONE", "x:2": "UGRID"}
+        for key, recipient in sends.items():
+            connection.execute(
+                text(
+                    "INSERT INTO scheduled_sends (key, state, attempts, claimed_at, recipient)"
+                    " VALUES (:key, 'sent', 1, :now, :recipient)"
+                ),
+                {"key": key, "recipient": recipient, "now": now},
+            )
+        old_key = hashlib.sha256(b"decidim:omastadi.hel.fi\n42").hexdigest()
+        connection.execute(
+            text(
+                "INSERT INTO ideas (author_id, kind, title, body, status, stage, search_text,"
+                " import_key, created_at, updated_at)"
+                " VALUES (2, 'idea', 'I', 'B', 'open', 'idea', '', :key, :now, :now)"
+            ),
+            {"key": old_key, "now": now},
+        )
+    engine.dispose()
+    _migrate(url, "head")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        teams = dict(connection.execute(text("SELECT key, team_id FROM scheduled_sends")).all())
+        key = connection.execute(text("SELECT import_key FROM ideas")).scalar_one()
+    engine.dispose()
+    assert teams == {"evaluation:3:invite:2": "T2", "x:1": "T1", "x:2": None}
+    assert key == import_key("T2", "decidim:omastadi.hel.fi\n42")

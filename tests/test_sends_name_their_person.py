@@ -1,6 +1,8 @@
-"""Forget-me finds a person's outbox rows by whose DM they went to, which ``deliver`` records
-from ``Recipient.user_id``: a message to someone's DM by its channel alone, or a send claimed
-with ``once`` directly, would slip past it. Each of those must be a shared conversation."""
+"""Forget-me finds a person's outbox rows by whose DM they went to and in which workspace,
+which ``deliver`` records from ``Recipient.user_id`` and ``Recipient.team_id``: a message to
+someone's DM by its channel alone, or a send claimed with ``once`` directly, would slip past it
+(each of those must be a shared conversation); one without its workspace would be found by
+forget-me in none (on an Enterprise Grid one user id is a member of several workspaces)."""
 
 from __future__ import annotations
 
@@ -33,16 +35,19 @@ def _calls(name: str) -> list[tuple[str, ast.Call]]:
 
 
 def test_every_message_to_a_dm_names_its_person() -> None:
-    unnamed = set()
+    unnamed, unworkspaced = set(), set()
     for path, call in _calls("Recipient"):
         keywords = {keyword.arg: keyword.value for keyword in call.keywords}
         if "user_id" in keywords or len(call.args) > 1:
+            if "team_id" not in keywords and len(call.args) < 3:
+                unworkspaced.add((path, call.lineno))
             continue
         channel = keywords.get("channel", call.args[0] if call.args else None)
         unnamed.add((path, ast.unparse(channel) if channel is not None else ""))
     assert unnamed - set(SHARED_CONVERSATIONS) == set(), (
         "a Recipient without user_id: forget-me would not find it if it is someone's DM"
     )
+    assert unworkspaced == set(), "a DM without team_id: forget-me would find it in no workspace"
 
 
 def test_sends_are_claimed_by_deliver() -> None:

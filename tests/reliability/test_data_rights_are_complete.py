@@ -103,7 +103,7 @@ class World:
 
 def _sent(session: Session, key: str, ts: str, *, to: str | None, about: int | None = None) -> None:
     """An outbox row as ``services.delivery`` leaves it: claimed, then sent to ``to``'s DM."""
-    assert claim(session, key, holder="test", recipient=to, about_id=about)
+    assert claim(session, key, holder="test", recipient=to, about_id=about, team_id=TEAM)
     mark_sent(session, key, channel=DM if to == EEVA.user_id else "DOTTO9DM", ts=ts)
 
 

@@ -35,12 +35,12 @@ def test_forget_me_erases_her_dm_from_programme_sends(
         experiment_id = s.scalars(select(Experiment.id)).one()
     gateway = SlackGateway(WebClient(token=BOT_TOKEN, base_url=slack.api_url, timeout=5))
     dm = slack.dm_channel(EEVA.user_id)
-    message, her = {"text": "Hei Eeva"}, Recipient(user_id=EEVA.user_id)
+    message, her = {"text": "Hei Eeva"}, Recipient(user_id=EEVA.user_id, team_id=EEVA.team_id)
     # As the programme sends them: to her DM by her Slack id, or by its recorded channel.
     for key, to in (
         (f"evaluation:{world.evaluation_id}:invite:{world.eeva}", her),
         (f"experiment:{experiment_id}:result:{world.eeva}", her),
-        (f"experiment:{experiment_id}:prompt:1:mover", Recipient(dm, EEVA.user_id)),
+        (f"experiment:{experiment_id}:prompt:1:mover", Recipient(dm, EEVA.user_id, EEVA.team_id)),
     ):
         assert deliver(database, gateway, message, to, key=key, holder="test").delivered
     assert len(traces(database, dm)) == 3
