@@ -13,6 +13,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
+from models.entities import Participant
 from models.queries import insert_ignoring_conflict
 from models.scheduling import ScheduledSend, SendState
 
@@ -157,3 +158,16 @@ def sends_in_doubt(
             .order_by(ScheduledSend.claimed_at)
         )
     )
+
+
+def still_here(session: Session, participant_id: int) -> bool:
+    """Whether the participant has not asked to be forgotten. On PostgreSQL their row is locked
+    for share until the caller's transaction ends: a forget-me in progress (which locks it for
+    update first) is waited for and then seen, and one that starts later waits for this claim
+    and then erases it. SQLite's one writer at a time gives the same order."""
+    row = session.execute(
+        select(Participant.forgotten_at)
+        .where(Participant.id == participant_id)
+        .with_for_update(read=True)
+    ).first()
+    return row is not None and row[0] is None

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from models.base import utcnow
 from models.db import Database
 from models.scheduling import SendState
-from models.sends import claim, find_send, mark_failed, mark_sent
+from models.sends import claim, find_send, mark_failed, mark_sent, still_here
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ class Status(enum.StrEnum):
     PERMANENT = "permanent"
     TEMPORARY = "temporary"
     RETRY_AFTER = "retry_after"
+    # The person asked to be forgotten after the message was made: nothing claimed or sent.
+    FORGOTTEN = "forgotten"
 
 
 @dataclass(frozen=True)
@@ -207,11 +209,14 @@ class Recipient:
     ``user_id`` names the person whenever it goes to their DM, even by its recorded ``channel``,
     and ``team_id`` the workspace they are reached in (``deliver`` records both on the send,
     for forget-me: on an Enterprise Grid one user id is a member of several workspaces); a
-    shared conversation has neither."""
+    shared conversation has neither. ``participant_id``, when the message was made for a
+    participant (a notice, an invitation, a poll), lets the claim refuse a send to someone who
+    asked to be forgotten in the meantime (``once``)."""
 
     channel: str | None = None
     user_id: str | None = None
     team_id: str | None = None
+    participant_id: int | None = None
 
     def resolve(self, gateway: Gateway) -> str:
         if self.channel:
@@ -273,6 +278,7 @@ def once(
     recipient: str | None = None,
     about: int | None = None,
     team_id: str | None = None,
+    participant_id: int | None = None,
 ) -> Outcome:
     """Run ``action`` (one Slack call) at most once per ``key``; what became of it.
 
@@ -285,6 +291,10 @@ def once(
     """
     now = clock()
     with database.session() as session:
+        # Made for a participant who has since asked to be forgotten: their forget-me has
+        # erased what it could find, and a claim now would write their Slack id again.
+        if participant_id is not None and not still_here(session, participant_id):
+            return Outcome(Status.FORGOTTEN)
         claimed = claim(
             session,
             key,
@@ -369,6 +379,7 @@ def deliver(
         "recipient": to.user_id,
         "team_id": to.team_id,
         "about": about,
+        "participant_id": to.participant_id,
     }
     outcome = once(database, key, post, in_doubt_after=in_doubt_after, **options)
     # Only a claim an earlier attempt left: a post that broke off just now may still land.

@@ -355,6 +355,10 @@ def forget(
     ``answer_keys`` their text answers to anonymous polls are erased as well.
     """
     participant = find_participant(session, user.team_id, user.user_id)
+    if participant is not None:
+        # Locked first, so a send being claimed for them (``models.sends.still_here``) either
+        # commits before this erases it, or waits and sees them forgotten.
+        session.refresh(participant, with_for_update=True)
     # First: their poll deliveries and round previews still say where their DM is.
     messages = _forget_messages(session, user, participant.id if participant else None)
     named = _forget_slack_id(session, user)

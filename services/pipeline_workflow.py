@@ -50,14 +50,14 @@ def tell_author(out: Outbound, change_id: int) -> Outcome | None:
         idea, author = change.idea, change.idea.author
         if author.forgotten_at is not None or author.is_offline:
             return None
-        team_id, user_id = author.team_id, author.user_id
+        team_id, user_id, author_id = author.team_id, author.user_id, author.id
     language = person_language(out, team_id, user_id)
     message = out.views.stage_moved(idea, change, language)
     outcome = deliver(
         out.database,
         out.gateway,
         message,
-        Recipient(user_id=user_id, team_id=team_id),
+        Recipient(user_id=user_id, team_id=team_id, participant_id=author_id),
         key=stage_notice_key(change_id),
         holder=out.holder,
     )

@@ -157,7 +157,12 @@ def remind(out: Outbound, delivery_id: int, *, now: datetime) -> bool:
         send_key = f"poll:{poll.id}:remind:{delivery.participant_id}"
         # Their DM, by the channel the poll went to.
         person = delivery.participant
-        to = Recipient(channel=delivery.channel, user_id=person.user_id, team_id=person.team_id)
+        to = Recipient(
+            channel=delivery.channel,
+            user_id=person.user_id,
+            team_id=person.team_id,
+            participant_id=person.id,
+        )
     outcome = deliver(
         out.database,
         out.gateway,

@@ -195,7 +195,11 @@ def send_invites(
             out.database,
             out.gateway,
             message,
-            Recipient(user_id=invitee.user_id, team_id=invitee.participant.team_id),
+            Recipient(
+                user_id=invitee.user_id,
+                team_id=invitee.participant.team_id,
+                participant_id=invitee.participant.id,
+            ),
             key=f"evaluation:{evaluation_id}:invite:{invitee.participant.id}",
             holder=out.holder,
             clock=lambda: now,
@@ -227,8 +231,9 @@ IN_DOUBT_AFTER = timedelta(minutes=5)
 def _attempt(outcome: Outcome) -> stage_evaluations.Attempt:
     if outcome.delivered:
         return stage_evaluations.Attempt(sent=True)
-    if outcome.status is Status.BUSY:
-        # Another process is sending it this moment: its outcome is the one that counts.
+    if outcome.status in (Status.BUSY, Status.FORGOTTEN):
+        # Another process is sending it this moment: its outcome is the one that counts. Or
+        # the invitee was forgotten meanwhile, and their invitation with them.
         return stage_evaluations.Attempt(counted=False)
     return stage_evaluations.Attempt(
         for_good=outcome.status is Status.PERMANENT,

@@ -19,7 +19,7 @@ from bot.slack_gateway import SlackGateway
 from models import Experiment, PollDelivery, ScheduledSend
 from models.db import Database
 from services import personal_data
-from services.delivery import Recipient, deliver
+from services.delivery import Recipient, Status, deliver
 from tests.conftest import BOT_TOKEN
 from tests.personal_data_search import traces
 from tests.reliability.test_data_rights_are_complete import EEVA, KEYS, build_world
@@ -54,4 +54,28 @@ def test_forget_me_erases_her_dm_from_programme_sends(
     assert left == [], f"her DM channel survives forget-me: {left}"
     with database.session() as session:
         # "Who was asked ... is about them": the invite's key, which names her, goes too.
+        assert session.scalars(select(ScheduledSend.key)).all() == []
+
+
+def test_a_message_made_before_forget_me_is_not_sent_after_it(
+    database: Database, slack: LocalSlack
+) -> None:
+    """A notice composed for her while she asks to be forgotten (the stage notice is made after
+    the facilitator's ack, in the background) is claimed after her forget-me has run: it must
+    neither go out nor write her Slack id into the outbox again."""
+    world = build_world(database, polled=False)
+    with database.session() as s:
+        s.execute(delete(ScheduledSend))
+    gateway = SlackGateway(WebClient(token=BOT_TOKEN, base_url=slack.api_url, timeout=5))
+    her = Recipient(user_id=EEVA.user_id, team_id=EEVA.team_id, participant_id=world.eeva)
+    with database.session() as session:
+        assert personal_data.forget(session, EEVA, "en", answer_keys=KEYS) is not None
+    posts_before = len(slack.calls_to("chat.postMessage"))
+
+    outcome = deliver(database, gateway, {"text": "Hei Eeva"}, her, key="stage:9:author")
+
+    assert outcome.status is Status.FORGOTTEN and not outcome.delivered and not outcome.failed
+    assert len(slack.calls_to("chat.postMessage")) == posts_before
+    assert traces(database, EEVA.user_id) == []
+    with database.session() as session:
         assert session.scalars(select(ScheduledSend.key)).all() == []
