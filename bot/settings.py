@@ -7,12 +7,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from i18n import LANGUAGES
 
 DEFAULT_DATABASE_URL = "sqlite:///collider.sqlite3"
+# The programme's home: schedules run on its wall clock, and people Slack gives no zone for
+# count their days in it.
+DEFAULT_TIME_ZONE = "Europe/Helsinki"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -33,6 +37,8 @@ class Settings:
     slack_api_url: str | None = None
     facilitators: frozenset[str] = frozenset()
     default_language: str = "en"
+    # An IANA zone name (COLLIDER_TIME_ZONE), checked when the settings are loaded.
+    time_zone: str = DEFAULT_TIME_ZONE
     listener_threads: int = 16
     worker_threads: int = 4
     log_level: str = "INFO"
@@ -137,6 +143,15 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
     if language not in LANGUAGES:
         problems.append(f"COLLIDER_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
 
+    time_zone = text("COLLIDER_TIME_ZONE") or DEFAULT_TIME_ZONE
+    try:
+        # Checked here, not with services.local_time: `match-csv` loads settings without services.
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"COLLIDER_TIME_ZONE must be a time zone name such as Europe/Helsinki, not {time_zone!r}"
+        )
+
     log_level = (text("COLLIDER_LOG_LEVEL") or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append("COLLIDER_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
@@ -159,6 +174,7 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
         slack_api_url=api_url,
         facilitators=facilitators,
         default_language=language,
+        time_zone=time_zone,
         listener_threads=listener_threads,
         worker_threads=worker_threads,
         log_level=log_level,

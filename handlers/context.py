@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -19,6 +20,7 @@ from i18n import normalize_language
 from models.db import Database
 from services.delivery import Gateway
 from services.errors import InvalidInput
+from services.local_time import zone_named
 from services.outgoing import Outbound
 from services.participants import (
     SenderLanguage,
@@ -61,6 +63,13 @@ class Deps:
             return found.language
         return self.slack_language(user, found.participant_id)
 
+    def time_zone(self, user: SlackUser) -> ZoneInfo:
+        """The zone Slack has for the person (their ``tz``), else the deployment's: the one
+        their "today" and "until Friday" are counted in."""
+        profile = self.directory.profile(user.user_id) if self.directory else None
+        own = zone_named(profile.time_zone) if profile is not None else None
+        return own or ZoneInfo(self.settings.time_zone)
+
     def slack_language(self, user: SlackUser, participant_id: int | None) -> str:
         """For someone whose row has no language yet: their Slack locale, kept once known."""
         default = self.settings.default_language
@@ -102,10 +111,11 @@ def user_from_interaction(body: dict[str, Any]) -> SlackUser | None:
 def read_json(value: Any, read: Callable[[Any], T]) -> T:
     """What ``read`` makes of a button value or ``private_metadata`` the bot wrote as JSON
     (nothing: ``{}``). Anything else comes only in a crafted request: a bad request, answered
-    by the listener like any refusal, never a traceback."""
+    by the listener like any refusal, never a traceback (``1e309`` is JSON for infinity, and
+    arithmetic on it fails with an ``ArithmeticError``, not a ``ValueError``)."""
     try:
         return read(json.loads(value or "{}"))
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
         raise InvalidInput("errors.bad_request") from None
 
 

@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.util.utils import get_arg_names_of_callable
@@ -57,6 +58,7 @@ class Person:
         self._deps = deps
         self._language: str | None = None
         self._stored: SenderLanguage | None = None
+        self._time_zone: ZoneInfo | None = None
 
     @property
     def language(self) -> str:
@@ -65,6 +67,13 @@ class Person:
         if self._language is None:
             self._language = _language_of(self._deps, self.user, self._stored)
         return self._language
+
+    @property
+    def time_zone(self) -> ZoneInfo:
+        """Their Slack time zone, else the deployment's (asked of Slack once per request)."""
+        if self._time_zone is None:
+            self._time_zone = self._deps.time_zone(self.user)
+        return self._time_zone
 
     def knows_language(self, language: str) -> None:
         self._language = language

@@ -36,8 +36,11 @@ def leave(ack: Ack, person: Person, deps: Deps) -> None:
 
 def pause(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:
     with deps.database.session() as session:
-        until = participation.pause(session, person.user, subcommand_args(command))
-    _answer(ack, person, ("rounds.paused", {"date": until.isoformat()}))
+        until = participation.pause(
+            session, person.user, subcommand_args(command), person.time_zone
+        )
+    # The date itself: t() writes it as the person's language does (31.12.2030, 31 dec. 2030).
+    _answer(ack, person, ("rounds.paused", {"date": until}))
 
 
 def avoid(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, tzinfo
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -115,6 +116,7 @@ def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
     language, user = person.language, person.user
     home = programme.home_figures(deps, user, language) if is_facilitator(deps, user) else None
     figures = programme.home_programme(home, language) if home is not None else []
+    zone = _zone_of_pause(deps, person)
     with deps.database.session() as session:
         sections = HomeSections(
             language=language,
@@ -125,6 +127,7 @@ def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
             polls=polls.pending_polls(session, participant) if participant else [],
             programme=figures,
             **programme.home_sections(session, user),
+            time_zone=zone,
         )
         view = home_view(sections)
     text_only = without_images(view)
@@ -137,6 +140,16 @@ def publish_home(deps: Deps, client: WebClient, person: Person) -> None:
     if home is not None and error is None:
         # Only now, with a Home published that no longer shows them, are old charts deleted.
         programme.home_published(deps, user, home)
+
+
+def _zone_of_pause(deps: Deps, person: Person) -> tzinfo:
+    """The person's zone if they are paused (the one line of the Home that shows a day), asked
+    of Slack outside any transaction; UTC, and no question to Slack, for everyone else."""
+    user = person.user
+    with deps.database.session() as session:
+        participant = find_participant(session, user.team_id, user.user_id)
+        paused = participant is not None and participant.paused_until is not None
+    return person.time_zone if paused else UTC
 
 
 def _publish(client: WebClient, user_id: str, view: dict[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
 from handlers import ids
@@ -25,6 +26,7 @@ from handlers.mrkdwn import escape_within, quote
 from handlers.programme_blocks import charter_home_text
 from i18n import t
 from models import Idea, IdeaStage, OptIn, Participant, Stage, ThinkTank
+from services.local_time import local_day
 from services.pipeline import MAX_NOTE, PipelineSummary
 from services.polls import PendingPoll
 
@@ -115,6 +117,8 @@ class HomeSections:
     # Charters of my think tanks by think tank id; the programme's figures for facilitators.
     charters: dict[int, Any] = field(default_factory=dict)
     programme: list[Block] = field(default_factory=list)
+    # The person's zone: a pause ends when their day begins, which in UTC may be the day before.
+    time_zone: tzinfo = UTC
 
 
 def home_view(sections: HomeSections) -> Block:
@@ -137,7 +141,7 @@ def home_view(sections: HomeSections) -> Block:
     blocks += [
         {"type": "divider"},
         section(f"*{t('pipeline.home_settings', language)}*"),
-        context(matchmaking_status(sections.participant, language)),
+        context(matchmaking_status(sections.participant, language, sections.time_zone)),
         {
             "type": "actions",
             "block_id": "home_settings",
@@ -203,11 +207,12 @@ def think_tank_blocks(sections: HomeSections) -> list[Block]:
     return [*blocks, *packed_sections(lines)]
 
 
-def matchmaking_status(participant: Participant | None, language: str) -> str:
+def matchmaking_status(participant: Participant | None, language: str, zone: tzinfo = UTC) -> str:
     if participant is None or participant.opt_in is OptIn.IN:
         return t("rounds.home_status_in", language)
     if participant.opt_in is OptIn.PAUSED and participant.paused_until:
-        return t("rounds.home_status_paused", language, date=participant.paused_until)
+        until = local_day(participant.paused_until, zone)
+        return t("rounds.home_status_paused", language, date=until)
     return t("rounds.home_status_out", language)
 
 

@@ -30,7 +30,7 @@ from services.answer_keys import answer_keys
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput, NotAllowed
 from services.poll_workflow import deliver_report, deliver_report_file, send_poll_now
-from services.record_ids import carried_id
+from services.record_ids import carried_id, carried_number
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +56,7 @@ def _chosen_id(value: str | None, field: str) -> int | None:
 def _int_or_none(value: str | None, field: str) -> int | None:
     if not (value or "").strip():
         return None
-    try:
-        return int((value or "").strip().lstrip("#"))
-    except ValueError:
-        raise InvalidInput("errors.bad_choice", field=field) from None
+    return carried_number(value, "errors.bad_choice", field=field)
 
 
 def poll_form(command: dict[str, Any], person: Person, deps: Deps) -> Modal:

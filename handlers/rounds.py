@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 
@@ -25,28 +26,38 @@ from i18n import t
 from services import facilitators, matchmaking, schedules, themes
 from services.delivery import DeliveryError
 from services.errors import DomainError, InvalidInput
-from services.record_ids import carried_id
+from services.local_time import local_day
+from services.record_ids import carried_id, carried_number
 from services.round_workflow import carry_out, deliver_preview, deliver_preview_file
 
 logger = logging.getLogger(__name__)
 
 
+def _round_fields(ref: dict[str, Any]) -> dict[str, Any]:
+    return {"r": carried_id(ref["r"]), "v": carried_id(ref["v"])}
+
+
 def _round_ref(value: str | None) -> dict[str, Any]:
+    """A preview button's value (or the move form's metadata): the round and its version."""
+    return read_json(value, _round_fields)
+
+
+def _lock_ref(value: str | None) -> dict[str, Any]:
+    """A lock button's value: the round, its version, the group's number and whether to lock
+    (read inside ``read_json``: a crafted number, ``1e309`` or ``"x"``, is a bad request)."""
     return read_json(
         value,
         lambda ref: {
-            "r": carried_id(ref["r"]),
-            "v": carried_id(ref["v"]),
-            **{k: v for k, v in ref.items() if k not in "rv"},
+            **_round_fields(ref),
+            "n": carried_id(ref["n"]),
+            "lock": ref.get("lock") is True,
         },
     )
 
 
 def _int(value: str | None, field: str) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        raise InvalidInput("errors.bad_choice", field=field) from None
+    """A number field of a form (its range is the service's to judge)."""
+    return carried_number(value, "errors.bad_choice", field=field)
 
 
 def match_form(person: Person, deps: Deps) -> Modal:
@@ -84,13 +95,15 @@ def schedule(ack: Ack, command: dict[str, Any], person: Person, deps: Deps) -> N
             text = t("rounds.schedule_off", language)
         else:
             weeks, auto = schedules.parse_schedule(args)
-            planned = schedules.set_schedule(session, user, weeks, auto)
+            zone = ZoneInfo(deps.settings.time_zone)
+            planned = schedules.set_schedule(session, user, weeks, auto, zone)
             mode = t("rounds.schedule_auto" if auto else "rounds.schedule_preview", language)
             text = t(
                 "rounds.scheduled",
                 language,
                 weeks=weeks,
-                date=planned.next_run_at.date().isoformat(),
+                # The day on the schedule's clock, written as the person's language does.
+                date=local_day(planned.next_run_at, zone),
                 mode=mode,
             )
     ack(response_type="ephemeral", **blocks.notice(text))
@@ -147,14 +160,12 @@ def lock_member(
     ack: Ack, action: dict[str, Any], respond: Respond, person: Person, deps: Deps
 ) -> None:
     ack()
-    ref = _round_ref(action.get("value"))
+    ref = _lock_ref(action.get("value"))
     _redraw_preview(
         deps,
         respond,
         person.language,
-        lambda s: matchmaking.set_locked(
-            s, ref["r"], ref["v"], int(ref.get("n", 0)), bool(ref.get("lock"))
-        ),
+        lambda s: matchmaking.set_locked(s, ref["r"], ref["v"], ref["n"], ref["lock"]),
     )
 
 

@@ -1,4 +1,5 @@
-"""What Slack knows about a person (locale, workspace admin), asked with a short timeout.
+"""What Slack knows about a person (locale, time zone, workspace admin), asked with a short
+timeout.
 
 Used while a request waits for its ack, so a slow or failing ``users.info`` must cost little:
 one short attempt, and a failure is remembered for a while instead of retried on every request.
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from services.local_time import zone_named
+
 logger = logging.getLogger(__name__)
 
 LOOKUP_TIMEOUT_SECONDS = 1
@@ -25,6 +28,8 @@ KEEP_ANSWERS_SECONDS = 3600.0
 class SlackProfile:
     locale: str | None
     is_admin: bool
+    # Slack's ``tz`` (``Europe/Helsinki``) when it names a zone this machine knows.
+    time_zone: str | None = None
 
 
 class SlackDirectory:
@@ -42,7 +47,7 @@ class SlackDirectory:
         self._lock = threading.Lock()
 
     def profile(self, user_id: str, max_age: float = KEEP_ANSWERS_SECONDS) -> SlackProfile | None:
-        """The person's locale and admin flags, or None when Slack cannot say just now.
+        """The person's locale, time zone and admin flags, or None when Slack cannot say just now.
 
         An answer up to ``max_age`` seconds old is reused (0: ask Slack now).
         """
@@ -67,6 +72,7 @@ class SlackDirectory:
         profile = SlackProfile(
             locale=locale if isinstance(locale, str) and locale else None,
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            time_zone=user["tz"] if zone_named(user.get("tz")) else None,
         )
         with self._lock:
             self._failed_at.pop(user_id, None)

@@ -216,6 +216,11 @@ class WorkflowSettings(KeySettings, Protocol):
     @property
     def default_language(self) -> str: ...
 
+    @property
+    def time_zone(self) -> str:
+        """The deployment's zone name: the wall clock schedules keep."""
+        ...
+
 
 @dataclass(frozen=True)
 class Outbound:

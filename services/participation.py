@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -12,15 +12,16 @@ from models import DoNotMatch, OptIn, Participant
 from models.base import utcnow
 from models.queries import insert_ignoring_conflict
 from services.errors import InvalidInput
+from services.local_time import local_day, start_of_day
 from services.participants import SlackUser, ensure_participant
 
 _RELATIVE = re.compile(r"^(\d{1,3})\s*(d|w|days?|weeks?|pv|vk|dagar|veckor)$", re.IGNORECASE)
 _FINNISH_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
-def parse_until(text: str, today: date | None = None) -> date:
-    """A future date from ``2026-12-31``, ``31.12.2026`` or ``2w`` / ``10d``."""
-    today = today or utcnow().date()
+def parse_until(text: str, today: date) -> date:
+    """A date from ``2026-12-31``, ``31.12.2026`` or ``2w`` / ``10d`` (counted from ``today``,
+    the person's own)."""
     text = text.strip()
     relative = _RELATIVE.match(text)
     if relative:
@@ -49,15 +50,20 @@ def leave(session: Session, user: SlackUser) -> Participant:
     return participant
 
 
-def pause(session: Session, user: SlackUser, until_text: str) -> date:
+def pause(
+    session: Session, user: SlackUser, until_text: str, zone: tzinfo, now: datetime | None = None
+) -> date:
+    """Pause matchmaking until the day ``until_text`` names begins in the person's ``zone``
+    (their "today" is theirs too: at 01:00 in Helsinki, UTC's is still yesterday)."""
     if not until_text.strip():
         raise InvalidInput("rounds.pause_usage")
-    until = parse_until(until_text)
-    if until <= utcnow().date():
+    today = local_day(now or utcnow(), zone)
+    until = parse_until(until_text, today)
+    if until <= today:
         raise InvalidInput("rounds.pause_past")
     participant = ensure_participant(session, user)
     participant.opt_in = OptIn.PAUSED
-    participant.paused_until = datetime.combine(until, time.min, tzinfo=UTC)
+    participant.paused_until = start_of_day(until, zone)
     return until
 
 

@@ -24,11 +24,12 @@ def is_number(text: str) -> bool:
     return digits.isascii() and digits.isdigit()
 
 
-def record_id(value: object) -> int | None:
-    """The id ``value`` names (``12``, ``"12"``, ``"#12"``, or a JSON integer): a whole number
-    from 1 to ``LARGEST_ID``; None for anything else, which names no row."""
+def whole_number(value: object, least: int = 0) -> int | None:
+    """The whole number ``value`` is (``12``, ``"12"``, ``"#12"``, or a JSON integer) from
+    ``least`` to ``LARGEST_ID``; None for anything else: a float, ``1e309``, ``NaN``, ``-3``,
+    ``"1_000"``, ``"١٢"`` (digits ``int`` takes but nobody types into a number field)."""
     if isinstance(value, bool):
-        return None  # JSON true is no id, though Python counts it as 1
+        return None  # JSON true is no number, though Python counts it as 1
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and is_number(value):
@@ -38,7 +39,13 @@ def record_id(value: object) -> int | None:
         number = int(digits or "0")
     else:
         return None
-    return number if 1 <= number <= LARGEST_ID else None
+    return number if least <= number <= LARGEST_ID else None
+
+
+def record_id(value: object) -> int | None:
+    """The id ``value`` names: a whole number from 1 to ``LARGEST_ID``; None for anything
+    else, which names no row."""
+    return whole_number(value, least=1)
 
 
 def typed_id(text: str, *, usage: DomainError, not_found: DomainError) -> int:
@@ -55,7 +62,16 @@ def typed_id(text: str, *, usage: DomainError, not_found: DomainError) -> int:
 def carried_id(value: object, key: str = "errors.bad_request", field: str | None = None) -> int:
     """An id (or a page number) the bot wrote into a button value, an option or a form's
     metadata: anything else was made by hand, and is refused with ``key`` (under ``field``)."""
-    found = record_id(value)
+    return carried_number(value, key, field, least=1)
+
+
+def carried_number(
+    value: object, key: str = "errors.bad_request", field: str | None = None, *, least: int = 0
+) -> int:
+    """A whole number a form's number field or a button carries (a group size, a number of
+    days, a group's number): what is out of the service's range is for the service to say;
+    anything that is no whole number at all was made by hand, and is refused with ``key``."""
+    found = whole_number(value, least)
     if found is None:
         raise InvalidInput(key, field=field)
     return found

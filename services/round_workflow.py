@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from i18n import t
 from services import matchmaking, schedules
@@ -126,7 +127,7 @@ def run_due_schedules(out: Outbound, now: datetime | None = None) -> list[int]:
                 s.auto_confirm,
                 matchmaking.RoundSettings.from_json(s.parameters),
             )
-            for s in schedules.claim_due(session, now)
+            for s in schedules.claim_due(session, ZoneInfo(out.settings.time_zone), now)
         ]
     rounds = []
     for facilitator, auto_confirm, round_settings in due:

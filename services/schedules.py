@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, tzinfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from models import MatchSchedule
 from models.base import utcnow
 from services.errors import InvalidInput
+from services.local_time import weeks_later
 from services.matchmaking import RoundSettings
 from services.participants import SlackUser
 
@@ -30,10 +31,12 @@ def set_schedule(
     facilitator: SlackUser,
     every_weeks: int,
     auto_confirm: bool,
+    zone: tzinfo,
     settings: RoundSettings | None = None,
     first_run: datetime | None = None,
 ) -> MatchSchedule:
-    """One active schedule per workspace: a new one replaces the old."""
+    """One active schedule per workspace: a new one replaces the old. It keeps the time of
+    day on ``zone``'s wall clock (the deployment's), through summer time and back."""
     stop_schedules(session, facilitator.team_id)
     schedule = MatchSchedule(
         team_id=facilitator.team_id,
@@ -41,7 +44,7 @@ def set_schedule(
         auto_confirm=auto_confirm,
         parameters=(settings or RoundSettings()).validate().as_json(),
         created_by=facilitator.user_id,
-        next_run_at=first_run or utcnow() + timedelta(weeks=every_weeks),
+        next_run_at=first_run or weeks_later(utcnow(), every_weeks, zone),
     )
     session.add(schedule)
     session.flush()
@@ -56,9 +59,10 @@ def stop_schedules(session: Session, team_id: str) -> None:
     )
 
 
-def claim_due(session: Session, now: datetime | None = None) -> list[MatchSchedule]:
+def claim_due(session: Session, zone: tzinfo, now: datetime | None = None) -> list[MatchSchedule]:
     """Due schedules, each moved to its next run by a conditional UPDATE: a run is claimed once,
-    even with several processes looking at the same time."""
+    even with several processes looking at the same time. The next run is whole weeks later
+    on ``zone``'s wall clock: 09:00 in Helsinki stays 09:00 when summer time begins."""
     now = now or utcnow()
     claimed = []
     for schedule in session.scalars(
@@ -67,9 +71,9 @@ def claim_due(session: Session, now: datetime | None = None) -> list[MatchSchedu
         )
     ).all():
         seen = schedule.next_run_at
-        following = seen + timedelta(weeks=schedule.every_weeks)
+        following = weeks_later(seen, schedule.every_weeks, zone)
         while following <= now:  # after a long outage, one run, not a backlog
-            following += timedelta(weeks=schedule.every_weeks)
+            following = weeks_later(following, schedule.every_weeks, zone)
         won = session.execute(
             update(MatchSchedule)
             .where(MatchSchedule.id == schedule.id, MatchSchedule.next_run_at == seen)

@@ -23,6 +23,7 @@ def test_every_problem_is_named_at_once() -> None:
                 "COLLIDER_FACILITATORS": "U012AB3CD, alice",
                 "COLLIDER_LISTENER_THREADS": "many",
                 "SLACK_API_URL": "ftp://x",
+                "COLLIDER_TIME_ZONE": "Mars/Olympus_Mons",
             }
         )
     message = str(caught.value)
@@ -34,6 +35,7 @@ def test_every_problem_is_named_at_once() -> None:
         "COLLIDER_FACILITATORS",
         "COLLIDER_LISTENER_THREADS",
         "SLACK_API_URL",
+        "COLLIDER_TIME_ZONE",
     ):
         assert name in message
     assert "xoxp-user-token" not in message
@@ -51,8 +53,10 @@ def test_valid_values_are_parsed() -> None:
             "COLLIDER_FACILITATORS": "U012AB3CD, W0ABCDEF",
             "COLLIDER_DEFAULT_LANGUAGE": "FI",
             "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "COLLIDER_TIME_ZONE": "Europe/Stockholm",
         }
     )
+    assert settings.time_zone == "Europe/Stockholm"
     assert settings.facilitators == {"U012AB3CD", "W0ABCDEF"}
     assert settings.default_language == "fi"
     assert settings.slack_api_url == "http://127.0.0.1:9/api/"

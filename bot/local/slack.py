@@ -150,6 +150,7 @@ class User:
     name: str
     real_name: str = ""
     locale: str = "en-US"
+    tz: str = "Europe/Helsinki"
     is_admin: bool = False
     is_owner: bool = False
     deleted: bool = False
@@ -518,6 +519,7 @@ class LocalSlack:
             "is_owner": user.is_owner,
             "is_bot": user.is_bot,
             "locale": user.locale,
+            "tz": user.tz,
             "profile": self._profile(user),
         }
 

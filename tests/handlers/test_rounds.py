@@ -360,8 +360,11 @@ def test_scheduled_matching_previews_once_per_period(
     driver: SlackDriver, database: Database, slack: LocalSlack, settings: Settings
 ) -> None:
     from datetime import timedelta
+    from zoneinfo import ZoneInfo
 
+    from i18n import format_day
     from models.base import utcnow
+    from services.local_time import local_day, weeks_later
     from services.round_workflow import run_due_schedules
 
     seed_people(driver, database, slack)
@@ -369,9 +372,13 @@ def test_scheduled_matching_previews_once_per_period(
         response_json(driver.command("/collider", "schedule every 2 weeks", user=FACILITATOR))
     )
     assert "every 2 weeks" in reply and "previews go to facilitators" in reply
+    # The first day on the deployment's clock, written as English does (not 2027-01-14).
+    zone = ZoneInfo(settings.time_zone)
+    assert format_day(local_day(weeks_later(utcnow(), 2, zone), zone), "en") in reply, reply
     gateway = SlackGateway(make_web_client(settings, timeout=2), SlackPacer(speedup=1000))
     assert run_due_schedules(outbound(settings, database, gateway), utcnow()) == []
-    later = utcnow() + timedelta(weeks=2, minutes=1)
+    # Two weeks on the wall clock: an hour more than fixed weeks when summer time ends between.
+    later = utcnow() + timedelta(weeks=2, hours=2)
     [round_id] = run_due_schedules(outbound(settings, database, gateway), later)
     assert run_due_schedules(outbound(settings, database, gateway), later) == []  # claimed once
     preview = wait_for_text(slack, "Think tank preview")
@@ -392,7 +399,7 @@ def test_scheduled_matching_can_confirm_automatically(
     driver.command("/collider", "schedule every 1 week auto", user=FACILITATOR)
     gateway = SlackGateway(make_web_client(settings, timeout=2), SlackPacer(speedup=1000))
     [round_id] = run_due_schedules(
-        outbound(settings, database, gateway), utcnow() + timedelta(weeks=1, minutes=1)
+        outbound(settings, database, gateway), utcnow() + timedelta(weeks=1, hours=2)
     )
     with database.session() as session:
         assert session.get(Round, round_id).status is RoundStatus.COMPLETED  # type: ignore[union-attr]
