@@ -101,6 +101,17 @@ def _answer_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str | Non
     return answer_key, previous
 
 
+def _time_zone(name: str, problems: list[str]) -> str:
+    try:
+        # Checked here, not with services.local_time: `match-csv` loads settings without services.
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"COLLIDER_TIME_ZONE must be a time zone name such as Europe/Helsinki, not {name!r}"
+        )
+    return name
+
+
 def settings_from_mapping(env: Mapping[str, str]) -> Settings:
     """Validate a mapping of variables; raise SettingsError naming every problem at once."""
     problems: list[str] = []
@@ -143,14 +154,7 @@ def settings_from_mapping(env: Mapping[str, str]) -> Settings:
     if language not in LANGUAGES:
         problems.append(f"COLLIDER_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
 
-    time_zone = text("COLLIDER_TIME_ZONE") or DEFAULT_TIME_ZONE
-    try:
-        # Checked here, not with services.local_time: `match-csv` loads settings without services.
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(
-            f"COLLIDER_TIME_ZONE must be a time zone name such as Europe/Helsinki, not {time_zone!r}"
-        )
+    time_zone = _time_zone(text("COLLIDER_TIME_ZONE") or DEFAULT_TIME_ZONE, problems)
 
     log_level = (text("COLLIDER_LOG_LEVEL") or "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
