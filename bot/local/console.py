@@ -58,22 +58,8 @@ _SILENT_METHODS = {"auth.test", "users.info", "upload", "files.getUploadURLExter
 # <@U123|name> (tests/test_console.py keeps the two in step).
 ESCAPED_COMMANDS = frozenset({"/collider"})
 _MENTION = re.compile(r"(?<![<\w])@([\w.-]+)")
-
-BANNER = """\
-Idea Collider console: the real bot and database, with a pretend Slack in this terminal.
-You act as one person at a time; what the bot posts is shown as text.
-
-  /idea TEXT, /need TEXT, /ideas [words], /collider help ...   slash commands, as in Slack
-  press N            press button [N] of the messages shown last
-  fill               go through the open form field by field (Enter keeps a value)
-  fill N [VALUE]     fill field (N); for choices VALUE is the option's number
-  submit, cancel     send or close the open form;  show  shows it again
-  as NAME            act as someone else (what was sent to them waits in their inbox)
-  inbox              your DMs, group DMs, channel messages and App Home, buttons pressable
-  home               open your App Home, as clicking the app in Slack does
-  users              everyone, with ids;  add NAME  adds a person;  @name in commands mentions
-  help               this text;  quit  (or Ctrl-D) leaves
-"""
+# What `add NAME` takes: words of letters, digits, "-", "_" and ".", as a Slack handle can be.
+_NAME_WORD = re.compile(r"[\w.-]+")
 
 
 class WatchedExecutor(ThreadPoolExecutor):
@@ -158,7 +144,12 @@ def _is_empty(value: Any) -> bool:
 
 
 class EndOfInput(Exception):
-    pass
+    """The session ends: the input ended (Ctrl-D, the end of a script), or ``quit`` was typed
+    at a follow-up question."""
+
+
+class StopFilling(Exception):
+    """``cancel`` at a field's prompt: stop filling, the form stays open."""
 
 
 class Console:
@@ -245,17 +236,17 @@ class Console:
                 return line
 
             self._read = scripted
-        self.say(BANNER)
+        self.say(self.words("help"))
         if self.log_path:
             self.say(self.words("log_file", path=self.log_path))
         self.say(self.words("you_are", who=self.describe_user(self.user_id)))
         while True:
             try:
-                line = self._read(self.prompt())
+                # Input can also end, or "quit" be typed, at a question a command asks.
+                if not self.handle(self._read(self.prompt())):
+                    return
             except (EndOfInput, EOFError):
                 self.say()
-                return
-            if not self.handle(line):
                 return
 
     def ask(self, prompt: str) -> str:
@@ -315,7 +306,7 @@ class Console:
         elif word in ("quit", "exit"):
             return False
         elif word == "help":
-            self.say(BANNER)
+            self.say(self.words("help"))
         elif word == "press":
             self.press(rest.strip())
         elif word == "fill":
@@ -367,7 +358,7 @@ class Console:
             self.say(self.words("not_done"))
             return
         if button.url:
-            self.say(f"(Slack would open {button.url} in the browser.)")
+            self.say(self.words("would_open", url=button.url))
         view = pressable.view
         if view is not None and self.views and self.views[-1].view.get("id") == view.get("id"):
             view = self._view_payload(self.views[-1])
@@ -392,8 +383,8 @@ class Console:
     def _confirmed(self, confirm: dict[str, Any]) -> bool:
         title = (confirm.get("title") or {}).get("text") or self.words("confirm_default")
         text = (confirm.get("text") or {}).get("text") or ""
-        yes = (confirm.get("confirm") or {}).get("text") or "Yes"
-        no = (confirm.get("deny") or {}).get("text") or "Cancel"
+        yes = (confirm.get("confirm") or {}).get("text") or self.words("yes")
+        no = (confirm.get("deny") or {}).get("text") or self.words("no")
         self.say(f"{title}\n  {text}")
         answer = self.ask(self.words("yes_no", yes=yes, no=no)).strip().lower()
         return answer in ("y", "yes", "k", "kyllä", "j", "ja")
@@ -414,10 +405,7 @@ class Console:
             offered=current.offered,
         )
         self.say(rendered.text)
-        if current.inputs:
-            self.say("(fill: go through the fields · fill N VALUE · submit · cancel)")
-        else:
-            self.say("(cancel closes it)")
+        self.say(self.words("form_hint" if current.inputs else "form_hint_no_fields"))
         for button in rendered.buttons:
             self.pressables[button.number] = Pressable(button, view=current.view)
 
@@ -427,32 +415,50 @@ class Console:
             return
         current = self.views[-1]
         inputs = current.inputs
-        if not argument.strip():
-            for field_ in inputs:
-                self._ask_field(current, field_)
-            self.say("Done; 'submit' sends the form, 'show' shows it.")
+        if not inputs:
+            self.say(self.words("no_fields"))
             return
-        number, _, value = argument.partition(" ")
         try:
-            field_ = inputs[int(number) - 1]
-        except (ValueError, IndexError):
-            self.say(f"Fill which field? 1 to {len(inputs)}.")
-            return
-        if value:
-            self._set(current, field_, value)
-        else:
-            self._ask_field(current, field_)
+            if not argument.strip():
+                for field_ in inputs:
+                    self._ask_field(current, field_)
+                self.say(self.words("fill_done"))
+                return
+            number, _, value = argument.partition(" ")
+            chosen = self._field(inputs, number)
+            if chosen is None:
+                self.say(self.words("fill_which", count=len(inputs)))
+            elif value:
+                self._set(current, chosen, value)
+            else:
+                self._ask_field(current, chosen)
+        except StopFilling:
+            self.say(self.words("fill_stopped"))
+
+    @staticmethod
+    def _field(inputs: list[Input], number: str) -> Input | None:
+        """Field (N) as shown, counting from 1."""
+        if number.isascii() and number.isdigit() and 1 <= int(number) <= len(inputs):
+            return inputs[int(number) - 1]
+        return None
 
     def _ask_field(self, current: OpenView, field_: Input) -> None:
+        """Ask for one field until the answer is one Slack would take; ``cancel`` stops
+        (:class:`StopFilling`), ``quit`` or ``exit`` ends the session (:class:`EndOfInput`)."""
         value = current.values.get(field_.block_id)
         self.say(render_input(field_, value, current.errors.get(field_.block_id)))
         if field_.chooses:
-            how = "option number" + ("s, separated by commas" if field_.chooses_several else "")
+            how = self.words("answer_options" if field_.chooses_several else "answer_option")
         else:
-            how = "text" + (" (\\n starts a new line)" if field_.multiline else "")
-        keep = "Enter keeps it" if not _is_empty(value) else "Enter leaves it empty"
+            how = self.words("answer_text_lines" if field_.multiline else "answer_text")
+        keep = self.words("enter_leaves_empty" if _is_empty(value) else "enter_keeps")
         while True:
-            answer = self.ask(f"    {how}; {keep}; '-' empties it > ")
+            answer = self.ask(self.words("field_prompt", how=how, keep=keep))
+            word = answer.strip().lower()
+            if word in ("quit", "exit"):
+                raise EndOfInput
+            if word == "cancel":
+                raise StopFilling
             if answer == "" or self._set(current, field_, answer):
                 return
 
@@ -468,19 +474,18 @@ class Console:
             for part in answer.split(","):
                 option = self._option(field_, part.strip())
                 if option is None:
-                    self.say(f"    No option {part.strip()!r}: pick 1 to {len(field_.options)}.")
+                    count = len(field_.options)
+                    self.say(self.words("no_option", answer=repr(part.strip()), count=count))
                     return False
                 chosen.append(option)
             if not field_.chooses_several and len(chosen) > 1:
-                self.say("    Pick one option.")
+                self.say(self.words("pick_one_option"))
                 return False
             current.values[field_.block_id] = chosen if field_.chooses_several else chosen[0]
             return True
         text = answer.replace("\\n", "\n") if field_.multiline else answer
         if field_.max_length and len(text) > field_.max_length:
-            self.say(
-                f"    Slack takes at most {field_.max_length} characters here ({len(text)} given)."
-            )
+            self.say(self.words("too_long", limit=field_.max_length, given=len(text)))
             return False
         current.values[field_.block_id] = text
         return True
@@ -496,11 +501,11 @@ class Console:
             current.values[field_.block_id] = (exact or found)[0].value
             return True
         if not found:
-            self.say(f"    Nothing found for {typed!r}.")
+            self.say(self.words("nothing_found", typed=repr(typed)))
             return False
         for index, option in enumerate(found, 1):
             self.say(f"    {index}. {option.text}")
-        self.say(f"    Pick one: fill {field_.number} NUMBER.")
+        self.say(self.words("pick_found", number=field_.number))
         return False
 
     @staticmethod
@@ -560,7 +565,7 @@ class Console:
 
     def _after_submission(self, current: OpenView, response: BoltResponse) -> None:
         if response.status != 200:
-            self.say(f"The app did not accept the form (HTTP {response.status}); it stays open.")
+            self.say(self.words("form_not_accepted", status=response.status))
             return
         answer = response_json(response)
         action = answer.get("response_action")
@@ -612,21 +617,36 @@ class Console:
         if unread:
             self.say(self.words("unread", count=unread))
 
-    def add_user(self, name: str) -> None:
-        name = name.strip().lstrip("@")
-        if not name or not name.replace("-", "").replace("_", "").isalnum():
-            self.say("add NAME: a name of letters and digits, e.g. 'add kaisa'.")
+    def add_user(self, wanted: str) -> None:
+        """A new person: ``add kaisa``, or ``add Åsa Öberg`` (the real name, with the handle
+        ``@åsa.öberg`` made of its words, as Slack suggests one)."""
+        words = wanted.strip().lstrip("@").split()
+        if not words or not all(_NAME_WORD.fullmatch(word) for word in words):
+            self.say(self.words("add_usage"))
             return
-        if self.find_user(name):
-            self.say(f"@{name} exists already; 'as {name}' switches to them.")
+        handle = ".".join(words).lower() if len(words) > 1 else words[0]
+        # Only the same handle or name: "add kai" is someone new even when "Kaisa" exists.
+        taken = {handle.casefold(), " ".join(words).casefold()}
+        existing = next(
+            (
+                u
+                for u in self.slack.users.values()
+                if {u.name.casefold(), u.real_name.casefold()} & taken
+            ),
+            None,
+        )
+        if existing:
+            self.say(self.words("add_exists", name=existing.name))
             return
-        user_id = "U0" + "".join(ch for ch in name.upper() if ch.isascii() and ch.isalnum())[:9]
+        user_id = "U0" + "".join(ch for ch in handle.upper() if ch.isascii() and ch.isalnum())[:9]
         while not user_id[2:] or user_id in self.slack.users:
             user_id += secrets.choice("0123456789")
-        self.slack.add_user(user_id, name)
+        real_name = " ".join(words) if len(words) > 1 else ""
+        self.slack.add_user(user_id, handle, real_name=real_name)
         self.switch(user_id)
 
     def list_users(self) -> None:
+        viewer = self.language(self.user_id)
         with self.database.session() as session:
             people = {
                 p.user_id: p
@@ -638,7 +658,8 @@ class Console:
                 organisation = ""
                 if participant is not None and participant.organisation:
                     kind = participant.organisation_type
-                    organisation = participant.organisation + (f" ({kind.value})" if kind else "")
+                    type_name = t(f"profile.org_{kind.value}", viewer) if kind else ""
+                    organisation = participant.organisation + (f" ({type_name})" if kind else "")
                 language = language_of(participant, self.settings.default_language)
                 mark = "*" if user.id == self.user_id else " "
                 rows.append(
@@ -688,8 +709,22 @@ class Console:
         self.say(rendered.text)
         shown.extend(Pressable(button, **where) for button in rendered.buttons)
 
+    def _heading(self, entry: Posted, reader: str) -> str:
+        """Where an entry sits, in the acting person's words; an ephemeral message and an App
+        Home are the ``reader``'s alone."""
+        name = self.users.get(reader, reader)
+        if entry.home:
+            return self.words("app_home_of", name=name)
+        where = self._where(entry.channel)
+        if entry.content.get("user") not in (None, BOT_USER_ID):
+            return self.words("posted_for_one", where=where, name=name)
+        return self.words("posted_in", where=where)
+
     def _show_entry(self, entry: Posted, shown: list[Pressable], mark: str = "") -> None:
         entry.seen_by.add(self.user_id)
+        # Said again in the reader's language: it may have reached them while someone of
+        # another language was acting.
+        entry.heading = self._heading(entry, self.user_id)
         heading = f"{mark} {entry.heading}" if mark else entry.heading
         if entry.home:
             self._show_message(heading, entry.content, shown, view=entry.content, entry=entry)
@@ -759,33 +794,32 @@ class Console:
             self.say(self.words("not_handled"))
             return
         if response.status != 200:
-            self.say(f"(The app answered HTTP {response.status}: {response.body[:200]})")
+            self.say(self.words("app_answered", status=response.status, body=response.body[:200]))
             return
         answer = response_json(response) if response.body.startswith("{") else {}
         if not answer and response.body:
             answer = {"text": response.body}
         if answer.get("text") or answer.get("blocks"):
-            visible = (
-                "in #" + CHANNEL_NAME
-                if answer.get("response_type") == "in_channel"
-                else "only visible to you"
-            )
-            self._show_message(f"collider ({visible})", answer, shown)
+            if answer.get("response_type") == "in_channel":
+                heading = self.words("answer_in_channel", where="#" + CHANNEL_NAME)
+            else:
+                heading = self.words("answer_to_you")
+            self._show_message(heading, answer, shown)
 
     def _where(self, channel: str) -> str:
         if channel == CHANNEL:
             return "#" + CHANNEL_NAME
         if channel in self.slack.users:
-            return "a DM to @" + self.slack.users[channel].name
+            return self.words("dm_to", name="@" + self.slack.users[channel].name)
         names = {cid: name for name, cid in self.slack.channel_names.items()}
         if channel in names:
             return "#" + names[channel]
         people = self.audience(channel)
         if channel.startswith("G"):
-            return "a group DM with " + self._mentions(",".join(people))
+            return self.words("group_dm_with", people=self._mentions(",".join(people)))
         if channel.startswith("D") and len(people) == 1:
-            return "a DM to " + self._mentions(people[0])
-        return "a DM" if channel.startswith("D") else channel
+            return self.words("dm_to", name=self._mentions(people[0]))
+        return self.words("a_dm") if channel.startswith("D") else channel
 
     def _mentions(self, ids: str) -> str:
         users = self.users
@@ -796,19 +830,19 @@ class Console:
         if method in _SILENT_METHODS:
             return
         if result and not result.get("ok"):
-            self.say(f"(The bot's {method} call failed: {result.get('error')})")
+            self.say(self.words("call_failed", method=method, error=result.get("error")))
             return
         channel = str(result.get("channel") or params.get("channel") or "")
         if method == "chat.postMessage":
             message = {**params, "ts": result.get("ts"), "user": BOT_USER_ID}
-            entry = Posted(f"collider in {self._where(channel)}", channel, message)
+            entry = Posted("", channel, message)
+            entry.heading = self._heading(entry, self.user_id)
             self._route(entry, self.audience(channel), shown)
         elif method == "chat.postEphemeral":
             who = str(params.get("user"))
-            heading = (
-                f"collider in {self._where(channel)} (only visible to @{self.users.get(who, who)})"
-            )
-            self._route(Posted(heading, channel, dict(params)), [who], shown)
+            entry = Posted("", channel, dict(params))
+            entry.heading = self._heading(entry, who)
+            self._route(entry, [who], shown)
         elif method == "chat.update":
             self._show_update(channel, params, shown)
         elif method == "response_url":
@@ -818,38 +852,38 @@ class Console:
         elif method == "views.publish":
             who = str(params.get("user_id"))
             view = {**(params.get("view") or {}), "id": (result.get("view") or {}).get("id")}
-            home = Posted(f"App Home of @{self.users.get(who, who)}", "", view, home=True)
+            home = Posted("", "", view, home=True)
+            home.heading = self._heading(home, who)
             self._route(home, [who], shown)
         else:
             self._show_action(method, params, channel)
 
     def _show_action(self, method: str, params: dict[str, Any], channel: str) -> None:
         if method == "conversations.open":
-            self.say(
-                f"(collider opened a conversation with {self._mentions(params.get('users', ''))})"
-            )
+            people = self._mentions(params.get("users", ""))
+            self.say(self.words("opened_conversation", people=people))
         elif method == "conversations.create":
-            self.say(f"(collider created the channel #{params.get('name')})")
+            self.say(self.words("created_channel", name=params.get("name")))
         elif method == "conversations.invite":
-            where = self._where(channel)
-            self.say(f"(collider invited {self._mentions(params.get('users', ''))} to {where})")
+            people = self._mentions(params.get("users", ""))
+            self.say(self.words("invited", people=people, where=self._where(channel)))
         elif method == "files.completeUploadExternal":
             files = params.get("files")
             files = json.loads(files) if isinstance(files, str) else files or []
             titles = ", ".join(str(f.get("title") or f.get("id")) for f in files)
             channel = str(params.get("channel_id") or params.get("channels") or "")
             if channel:
-                self.say(f"(collider shared the file(s) {titles} in {self._where(channel)})")
+                self.say(self.words("shared_files", titles=titles, where=self._where(channel)))
             else:
-                self.say(f"(collider uploaded the file(s) {titles}, shared in no channel)")
+                self.say(self.words("uploaded_files", titles=titles))
         elif method == "files.delete":
-            self.say(f"(collider deleted the file {params.get('file')})")
+            self.say(self.words("deleted_file", file=params.get("file")))
         else:
-            self.say(f"(collider called {method})")
+            self.say(self.words("called", method=method))
 
     def _show_update(self, channel: str, params: dict[str, Any], shown: list[Pressable]) -> None:
         entry = self.inboxes.find(channel, str(params.get("ts") or ""))
-        heading = f"collider edited a message in {self._where(channel)}"
+        heading = self.words("edited_in", where=self._where(channel))
         if entry is None:
             self._show_message(heading, params, shown)
             return
@@ -865,15 +899,15 @@ class Console:
         if params.get("delete_original") in (True, "true"):
             if original is not None:
                 self.inboxes.remove(original)
-            self.say("(collider deleted the message.)")
+            self.say(self.words("deleted_message"))
             return
         if params.get("response_type") == "in_channel":
-            heading = f"collider in #{CHANNEL_NAME}"
+            heading = self.words("posted_in", where="#" + CHANNEL_NAME)
         else:
-            heading = "collider (only visible to you)"
+            heading = self.words("answer_to_you")
         replacing = params.get("replace_original") in (True, "true")
         if replacing:
-            heading += ", replacing the message"
+            heading = self.words("answer_replacing", heading=heading)
         if replacing and original is not None:
             # The message in the inbox changes, so its new buttons stay pressable later.
             content = {k: v for k, v in params.items() if not k.startswith("_")}
@@ -903,11 +937,10 @@ class Console:
                     break
             else:
                 return
-        self.say(
-            f"-- collider opened a form ({method})"
-            if method != "views.update"
-            else self.words("form_changed")
-        )
+        if method == "views.update":
+            self.say(self.words("form_changed"))
+        else:
+            self.say(self.words("form_opened", method=method))
         self.show_view()
 
 

@@ -98,14 +98,15 @@ def test_the_demo_walks_from_ideas_to_the_programme_report(database: Database) -
         run(console, "home")  # the facilitator's App Home: the figures, and their chart
     transcript = out.getvalue()
     home = transcript[home_from:]
-    assert "App Home of @sanna" in home and "Ohjelma, viimeiset 12 kuukautta" in home
-    assert "(collider uploaded the file(s) Ohjelmaraportti, shared in no channel)" in home
+    # The console speaks @sanna's Finnish too.
+    assert "Kotinäkymä (App Home): @sanna" in home and "Ohjelma, viimeiset 12 kuukautta" in home
+    assert "(collider latasi tiedostot Ohjelmaraportti, ei jaettu millekään kanavalle)" in home
     assert "[image: Ohjelmaraportti " in home
     [chart_file] = [f for f in console.slack.files.values() if not f.channels]
     assert chart_file.is_image
     assert "Pelisääntömme" in transcript  # the charter, posted in the group's conversation
     assert "Kokeilukortti #" in transcript and "Ohjelmaraportti" in transcript
-    assert "(collider shared the file(s) Ohjelmaraportti" in transcript
+    assert "(collider jakoi tiedostot Ohjelmaraportti: " in transcript
     with database.session() as session:
         assert session.scalars(select(Charter)).one().think_tank_id == tank_id
         experiment = session.scalars(select(Experiment)).one()
