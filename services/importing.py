@@ -27,17 +27,17 @@ from services.ideas import MAX_THEME, MAX_TITLE, IdeaInput, safe_link, search_te
 from services.import_formats import ColumnError, Mapping
 from services.participants import display_name
 
-DEFAULT_TIMEZONE = "Europe/Helsinki"
 MAX_NAME = 255
 
 
 @dataclass(frozen=True)
 class ImportOptions:
     team_id: str
+    # The deployment's zone (COLLIDER_TIME_ZONE), for the times a form writes without one.
+    time_zone: str
     kind: IdeaKind = IdeaKind.IDEA
     theme: str | None = None
     language: str = "en"  # the workspace's default: picks title/fi, body/sv, ...
-    timezone: str = DEFAULT_TIMEZONE  # for times a form writes without a zone
     text_column: str | None = None
     title_column: str | None = None
     author_column: str | None = None
@@ -152,7 +152,7 @@ def plan_row(number: int, row: list[str], mapping: Mapping, options: ImportOptio
         key=import_key(options.team_id, identity),
         authors=[name[:MAX_NAME] for name in formats.split_names(value("author"))],
         email=value("email").lower() if "@" in value("email") else None,
-        created_at=formats.date_of(row, mapping, _zone(options.timezone)),
+        created_at=formats.date_of(row, mapping, _zone(options.time_zone)),
         source=source,
         source_id=source_id[:64] if source_id else None,
         state="withdrawn" if withdrawn else (state[:40] if state else None),

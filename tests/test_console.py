@@ -198,8 +198,8 @@ def test_demo_seeds_once(database: Database) -> None:
     assert counts(database) == (len(demo.PEOPLE), len(demo.IDEAS)) == (12, 20)
     second = run_console(database, [], demo_data=True)
     assert counts(database) == (12, 20)
-    assert "(12 people and 20 ideas added now)" in first
-    assert "(0 people and 0 ideas added now)" in second
+    assert "(nyt lisättiin 12 henkilöä ja 20 ideaa)" in first  # to @aino, in Finnish
+    assert "(nyt lisättiin 0 henkilöä ja 0 ideaa)" in second
 
 
 def test_demo_covers_every_organisation_type_and_language() -> None:
@@ -236,9 +236,17 @@ def test_cli_console_reads_piped_commands(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "Demo workspace: 12 people, 20 ideas and needs" in result.stdout
+    # Said to @aino, who acts first, in her Finnish.
+    assert "Demotyötila: 12 henkilöä, 20 ideaa ja tarvetta" in result.stdout
     assert "Sunday play streets" in result.stdout
     assert "[you: @aino (fi)] > quit" in result.stdout
+
+
+def test_a_finnish_reader_sees_the_forms_own_words_in_finnish(database: Database) -> None:
+    output = run_console(database, ["/idea"], demo_data=True)
+    assert output.startswith("Demotyötila: 12 henkilöä")
+    assert "(2) Otsikko (valinnainen)" in output and "(optional)" not in output
+    assert "    = (tyhjä" in output and "(empty" not in output
 
 
 @pytest.mark.parametrize("line", ["quit", "exit"])

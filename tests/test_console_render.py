@@ -67,7 +67,7 @@ def test_message_blocks_in_order_with_numbered_buttons() -> None:
             },
         ],
     }
-    rendered = render_message(message, USERS, first_button=3)
+    rendered = render_message(message, USERS, language="en", first_button=3)
     lines = rendered.text.splitlines()
     assert lines[0] == "Ideas" and lines[1] == "====="
     assert lines[2] == "*Sauna* by @matti"
@@ -83,7 +83,7 @@ def test_message_blocks_in_order_with_numbered_buttons() -> None:
 
 
 def test_message_without_blocks_shows_its_text() -> None:
-    rendered = render_message({"text": "Hello <@U1> &amp; all"}, USERS)
+    rendered = render_message({"text": "Hello <@U1> &amp; all"}, USERS, language="en")
     assert rendered.text == "Hello @aino & all" and rendered.buttons == []
 
 
@@ -103,7 +103,7 @@ def test_section_accessory_button_is_numbered() -> None:
             }
         ]
     }
-    rendered = render_message(message)
+    rendered = render_message(message, language="en")
     assert rendered.text == "Join the think tank?\n[1] Join"
     assert rendered.buttons[0].block_id == "b1"
 
@@ -122,19 +122,70 @@ def test_idea_modal_inputs_are_numbered_with_labels_and_options() -> None:
     assert kind.initial == "idea"
     assert title.label == "Title" and title.hint.startswith("Optional")
     assert body.multiline and body.max_length == 3000 and not body.chooses
-    assert describe_value(kind, "need") == "Need"
-    assert describe_value(body, None) == "(empty)"
+    assert describe_value(kind, "need", language="en") == "Need"
+    assert describe_value(body, None, language="en") == "(empty)"
 
 
 def test_modal_shows_values_choices_and_errors_under_their_fields() -> None:
     modal = blocks.idea_modal("fi")
     values = {ids.IDEA_FIELDS["kind"]: "need", ids.IDEA_FIELDS["body"]: "Rivi 1\nRivi 2"}
     errors = {ids.IDEA_FIELDS["title"]: "Liian pitkä"}
-    text = render_modal(modal, values, errors).text
+    text = render_modal(modal, values, errors, language="fi").text
     lines = text.splitlines()
     assert lines[0].startswith("+-- Jaa idea")
     assert "    [ ] 1. Idea - " in text and "    [x] 2. Tarve - " in text
-    title_at = next(i for i, line in enumerate(lines) if line.startswith("(2) Otsikko (optional)"))
+    title_at = next(
+        i for i, line in enumerate(lines) if line.startswith("(2) Otsikko (valinnainen)")
+    )
     assert "    ! Liian pitkä" in lines[title_at + 1 : title_at + 4]
     assert "    | Rivi 1\n    | Rivi 2" in text
     assert lines[-1] == "+-- submit = Tallenna   cancel = Peruuta"
+
+
+SEARCH_FORM = {
+    "type": "modal",
+    "title": {"type": "plain_text", "text": "Haku"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "note",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Huomio"},
+            "element": {"type": "plain_text_input", "action_id": "value"},
+        },
+        {
+            "type": "input",
+            "block_id": "idea",
+            "label": {"type": "plain_text", "text": "Idea"},
+            "element": {"type": "external_select", "action_id": "value"},
+        },
+        {"type": "image", "image_url": "https://example.org/c.png", "alt_text": "Kaavio"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "optional", "empty", "search", "image"),
+    [
+        ("fi", "(valinnainen)", "(tyhjä)", "(hae kirjoittamalla: fill N SANOJA;", "[kuva: Kaavio]"),
+        ("sv", "(valfritt)", "(tomt)", "(skriv för att söka: fill N ORD;", "[bild: Kaavio]"),
+        ("en", "(optional)", "(empty)", "(type to search: fill N WORDS;", "[image: Kaavio]"),
+    ],
+)
+def test_the_renderers_own_words_are_in_the_readers_language(
+    language: str, optional: str, empty: str, search: str, image: str
+) -> None:
+    text = render_modal(SEARCH_FORM, {"note": "   "}, language=language).text
+    assert f"(1) Huomio {optional}" in text
+    assert f"    {search}" in text
+    assert image in text
+    [note, _] = modal_inputs(SEARCH_FORM)
+    assert describe_value(note, None, language=language) == empty
+    message = render_message({"blocks": SEARCH_FORM["blocks"][2:]}, language=language)
+    assert message.text == image
+
+
+def test_a_value_of_spaces_is_counted_in_the_readers_words() -> None:
+    [note, _] = modal_inputs(SEARCH_FORM)
+    assert describe_value(note, "   ", language="fi") == "(3 välilyöntiä)"
+    assert describe_value(note, " ", language="en") == "(1 space)"

@@ -31,7 +31,7 @@ OLDER, CURRENT = "decidim_0_27_proposals.csv", "decidim_0_30_proposals.csv"
 def cli_env(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("DATABASE_URL", database.url)
     monkeypatch.setenv("COLLIDER_DEFAULT_LANGUAGE", "fi")
-    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL"):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "COLLIDER_TIME_ZONE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
     return tmp_path
@@ -239,6 +239,32 @@ def test_column_options_any_case_and_iso_dates(cli_env: Path, database: Database
     assert swim.theme == "Liikunta"
     assert swim.created_at == datetime(2024, 3, 14, 7, 2, 11, tzinfo=UTC)
     assert school.created_at == datetime(2024, 3, 14, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "utc_hour"),
+    [("Europe/Stockholm", 8), ("America/New_York", 13)],  # UTC+1, and UTC-4 from 10 March
+)
+def test_times_without_a_zone_are_in_the_deployments_time_zone(
+    cli_env: Path, database: Database, monkeypatch: pytest.MonkeyPatch, zone: str, utc_hour: int
+) -> None:
+    monkeypatch.setenv("COLLIDER_TIME_ZONE", zone)
+    assert imports(fixture("google_forms.csv")) == 0
+    [swim, school] = ideas_in(database)
+    # "2024-03-14 09:02:11" on the wall clock of the deployment's zone.
+    assert swim.created_at == datetime(2024, 3, 14, utc_hour, 2, 11, tzinfo=UTC)
+    assert school.created_at == datetime(2024, 3, 14, 10, 0, tzinfo=UTC)  # +02:00 given
+
+
+def test_timezone_option_overrides_the_setting_and_must_name_a_zone(
+    cli_env: Path, database: Database, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("COLLIDER_TIME_ZONE", "America/New_York")
+    with pytest.raises(SystemExit):
+        imports(fixture("google_forms.csv"), "--timezone", "Mars/Olympus")
+    assert "Mars/Olympus" in capsys.readouterr().err and ideas_in(database) == []
+    assert imports(fixture("google_forms.csv"), "--timezone", "Europe/Stockholm") == 0
+    assert ideas_in(database)[0].created_at == datetime(2024, 3, 14, 8, 2, 11, tzinfo=UTC)
 
 
 def test_ambiguous_or_wrong_columns_name_the_columns_and_the_option(

@@ -44,13 +44,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     ideas.add_argument(
         "--timezone",
-        default="Europe/Helsinki",
-        help="zone of times written without one (default: Europe/Helsinki)",
+        type=_zone_name,
+        help="zone of times written without one (default: COLLIDER_TIME_ZONE, Europe/Helsinki)",
     )
     ideas.add_argument(
         "--dry-run", action="store_true", help="show what would happen, write nothing"
     )
     ideas.set_defaults(handler=run_import)
+
+
+def _zone_name(name: str) -> str:
+    """``--timezone`` as given, if it names a zone; the deployment's own is checked with the
+    settings."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"not a time zone name such as Europe/Helsinki: {name!r}"
+        ) from None
+    return name
 
 
 def workspace(settings: Settings, team: str | None) -> str:
@@ -88,7 +102,7 @@ def run_import(args: argparse.Namespace) -> int:
         kind=IdeaKind(args.kind),
         theme=args.theme,
         language=language,
-        timezone=args.timezone,
+        time_zone=args.timezone or settings.time_zone,
         **{f"{role}_column": getattr(args, f"{role}_column") for role in COLUMN_OPTIONS},
     )
     try:

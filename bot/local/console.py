@@ -29,6 +29,7 @@ from bot.local.console_render import (
     Button,
     Input,
     Option,
+    is_empty,
     modal_inputs,
     offered_options,
     render_input,
@@ -137,10 +138,6 @@ def _initial_values(view: dict[str, Any], keep: dict[str, Any] | None = None) ->
         if block_id in values:
             values[block_id] = value
     return values
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == []
 
 
 class EndOfInput(Exception):
@@ -401,6 +398,7 @@ class Console:
             current.values,
             current.errors,
             self.users,
+            language=self.language(self.user_id),
             first_button=first,
             offered=current.offered,
         )
@@ -446,12 +444,13 @@ class Console:
         """Ask for one field until the answer is one Slack would take; ``cancel`` stops
         (:class:`StopFilling`), ``quit`` or ``exit`` ends the session (:class:`EndOfInput`)."""
         value = current.values.get(field_.block_id)
-        self.say(render_input(field_, value, current.errors.get(field_.block_id)))
+        error = current.errors.get(field_.block_id)
+        self.say(render_input(field_, value, error, language=self.language(self.user_id)))
         if field_.chooses:
             how = self.words("answer_options" if field_.chooses_several else "answer_option")
         else:
             how = self.words("answer_text_lines" if field_.multiline else "answer_text")
-        keep = self.words("enter_leaves_empty" if _is_empty(value) else "enter_keeps")
+        keep = self.words("enter_leaves_empty" if is_empty(value) else "enter_keeps")
         while True:
             answer = self.ask(self.words("field_prompt", how=how, keep=keep))
             word = answer.strip().lower()
@@ -526,7 +525,7 @@ class Console:
         values: dict[str, Any] = {}
         for field_ in current.inputs:
             value = current.values.get(field_.block_id)
-            if _is_empty(value):
+            if is_empty(value):
                 continue
             if field_.chooses_several:
                 values[field_.block_id] = {"options": list(value or ())}
@@ -542,9 +541,7 @@ class Console:
             return
         current = self.views[-1]
         missing = [
-            f
-            for f in current.inputs
-            if not f.optional and _is_empty(current.values.get(f.block_id))
+            f for f in current.inputs if not f.optional and is_empty(current.values.get(f.block_id))
         ]
         if missing:
             # Slack's own client refuses to send a form with a required field left empty.
@@ -704,7 +701,9 @@ class Console:
         self, heading: str, content: dict[str, Any], shown: list[Pressable], **where: Any
     ) -> None:
         first = len(shown) + 1
-        rendered = render_message(content, self.users, first_button=first)
+        rendered = render_message(
+            content, self.users, language=self.language(self.user_id), first_button=first
+        )
         self.say(f"-- {heading}")
         self.say(rendered.text)
         shown.extend(Pressable(button, **where) for button in rendered.buttons)
@@ -996,19 +995,27 @@ def local_console(
         )
         requests = LocalRequests(app, slack, local.slack_signing_secret or "")
         user_id = GUEST[0]
+        seeded = None
         if demo_data:
             demo.register_people(slack)
-            result = demo.seed(database)
-            out.write(
-                f"Demo workspace: {len(demo.PEOPLE)} people, {len(demo.IDEAS)} ideas and needs "
-                f"({result.people_added} people and {result.ideas_added} ideas added now).\n"
-            )
+            seeded = demo.seed(database)
             user_id = demo.PEOPLE[0].user_id
         _known_people(slack, database)
         if user_id not in slack.users:
             slack.add_user(*GUEST)
         console = Console(requests, slack, database, local, listeners, out, user_id)
         console.log_path = log_path
+        if seeded is not None:
+            # Told to the person who is about to act, in their language.
+            console.say(
+                console.words(
+                    "demo_workspace",
+                    people=len(demo.PEOPLE),
+                    ideas=len(demo.IDEAS),
+                    people_added=seeded.people_added,
+                    ideas_added=seeded.ideas_added,
+                )
+            )
         yield console
     finally:
         listeners.shutdown(wait=True, cancel_futures=True)

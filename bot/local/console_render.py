@@ -2,6 +2,8 @@
 
 Pure functions: a message or view (as the app sent it) in, text and the numbered things one can
 press or fill out. Mentions become ``@name``, links ``label (url)``, entities plain characters.
+The renderer's own words ("(optional)", "[image: …]") are ``console.*`` keys, in the language
+of the person reading.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from i18n import t
 
 INDENT = "  "
 _TOKEN = re.compile(r"<([^<>]*)>")
@@ -106,6 +110,10 @@ def text_object(obj: Any, users: Mapping[str, str] | None = None) -> str:
     return readable(value, users) if obj.get("type") == "mrkdwn" else value
 
 
+def _words(key: str, language: str, **params: Any) -> str:
+    return t(f"console.{key}", language, **params)
+
+
 def _indent(text: str, prefix: str = INDENT) -> str:
     return textwrap.indent(text, prefix, lambda line: True)
 
@@ -156,19 +164,23 @@ class _Numbering:
         return f"[{number}] {text}"
 
 
-def _element(element: dict[str, Any], block_id: str, numbering: _Numbering, users: Any) -> str:
+def _element(
+    element: dict[str, Any], block_id: str, numbering: _Numbering, users: Any, language: str
+) -> str:
     kind = element.get("type")
     if kind == "button":
         return numbering.button(element, block_id, users)
     if kind == "image":
-        return f"[image: {element.get('alt_text', '')}]"
+        return _words("image", language, title=element.get("alt_text", ""))
     if kind in ("mrkdwn", "plain_text"):
         return text_object(element, users)
     placeholder = text_object(element.get("placeholder"), users)
     return f"[{kind}{': ' + placeholder if placeholder else ''}]"
 
 
-def _block(block: dict[str, Any], numbering: _Numbering, users: Mapping[str, str]) -> str:
+def _block(
+    block: dict[str, Any], numbering: _Numbering, users: Mapping[str, str], language: str
+) -> str:
     kind = block.get("type")
     block_id = str(block.get("block_id") or "")
     if kind == "divider":
@@ -184,35 +196,43 @@ def _block(block: dict[str, Any], numbering: _Numbering, users: Mapping[str, str
             parts.append(text_object(item, users))
         accessory = block.get("accessory")
         if accessory:
-            parts.append(_element(accessory, block_id, numbering, users))
+            parts.append(_element(accessory, block_id, numbering, users, language))
         return "\n".join(parts)
     if kind == "context":
-        elements = [_element(e, block_id, numbering, users) for e in block.get("elements") or []]
+        elements = [
+            _element(e, block_id, numbering, users, language) for e in block.get("elements") or []
+        ]
         return _indent("  ".join(elements), "  ")
     if kind == "actions":
-        elements = [_element(e, block_id, numbering, users) for e in block.get("elements") or []]
+        elements = [
+            _element(e, block_id, numbering, users, language) for e in block.get("elements") or []
+        ]
         return "  ".join(elements)
     if kind == "image":
         # The title names the picture; the alt text (often the same figures again) stands in
         # only when there is none.
         title = text_object(block.get("title"), users) if block.get("title") else ""
-        return f"[image: {title or block.get('alt_text', '')}]"
+        return _words("image", language, title=title or block.get("alt_text", ""))
     if kind == "rich_text":
         return _rich_text(block.get("elements") or [], users).rstrip("\n")
     if kind == "input":
         return text_object(block.get("label"), users)
-    return f"[{kind} block]"
+    return _words("unknown_block", language, kind=kind)
 
 
 def render_message(
-    message: Mapping[str, Any], users: Mapping[str, str] | None = None, *, first_button: int = 1
+    message: Mapping[str, Any],
+    users: Mapping[str, str] | None = None,
+    *,
+    language: str,
+    first_button: int = 1,
 ) -> Rendered:
     """A message's blocks as text (its notification text when it has none), buttons numbered."""
     names = users or {}
     numbering = _Numbering(first_button)
     blocks = message.get("blocks") or []
     if isinstance(blocks, list) and blocks:
-        text = "\n".join(_block(block, numbering, names) for block in blocks)
+        text = "\n".join(_block(block, numbering, names, language) for block in blocks)
     else:
         text = readable(str(message.get("text") or ""), names)
     return Rendered(text=text, buttons=numbering.buttons)
@@ -284,29 +304,37 @@ def modal_inputs(
     return inputs
 
 
-def describe_value(field_: Input, value: str | list[str] | None) -> str:
+def is_empty(value: Any) -> bool:
+    """No value at all: what Slack would send for a field left blank."""
+    return value is None or value == "" or value == []
+
+
+def describe_value(field_: Input, value: str | list[str] | None, *, language: str) -> str:
     """The current value of an input as a person reads it."""
-    if value is None or value == "" or value == []:
-        return "(empty)"
+    if value is None or is_empty(value):  # None spelled out for the type checker
+        return _words("empty", language)
     if field_.chooses:
         chosen = value if isinstance(value, list) else [value]
         names = {option.value: option.text for option in field_.options}
         return ", ".join(names.get(v, v) for v in chosen)
-    return str(value) if str(value).strip() else f"({len(str(value))} spaces)"
+    text = str(value)
+    return text if text.strip() else _words("only_spaces", language, count=len(text))
 
 
 def render_input(
     field_: Input,
     value: str | list[str] | None,
     error: str | None = None,
+    *,
+    language: str,
 ) -> str:
     """One numbered input: label, hint, options (the chosen marked), value, error."""
-    label = f"({field_.number}) {field_.label}" + (" (optional)" if field_.optional else "")
-    lines = [label]
+    label = f"({field_.number}) {field_.label}"
+    lines = [f"{label} {_words('optional', language)}" if field_.optional else label]
     if field_.hint:
         lines.append(_indent(field_.hint, "    "))
     if field_.kind == "external_select":
-        lines.append("    (type to search: fill N WORDS; the app suggests options)")
+        lines.append("    " + _words("search_hint", language))
     if field_.chooses:
         chosen = value if isinstance(value, list) else [value]
         for index, option in enumerate(field_.options, 1):
@@ -314,9 +342,10 @@ def render_input(
             extra = f" - {option.description}" if option.description else ""
             lines.append(f"    [{mark}] {index}. {option.text}{extra}")
     else:
-        shown = describe_value(field_, value)
-        if shown == "(empty)" and field_.placeholder:
-            shown = f"(empty; e.g. {field_.placeholder})"
+        if is_empty(value) and field_.placeholder:
+            shown = _words("empty_example", language, example=field_.placeholder)
+        else:
+            shown = describe_value(field_, value, language=language)
         lines.append(_indent(shown, "    = ") if "\n" not in shown else _indent(shown, "    | "))
     if error:
         lines.append(f"    ! {error}")
@@ -329,6 +358,7 @@ def render_modal(
     errors: Mapping[str, str] | None = None,
     users: Mapping[str, str] | None = None,
     *,
+    language: str,
     first_button: int = 1,
     offered: Mapping[str, Sequence[Option]] | None = None,
 ) -> Rendered:
@@ -343,10 +373,15 @@ def render_modal(
         field_ = inputs.get(str(block.get("block_id")))
         if block.get("type") == "input" and field_ is not None:
             parts.append(
-                render_input(field_, values.get(field_.block_id), problems.get(field_.block_id))
+                render_input(
+                    field_,
+                    values.get(field_.block_id),
+                    problems.get(field_.block_id),
+                    language=language,
+                )
             )
         else:
-            parts.append(_block(block, numbering, names))
+            parts.append(_block(block, numbering, names, language))
     actions = []
     if view.get("submit"):
         actions.append(f"submit = {text_object(view['submit'], names)}")

@@ -101,7 +101,7 @@ def test_the_demo_walks_from_ideas_to_the_programme_report(database: Database) -
     # The console speaks @sanna's Finnish too.
     assert "Kotinäkymä (App Home): @sanna" in home and "Ohjelma, viimeiset 12 kuukautta" in home
     assert "(collider latasi tiedostot Ohjelmaraportti, ei jaettu millekään kanavalle)" in home
-    assert "[image: Ohjelmaraportti " in home
+    assert "[kuva: Ohjelmaraportti " in home
     [chart_file] = [f for f in console.slack.files.values() if not f.channels]
     assert chart_file.is_image
     assert "Pelisääntömme" in transcript  # the charter, posted in the group's conversation

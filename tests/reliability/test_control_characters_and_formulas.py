@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String, Text, select
 
+from bot.settings import DEFAULT_TIME_ZONE
 from matching.csv_text import safe_cell
 from models import (
     Base,
@@ -105,7 +106,7 @@ def test_every_input_path_stores_text_without_control_characters(
         session.flush()
         keys = AnswerKeys(b"k" * 32)
         polls.record_answers(session, poll.id, person, {"q1": DIRTY, "q2": "4"}, keys)
-        options = importing.ImportOptions(team_id=TEAM)
+        options = importing.ImportOptions(team_id=TEAM, time_zone=DEFAULT_TIME_ZONE)
         sheet = tmp_path / "import.csv"
         with sheet.open("w", encoding="utf-8", newline="") as file:
             csv.writer(file).writerows(
