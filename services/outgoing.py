@@ -19,6 +19,7 @@ from models.db import Database
 from models.queries import find_participant
 from services.answer_keys import KeySettings
 from services.delivery import Gateway, Message, Outcome, Recipient, Status, deliver
+from services.facilitators import facilitator_ids
 from services.participants import language_of, remember_slack_locale
 
 if TYPE_CHECKING:
@@ -221,6 +222,11 @@ class WorkflowSettings(KeySettings, Protocol):
         """The deployment's zone name: the wall clock schedules keep."""
         ...
 
+    @property
+    def facilitators(self) -> frozenset[str]:
+        """The Slack ids configured as facilitators (``COLLIDER_FACILITATORS``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Outbound:
@@ -269,6 +275,15 @@ def person_language(out: Outbound, team_id: str, user_id: str) -> str:
     return normalize_language(locale, default)
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """A facilitator to tell: their Slack id, and their participant row when they have one, so
+    that a send to someone who asked to be forgotten in the meantime is refused (``once``)."""
+
+    user_id: str
+    participant_id: int | None = None
+
+
 def tell_facilitator(
     out: Outbound,
     team_id: str,
@@ -276,6 +291,7 @@ def tell_facilitator(
     message_for: Callable[[str], Message],
     *,
     key: str,
+    participant_id: int | None = None,
 ) -> Outcome | None:
     """DM a facilitator, in their language, which messages of their own doing (a stage move,
     an experiment) Slack did not take, so they can reach those people another way; once per
@@ -283,13 +299,63 @@ def tell_facilitator(
     if not user_id:
         return None
     message = message_for(person_language(out, team_id, user_id))
-    to = Recipient(user_id=user_id, team_id=team_id)
+    to = Recipient(user_id=user_id, team_id=team_id, participant_id=participant_id)
     outcome = deliver(out.database, out.gateway, message, to, key=key, holder=out.holder)
     if not outcome.delivered:
         logger.warning(
             "%s: facilitator %s not told (%s %s)", key, user_id, outcome.status, outcome.code
         )
     return outcome
+
+
+def tell_mover_or_facilitators(
+    out: Outbound,
+    team_id: str,
+    mover: Addressee | None,
+    message_for: Callable[[str], Message],
+    *,
+    key: str,
+    facilitators_key: str,
+) -> list[Outcome]:
+    """Tell the facilitator who moved an idea (under ``key``) what of the move Slack did not
+    take; when nobody can be (they were forgotten, or their DM fails for good), tell the
+    workspace's facilitators instead, each once (under ``facilitators_key:{their id}``) and in
+    their own language. Empty when there is nobody at all (a warning says so)."""
+    if mover is not None:
+        outcome = tell_facilitator(
+            out, team_id, mover.user_id, message_for, key=key, participant_id=mover.participant_id
+        )
+        if outcome is not None and outcome.status not in (Status.PERMANENT, Status.FORGOTTEN):
+            return [outcome]
+    others = facilitators_of(out, team_id, besides=mover.user_id if mover else None)
+    if not others:
+        logger.warning("%s: no facilitator to tell what Slack did not take", key)
+    outcomes = []
+    for person in others:
+        outcome = tell_facilitator(
+            out,
+            team_id,
+            person.user_id,
+            message_for,
+            key=f"{facilitators_key}:{person.user_id}",
+            participant_id=person.participant_id,
+        )
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def facilitators_of(out: Outbound, team_id: str, *, besides: str | None = None) -> list[Addressee]:
+    """The workspace's facilitators (configured and added in Slack, ``facilitator_ids``) but
+    ``besides``, and none who asked to be forgotten."""
+    with out.database.session() as session:
+        found = []
+        for user_id in facilitator_ids(session, team_id, out.settings.facilitators):
+            participant = find_participant(session, team_id, user_id)
+            if user_id == besides or (participant is not None and participant.forgotten_at):
+                continue
+            found.append(Addressee(user_id, participant.id if participant else None))
+        return found
 
 
 def tell_later(outcome: Outcome | None) -> bool:

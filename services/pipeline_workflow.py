@@ -1,6 +1,7 @@
 """What a stage move sends after the ack: the notice to the idea's author, the experiment card's
 prompt and the evaluation of the stage just finished (``services.programme_workflow``), then one
-DM to the facilitator who moved the idea naming whatever of it Slack did not take.
+DM to the facilitator who moved the idea naming whatever of it Slack did not take (to the
+workspace's facilitators, each once, when the mover was forgotten or their DM fails for good).
 
 Each goes through ``services.delivery.deliver`` under a key of its own (the notice
 ``stage:{change id}:author``, the DM ``stage:{change id}:undelivered``), so running it twice (a
@@ -30,6 +31,7 @@ from services.programme_workflow import (
     send_invites,
     tell_of_invitations,
 )
+from services.stage_evaluations import mover_of
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,8 @@ def follow_up_move(
         )
         assert change is not None
         idea, author_id = change.idea, change.idea.author.user_id
+        # Read again: the mover may have asked to be forgotten since the move.
+        told = mover_of(session, change)
         failures = MoveFailures(
             idea.id,
             idea.title,
@@ -117,4 +121,5 @@ def follow_up_move(
         return out.views.move_failures(replace(failures, language=language))
 
     # Not told this time, the sweep tells of the invitations later, on their own.
-    tell_of_invitations(out, invitations, mover, message, key=f"stage:{change_id}:undelivered")
+    key = f"stage:{change_id}:undelivered"
+    tell_of_invitations(out, invitations, mover.team_id, told, message, key=key)

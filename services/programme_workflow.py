@@ -10,7 +10,9 @@ what someone just asked (their saved card, the report they asked for) go without
 Invitations Slack did not take are sent again by the scheduler's ``run_evaluation_sweep``
 (after a growing pause, a few times at most, never after the evaluation closes). What never
 went out is told to the facilitator whose doing it was, once: the invitations nobody received
-to the one who moved the idea (``evaluation:{id}:undelivered``, when none is waiting any more),
+to the one who moved the idea (``evaluation:{id}:undelivered``, when none is waiting any more;
+to each of the workspace's facilitators, ``evaluation:{id}:undelivered:{their id}``, when the
+mover was forgotten or their DM fails for good),
 the result requests nobody received to the one who started the experiment
 (``experiment:{id}:result:undelivered``).
 """
@@ -41,6 +43,7 @@ from services.delivery import (
     deliver_file,
 )
 from services.outgoing import (
+    Addressee,
     MoveFailures,
     NotReached,
     Outbound,
@@ -48,6 +51,7 @@ from services.outgoing import (
     person_language,
     tell_facilitator,
     tell_later,
+    tell_mover_or_facilitators,
 )
 from services.participants import SlackUser, language_of
 from services.programme_report import Period, build_report
@@ -290,27 +294,40 @@ def claimed_invitation_failures(
         return stage_evaluations.failure_report(session, evaluation_id)
 
 
+def evaluation_failures_key(evaluation_id: int) -> str:
+    return f"evaluation:{evaluation_id}:undelivered"
+
+
 def tell_of_invitations(
     out: Outbound,
     claimed: stage_evaluations.FailureReport | None,
-    to: SlackUser | None,
+    team_id: str,
+    mover: Addressee | None,
     message_for: Callable[[str], Message],
     *,
     key: str,
-) -> Outcome | None:
-    """Tell ``to`` (``tell_facilitator``) a message that holds the ``claimed`` invitation
-    failures, if any; the claim is given back when they were not told this time (or the telling
-    broke), so that a later sweep tells them: nothing is lost, nothing told twice."""
-    team_id, user_id = (to.team_id, to.user_id) if to is not None else ("", None)
+) -> bool:
+    """Tell the mover, or the workspace's facilitators when the mover cannot be told
+    (``tell_mover_or_facilitators``), a message that holds the ``claimed`` invitation failures,
+    if any; True when it was told (or tried for good). The claim is given back when not everyone
+    was told this time (or the telling broke), so that a later sweep tells them: nothing is
+    lost, nothing told twice (each facilitator's key names the evaluation, so the sweep's
+    telling of the invitations finds those told already)."""
+    facilitators_key = (
+        evaluation_failures_key(claimed.failures.evaluation_id) if claimed is not None else key
+    )
     try:
-        outcome = tell_facilitator(out, team_id, user_id, message_for, key=key)
+        outcomes = tell_mover_or_facilitators(
+            out, team_id, mover, message_for, key=key, facilitators_key=facilitators_key
+        )
     except Exception:
         if claimed is not None:
             _release_invitation_failures(out, claimed.failures.evaluation_id)
         raise
-    if claimed is not None and tell_later(outcome):
+    later = any(tell_later(outcome) for outcome in outcomes)
+    if claimed is not None and later:
         _release_invitation_failures(out, claimed.failures.evaluation_id)
-    return outcome
+    return not later
 
 
 def _release_invitation_failures(out: Outbound, evaluation_id: int) -> None:
@@ -331,9 +348,8 @@ def report_invitation_failures(out: Outbound, evaluation_id: int, *, now: dateti
         )
         return out.views.move_failures(failures)
 
-    key = f"evaluation:{evaluation_id}:undelivered"
-    outcome = tell_of_invitations(out, report, report.mover, message, key=key)
-    return not tell_later(outcome)
+    key = evaluation_failures_key(evaluation_id)
+    return tell_of_invitations(out, report, report.team_id, report.mover, message, key=key)
 
 
 # -- the experiment's end date (the scheduler's ``ask_experiment_results``) ----------------------

@@ -15,7 +15,8 @@ with two answers, "who answered" would tell whose answers they are. The answers 
 
 Once no invitation is waiting any more (each was sent or failed, at the latest at the close),
 the facilitator who moved the idea is told, once, which could not be delivered and to whom
-(``claim_failure_report``): invitations are not anonymous, answers are, so who answered is
+(``claim_failure_report``), or the workspace's facilitators when the mover cannot be (forgotten,
+or their DM fails for good): invitations are not anonymous, answers are, so who answered is
 never part of it.
 """
 
@@ -49,7 +50,7 @@ from services.answer_keys import AnswerKeys, note_answers_under
 from services.delivery import backoff
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.experiments import people_of_idea, think_tank_of_idea
-from services.outgoing import InvitationFailures, NotReached
+from services.outgoing import Addressee, InvitationFailures, NotReached
 from services.participants import SlackUser
 from services.text import clean_text
 
@@ -300,10 +301,11 @@ def release_failure_report(session: Session, evaluation_id: int) -> None:
 
 @dataclass(frozen=True)
 class FailureReport:
-    """What the facilitator who moved the idea is told; ``mover`` is None when nobody can be
-    (they were forgotten): the programme report still counts the invitations."""
+    """What the facilitator who moved the idea is told; ``mover`` is None when they cannot be
+    (they were forgotten): the workspace's facilitators are told instead."""
 
-    mover: SlackUser | None
+    team_id: str
+    mover: Addressee | None
     idea_id: int
     idea_title: str
     failures: InvitationFailures
@@ -313,10 +315,6 @@ def failure_report(session: Session, evaluation_id: int) -> FailureReport:
     evaluation = session.get(StageEvaluation, evaluation_id)
     assert evaluation is not None
     change = session.get(IdeaStage, evaluation.idea_stage_id)
-    mover = (
-        session.get(Participant, change.changed_by_id) if change and change.changed_by_id else None
-    )
-    reachable = mover is not None and mover.forgotten_at is None and not mover.is_offline
     not_reached = session.execute(
         select(
             Participant.user_id,
@@ -335,7 +333,8 @@ def failure_report(session: Session, evaluation_id: int) -> FailureReport:
         select(func.count()).where(StageEvaluationInvite.evaluation_id == evaluation_id)
     )
     return FailureReport(
-        mover=SlackUser(mover.team_id, mover.user_id) if reachable and mover else None,
+        team_id=evaluation.team_id,
+        mover=mover_of(session, change),
         idea_id=evaluation.idea_id,
         idea_title=session.scalar(select(Idea.title).where(Idea.id == evaluation.idea_id)) or "",
         failures=InvitationFailures(
@@ -348,6 +347,17 @@ def failure_report(session: Session, evaluation_id: int) -> FailureReport:
             ),
         ),
     )
+
+
+def mover_of(session: Session, change: IdeaStage | None) -> Addressee | None:
+    """The facilitator who made the stage move, to be told what of it Slack did not take; None
+    when they cannot be (they asked to be forgotten: ``changed_by_id`` is cleared then)."""
+    mover = (
+        session.get(Participant, change.changed_by_id) if change and change.changed_by_id else None
+    )
+    if mover is None or mover.forgotten_at is not None or mover.is_offline:
+        return None
+    return Addressee(mover.user_id, mover.id)
 
 
 def is_open(evaluation: StageEvaluation, now: datetime | None = None) -> bool:
