@@ -12,17 +12,25 @@ from sqlalchemy.orm import Session
 from models.entities import HandledRequest, Participant
 
 
+def dialect_insert(session: Session) -> Any:
+    """The ``insert`` of the session's dialect, which has ``on_conflict_do_*`` (PostgreSQL's or
+    SQLite's: the two backends this project runs on)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row.
 
     Both backends block a concurrent insert of the same key until the first transaction ends,
     so exactly one caller wins, without savepoints (which pysqlite handles badly).
     """
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     primary_key = next(iter(table.primary_key.columns))
     statement = (
-        module.insert(table).values(**values).on_conflict_do_nothing().returning(primary_key)
+        dialect_insert(session)(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(primary_key)
     )
     return session.execute(statement).scalar() is not None
 
@@ -35,9 +43,7 @@ def insert_many_ignoring_conflict(
     not 600."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    session.execute(module.insert(table).on_conflict_do_nothing(), rows)
+    session.execute(dialect_insert(session)(table).on_conflict_do_nothing(), rows)
 
 
 def claim_request(session: Session, key: str) -> bool:

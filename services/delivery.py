@@ -390,10 +390,14 @@ def deliver(
     return outcome
 
 
-def backoff(attempts: int) -> timedelta:
-    """Wait before the next try after ``attempts`` temporary failures: 1, 2, 4 ... 60 minutes
-    (callers that keep their own attempt count: poll deliveries, evaluation invitations)."""
-    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+def backoff(attempts: int, longest: timedelta = timedelta(hours=1)) -> timedelta:
+    """Wait before the next try after ``attempts`` temporary failures: 1, 2, 4 ... minutes, at
+    most ``longest`` (callers that keep their own attempt count: poll deliveries, evaluation
+    invitations, App Home's chart deletions). Capped before the pause is built, so a long run
+    of failures never overflows it."""
+    cap = longest // timedelta(minutes=1)
+    exponent = min(max(0, attempts - 1), cap.bit_length())
+    return timedelta(minutes=min(cap, 2**exponent))
 
 
 # Why a settled claim was released: Slack has no message with its marker.

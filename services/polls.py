@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, String, cast, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from i18n import t
@@ -48,7 +47,7 @@ from models import (
 )
 from models.base import utcnow
 from models.entities import Participant
-from models.queries import insert_ignoring_conflict
+from models.queries import dialect_insert, insert_ignoring_conflict
 from services.answer_keys import AnswerKeys, note_answers_under
 from services.charters import add_goal_question
 from services.delivery import backoff
@@ -605,7 +604,7 @@ def record_answers(
             continue
         # One statement, new or changed: a double click that raced us updates the row its
         # twin inserted (the unique key waits for it).
-        upsert_answer = _upsert(session)(PollAnswer).values(
+        upsert_answer = dialect_insert(session)(PollAnswer).values(
             poll_id=poll.id,
             respondent=theirs[0],
             think_tank_id=delivery.think_tank_id,
@@ -626,12 +625,6 @@ def record_answers(
         _move_to_current_key(session, rows, current, theirs[0])
     delivery.answered = bool(current)
     return poll, {name: row.value for name, row in current.items()}
-
-
-def _upsert(session: Session) -> Any:
-    """The dialect's ``insert`` (both have ``on_conflict_do_update``)."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _respondents(poll_id: int, participant_id: int, keys: AnswerKeys) -> list[str]:

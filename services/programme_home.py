@@ -38,7 +38,7 @@ from models.home_charts import (
     due_deletions,
     make_current,
 )
-from services.delivery import Clock, DeliveryError, Posted, once
+from services.delivery import Clock, DeliveryError, Posted, backoff, once
 from services.outgoing import Outbound
 from services.programme_report import (
     Period,
@@ -52,7 +52,6 @@ logger = logging.getLogger(__name__)
 
 FRESH_FOR = timedelta(seconds=60)
 # Pauses after a failed delete: doubling from the first to the longest.
-FIRST_PAUSE = timedelta(minutes=1)
 LONGEST_PAUSE = timedelta(days=1)
 # A delete under way holds its claim this long: one whose process died is tried again then.
 CLAIM_FOR = timedelta(minutes=5)
@@ -170,7 +169,7 @@ class ProgrammeHome:
         try:
             out.gateway.delete_file(file_id)
         except DeliveryError as error:
-            pause = min(FIRST_PAUSE * 2 ** (attempt - 1), LONGEST_PAUSE)
+            pause = backoff(attempt, longest=LONGEST_PAUSE)
             pause = max(pause, timedelta(seconds=error.retry_after or 0))
             with out.database.session() as session:
                 deletion_failed(session, file_id, error.code, now + pause)

@@ -13,10 +13,13 @@ import argparse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands import manifest_drift as drift
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from models.db import Database
 
 APPS_PAGE = "https://api.slack.com/apps"
 REINSTALL = (
@@ -259,18 +262,21 @@ def check_answer_key(settings: Settings) -> Finding:
     )
 
 
-def check_answer_key_changes(settings: Settings) -> Finding:
+def check_answer_key_changes(settings: Settings, database: Database | None = None) -> Finding:
     """Answers stored under a key that is neither the current one nor a declared earlier one
-    are lost to forget-me and my-data: say so while the old key can still be found."""
+    are lost to forget-me and my-data: say so while the old key can still be found. On
+    ``database`` when the caller has one open (``collider run``), else on one of its own."""
     from models.db import Database
     from services.answer_keys import undeclared_keys
 
-    database = Database(settings.database_url)
+    own = database is None
+    database = Database(settings.database_url) if database is None else database
     try:
         with database.reading() as session:
             lost = undeclared_keys(session, settings)
     finally:
-        database.dispose()
+        if own:
+            database.dispose()
     if not lost:
         return Finding("answer key changes", True, "every stored answer's key is known")
     return Finding(

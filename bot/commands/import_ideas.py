@@ -56,14 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _zone_name(name: str) -> str:
     """``--timezone`` as given, if it names a zone; the deployment's own is checked with the
     settings."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from services.local_time import zone_named
 
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise argparse.ArgumentTypeError(
-            f"not a time zone name such as Europe/Helsinki: {name!r}"
-        ) from None
+    if zone_named(name) is None:
+        raise argparse.ArgumentTypeError(f"not a time zone name such as Europe/Helsinki: {name!r}")
     return name
 
 

@@ -87,18 +87,18 @@ def run(args: argparse.Namespace) -> int:
     from models.db import redacted_url
 
     logger.info("database ready: %s", redacted_url(settings.database_url))
-    warn_of_answer_key_changes(settings)
+    warn_of_answer_key_changes(settings, database)
     if args.http:
         return supervise(args, database)
     return run_socket_mode(settings, database)
 
 
-def warn_of_answer_key_changes(settings: Settings) -> None:
+def warn_of_answer_key_changes(settings: Settings, database: Database | None = None) -> None:
     """Once at start: answers stored under a changed key nobody declared (what ``collider
     doctor`` reports) are lost to forget-me until the old key is declared."""
     from bot.commands.doctor import check_answer_key_changes
 
-    finding = check_answer_key_changes(settings)
+    finding = check_answer_key_changes(settings, database)
     if not finding.ok:
         logger.warning("%s; fix: %s", finding.detail, finding.fix)
 
